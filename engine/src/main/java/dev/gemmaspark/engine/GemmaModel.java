@@ -1,7 +1,6 @@
 package dev.gemmaspark.engine;
 
 import dev.gemmaspark.engine.model.Gemma3nConfig;
-import dev.gemmaspark.engine.tokenizer.GemmaTokenizer;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -13,10 +12,6 @@ public final class GemmaModel implements AutoCloseable {
 
     /** Maps {@code gguf} and checks it; a bad file fails here with its name and the problem. */
     public static GemmaModel load(Path gguf, EngineOptions options) {
-        throw new UnsupportedOperationException("TODO");
-    }
-
-    public GemmaTokenizer tokenizer() {
         throw new UnsupportedOperationException("TODO");
     }
 
