@@ -27,28 +27,35 @@ public final class RandomWeights {
                 case F32 -> s.set(LittleEndian.F32, o, (float) rnd.nextGaussian());
                 case F16 -> s.set(LittleEndian.I16, o, Float.floatToFloat16((float) rnd.nextGaussian()));
                 case BF16 -> s.set(LittleEndian.I16, o, HalfFloats.toBf16((float) rnd.nextGaussian()));
-                case Q4_0, Q5_0, Q8_0, Q4_K, Q5_K -> setScale(s, o, rnd);
-                case Q4_1, Q5_1 -> {
-                    setScale(s, o, rnd);
-                    setScale(s, o + 2, rnd);
+                default -> {
+                    for (int at : scaleOffsets(type)) {
+                        float v = (float) ((1e-3 + 9e-3 * rnd.nextDouble()) * (rnd.nextBoolean() ? 1 : -1));
+                        s.set(LittleEndian.I16, o + at, Float.floatToFloat16(v));
+                    }
                 }
-                case Q2_K -> {
-                    setScale(s, o + 80, rnd);
-                    setScale(s, o + 82, rnd);
-                }
-                case Q3_K -> setScale(s, o + 108, rnd);
-                case Q6_K -> setScale(s, o + 208, rnd);
-            }
-            if (type == GGMLType.Q4_K || type == GGMLType.Q5_K) {
-                setScale(s, o + 2, rnd);
             }
         }
         return s;
     }
 
-    /** An fp16 scale of either sign with magnitude in [1e-3, 1e-2), like a real model's. */
-    private static void setScale(MemorySegment s, long offset, Random rnd) {
-        float v = (float) ((1e-3 + 9e-3 * rnd.nextDouble()) * (rnd.nextBoolean() ? 1 : -1));
-        s.set(LittleEndian.I16, offset, Float.floatToFloat16(v));
+    /** Sets every fp16 scale (d, and dmin or m) of a quantized segment to 1, so all dot products are integers. */
+    public static void setUnitScales(GGMLType type, MemorySegment s) {
+        for (long o = 0; o < s.byteSize(); o += type.blockBytes) {
+            for (int at : scaleOffsets(type)) {
+                s.set(LittleEndian.I16, o + at, Float.floatToFloat16(1f));
+            }
+        }
+    }
+
+    /** Byte offsets of the fp16 fields of a block (spec section 2.2). */
+    private static int[] scaleOffsets(GGMLType type) {
+        return switch (type) {
+            case Q4_0, Q5_0, Q8_0 -> new int[] {0};
+            case Q4_1, Q5_1, Q4_K, Q5_K -> new int[] {0, 2};
+            case Q2_K -> new int[] {80, 82};
+            case Q3_K -> new int[] {108};
+            case Q6_K -> new int[] {208};
+            case F32, F16, BF16 -> new int[0];
+        };
     }
 }
