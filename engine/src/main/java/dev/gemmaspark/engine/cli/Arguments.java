@@ -65,12 +65,9 @@ final class Arguments {
         return known.containsKey(eq < 0 ? arg : arg.substring(0, eq));
     }
 
+    /** Whether the option (a flag, or one with a value) was given. */
     boolean has(String name) {
         return values.containsKey(name);
-    }
-
-    boolean flag(String name) {
-        return has(name);
     }
 
     /** The value of {@code name}, or null when it was not given. */

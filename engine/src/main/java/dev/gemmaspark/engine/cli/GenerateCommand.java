@@ -50,9 +50,9 @@ final class GenerateCommand implements Command {
         String prompt = args.required(PROMPT.name());
         UsageException.require(!prompt.isEmpty(), PROMPT.name(), "the prompt is empty");
         SamplingParams params = SamplingOptions.parse(args);
-        GenerationRequest request = args.flag(RAW.name())
+        GenerationRequest request = args.has(RAW.name())
                 ? GenerationRequest.raw(prompt, params) : GenerationRequest.chat(prompt, params);
-        boolean json = args.flag(JSON.name());
+        boolean json = args.has(JSON.name());
         try (GemmaModel model = ModelOptions.load(args, err)) {
             long start = System.nanoTime();
             // Each token's text reaches the listener final (stop strings cut, end-of-generation tokens empty):
@@ -75,7 +75,7 @@ final class GenerateCommand implements Command {
             } else {
                 out.println();
             }
-            if (args.flag(Main.VERBOSE.name())) {
+            if (args.has(Main.VERBOSE.name())) {
                 err.printf("prompt %d tokens, generated %d tokens (%s) in %.2f s: %.1f tokens/s%n",
                         result.promptTokenCount(), result.outputTokenCount(), result.finishReason().label(), seconds,
                         result.outputTokenCount() / seconds);

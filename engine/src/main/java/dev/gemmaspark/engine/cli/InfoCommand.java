@@ -49,7 +49,7 @@ final class InfoCommand implements Command {
         try (GGUFFile file = GGUFFile.open(ModelOptions.model(args))) {
             info = describe(file, context);
         }
-        if (args.flag(JSON.name())) {
+        if (args.has(JSON.name())) {
             out.println(Main.JSON.writeValueAsString(info));
         } else {
             printText(info, out);

@@ -55,7 +55,7 @@ final class LogitsCommand implements Command {
             }
             long start = System.nanoTime();
             float[] logits = model.logits(tokens);
-            if (args.flag(Main.VERBOSE.name())) {
+            if (args.has(Main.VERBOSE.name())) {
                 err.printf("%d tokens in %.2f s%n", tokens.length, (System.nanoTime() - start) / 1e9);
             }
             new NpyArray(new int[] {tokens.length, logits.length / tokens.length}, logits).write(file);

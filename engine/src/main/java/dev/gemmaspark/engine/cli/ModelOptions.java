@@ -44,7 +44,7 @@ final class ModelOptions {
         EngineOptions options = engineOptions(a);
         long start = System.nanoTime();
         GemmaModel model = GemmaModel.load(path, options);
-        if (a.flag(Main.VERBOSE.name())) {
+        if (a.has(Main.VERBOSE.name())) {
             err.printf("loaded %s in %.2f s (%d threads)%n", path, (System.nanoTime() - start) / 1e9, options.threads());
         }
         return model;

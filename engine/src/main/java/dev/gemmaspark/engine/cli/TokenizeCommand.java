@@ -52,13 +52,13 @@ final class TokenizeCommand implements Command {
     public void run(Arguments args, PrintStream out, PrintStream err) throws IOException {
         Path model = ModelOptions.model(args);
         args.requireOneOf(TEXT.name(), JSONL.name());
-        boolean special = !args.flag(NO_SPECIAL.name());
+        boolean special = !args.has(NO_SPECIAL.name());
         try (GGUFFile file = GGUFFile.open(model)) {
             GemmaTokenizer tokenizer = GemmaTokenizer.fromGGUF(file);
             String text = args.string(TEXT.name());
             if (text != null) {
                 int[] ids = tokenizer.encode(text, special, special);
-                out.println(args.flag(JSON.name()) ? idsJson(ids)
+                out.println(args.has(JSON.name()) ? idsJson(ids)
                         : Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(" ")));
             } else {
                 tokenizeLines(tokenizer, args.string(JSONL.name()), special, out);
