@@ -4,7 +4,8 @@ package dev.gemmaspark.engine;
  * How a model is loaded and run. Part of the key under which a process shares one loaded model.
  *
  * @param threads       worker threads of the engine's kernels (default: available processors)
- * @param contextLength the most tokens (prompt plus output) of one sequence; 0 means the model's own
+ * @param contextLength the most tokens (prompt plus output) of one sequence, capped at the model's training
+ *                      context; 0 means the model's own
  * @param maxSequences  sequences decoded together by the batch scheduler
  * @param batchTokens   tokens in one forward pass (one per decoding sequence, the rest prompt chunks)
  * @param exactGelu     compute GELU in F32 instead of through llama.cpp's F16 table

@@ -47,12 +47,9 @@ public final class GemmaModel implements AutoCloseable {
         if (tokenizer.vocabSize() != config.vocabSize()) {
             throw file.error("tokenizer has " + tokenizer.vocabSize() + " tokens but the model " + config.vocabSize());
         }
-        int requested = options.contextLength() == 0 ? config.contextLength() : options.contextLength();
-        if (requested > config.contextLength()) {
-            throw new IllegalArgumentException("contextLength " + requested + " exceeds the model's training context "
-                    + config.contextLength() + " (" + file.path() + ")");
-        }
-        this.contextLength = requested;
+        // positions past the training context have never been seen by RoPE: cap there, as llama.cpp warns
+        this.contextLength = options.contextLength() == 0 ? config.contextLength()
+                : Math.min(options.contextLength(), config.contextLength());
         this.model = new Gemma3nModel(file, contextLength, ActivationRounding.LLAMA_CPP);
         this.pool = new ThreadPool(options.threads());
         ForwardPass pass = new ForwardPass(model, pool, options.batchTokens(), options.exactGelu());
