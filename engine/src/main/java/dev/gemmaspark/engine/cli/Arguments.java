@@ -136,7 +136,8 @@ final class Arguments {
     /** Exactly one of the two options must be given. */
     void requireOneOf(String a, String b) {
         if (has(a) == has(b)) {
-            throw new UsageException(has(a) ? "give " + a + " or " + b + ", not both" : "missing option " + a + " or " + b);
+            throw new UsageException(has(a) ? "give " + a + " or " + b + ", not both"
+                    : "missing option " + a + " or " + b);
         }
     }
 }

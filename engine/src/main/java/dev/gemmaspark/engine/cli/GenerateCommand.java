@@ -18,7 +18,7 @@ import java.util.List;
 final class GenerateCommand implements Command {
     private static final Option PROMPT = Option.value("--prompt", "T", "the prompt (required)");
     private static final Option RAW = Option.flag("--raw",
-            "use the prompt as it is (special tokens parsed, BOS added) instead of as a user turn of the chat template");
+            "use the prompt as it is (special tokens parsed, BOS added), not as a user turn of the chat template");
     private static final Option JSON = Option.flag("--json",
             "print {\"prompt_tokens\":[...],\"tokens\":[...],\"text\":\"...\",\"finish_reason\":\"...\"}");
 

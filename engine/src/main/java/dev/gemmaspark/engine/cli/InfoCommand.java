@@ -99,7 +99,8 @@ final class InfoCommand implements Command {
         }
         ObjectNode types = o.putObject("quant_types");
         byType.forEach((type, cb) -> types.putObject(type.name()).put("tensors", cb[0]).put("bytes", cb[1]));
-        int tokens = context == 0 ? c.contextLength() : context;
+        // as GemmaModel sizes it: capped at the training context
+        int tokens = context == 0 ? c.contextLength() : Math.min(context, c.contextLength());
         long kv = KVCache.bytesFor(c, tokens, EngineOptions.defaults().batchTokens());
         o.put("kv_cache_tokens", tokens);
         o.put("kv_cache_bytes", kv);

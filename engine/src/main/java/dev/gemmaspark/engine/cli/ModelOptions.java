@@ -12,7 +12,8 @@ final class ModelOptions {
     static final Option THREADS = Option.value("--threads", "N",
             "kernel threads (default: the available processors, " + EngineOptions.defaults().threads() + " here)");
     static final Option CONTEXT = Option.value("--context", "N",
-            "longest sequence, prompt plus output (default: the model's training context)");
+            "longest sequence, prompt plus output, at most the model's training context (default "
+                    + EngineOptions.defaults().contextLength() + "; 0: the training context)");
 
     /** The options of commands that load the whole model. */
     static final List<Option> LOAD = List.of(MODEL, THREADS, CONTEXT);
@@ -31,9 +32,9 @@ final class ModelOptions {
         return d.withThreads(threads).withContextLength(context(a));
     }
 
-    /** The context length asked for; 0 (the default) means the model's own, as in {@link EngineOptions}. */
+    /** The context length asked for; 0 means the model's own, as in {@link EngineOptions}. */
     static int context(Arguments a) {
-        int context = a.intValue(CONTEXT.name(), 0);
+        int context = a.intValue(CONTEXT.name(), EngineOptions.defaults().contextLength());
         UsageException.require(context >= 0, CONTEXT.name(), "must be 0 or more, got " + context);
         return context;
     }
@@ -45,7 +46,8 @@ final class ModelOptions {
         long start = System.nanoTime();
         GemmaModel model = GemmaModel.load(path, options);
         if (a.has(Main.VERBOSE.name())) {
-            err.printf("loaded %s in %.2f s (%d threads)%n", path, (System.nanoTime() - start) / 1e9, options.threads());
+            err.printf("loaded %s in %.2f s (%d threads)%n", path, (System.nanoTime() - start) / 1e9,
+                    options.threads());
         }
         return model;
     }

@@ -36,8 +36,8 @@ public record NpyArray(int[] shape, float[] data) {
             n *= d;
         }
         if (n != data.length) {
-            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + n + " elements, data has "
-                    + data.length);
+            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + n
+                    + " elements, data has " + data.length);
         }
     }
 
@@ -88,7 +88,8 @@ public record NpyArray(int[] shape, float[] data) {
             }
             int major = start.get();
             start.get();
-            long headerLength = major == 1 ? Short.toUnsignedInt(start.getShort()) : Integer.toUnsignedLong(start.getInt());
+            long headerLength = major == 1 ? Short.toUnsignedInt(start.getShort())
+                    : Integer.toUnsignedLong(start.getInt());
             long headerStart = major == 1 ? 10 : 12;
             if (major < 1 || major > 3 || headerStart + headerLength > ch.size()) {
                 throw new IOException(path + ": unsupported .npy version " + major + " or truncated header");

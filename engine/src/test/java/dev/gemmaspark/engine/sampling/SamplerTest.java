@@ -185,7 +185,7 @@ class SamplerTest {
         }
         assertArrayEquals(a, b);
         assertNotEquals(Arrays.toString(a), Arrays.toString(c));
-        assertEquals(0, Arrays.stream(a).filter(t -> t == 4).count(), "token 4 is not among the top 4 (ties: lower ids)");
+        assertEquals(0, Arrays.stream(a).filter(t -> t == 4).count(), "token 4 is not in the top 4 (ties: lower ids)");
     }
 
     @Test
