@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The options given to one command, parsed against the options it declares: the one parser every command
@@ -94,42 +95,32 @@ final class Arguments {
     }
 
     int intValue(String name, int fallback) {
-        String v = string(name);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            return Integer.parseInt(v.strip());
-        } catch (NumberFormatException e) {
-            throw UsageException.of(name, "'" + v + "' is not an integer");
-        }
+        return parsed(name, fallback, Integer::parseInt, "an integer");
     }
 
     long longValue(String name, long fallback) {
-        String v = string(name);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            return Long.parseLong(v.strip());
-        } catch (NumberFormatException e) {
-            throw UsageException.of(name, "'" + v + "' is not an integer");
-        }
+        return parsed(name, fallback, Long::parseLong, "an integer");
     }
 
     float floatValue(String name, float fallback) {
-        String v = string(name);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            float f = Float.parseFloat(v.strip());
+        return parsed(name, fallback, v -> {
+            float f = Float.parseFloat(v);
             if (Float.isNaN(f)) {
                 throw new NumberFormatException();
             }
             return f;
+        }, "a number");
+    }
+
+    private <T> T parsed(String name, T fallback, Function<String, T> parse, String kind) {
+        String v = string(name);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return parse.apply(v.strip());
         } catch (NumberFormatException e) {
-            throw UsageException.of(name, "'" + v + "' is not a number");
+            throw UsageException.of(name, "'" + v + "' is not " + kind);
         }
     }
 
