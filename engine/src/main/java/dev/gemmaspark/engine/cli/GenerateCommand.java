@@ -75,6 +75,7 @@ final class GenerateCommand implements Command {
             } else {
                 out.println();
             }
+            out.flush(); // the result before the timings, where stdout and stderr share a terminal
             if (args.has(Main.VERBOSE.name())) {
                 err.printf("prompt %d tokens, generated %d tokens (%s) in %.2f s: %.1f tokens/s%n",
                         result.promptTokenCount(), result.outputTokenCount(), result.finishReason().label(), seconds,

@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,7 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code p0_short}: the default GELU (F16 table) as the reference used, greedy, 16 tokens. The reference's
  * smallest top-2 margin on this prompt is 0.015, so the greedy tokens must agree exactly.
  */
-@Disabled("needs the model (main)")
 class ModelCommandsTest {
     private static final String MODEL = Golden.model("gemma3n-tiny6-tinyvocab-f32").toString();
     private static final JsonNode REF = Golden.json("refs/gemma3n-tiny6-tinyvocab-f32/p0_short.json");
