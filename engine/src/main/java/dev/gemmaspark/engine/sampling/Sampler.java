@@ -180,7 +180,7 @@ public final class Sampler {
         double invTemperature = 1.0 / params.temperature();
         double sum = 0;
         for (int i = from; i < to; i++) {
-            weights[i] = (float) Math.exp((logit(logits, offset, keys[i]) - max) * invTemperature);
+            weights[i] = (float) StrictMath.exp((logit(logits, offset, keys[i]) - max) * invTemperature);
             sum += weights[i];
         }
         return sum;
@@ -217,12 +217,12 @@ public final class Sampler {
         if (params.topP() < 1f) {
             double total = 0;
             for (int i = 0; i < k; i++) {
-                total += Math.exp(logit(logits, offset, keys[i]) - best);
+                total += StrictMath.exp(logit(logits, offset, keys[i]) - best);
             }
             double target = params.topP() * total;
             double cum = 0;
             for (int i = 0; i < k; i++) {
-                cum += Math.exp(logit(logits, offset, keys[i]) - best);
+                cum += StrictMath.exp(logit(logits, offset, keys[i]) - best);
                 if (cum >= target) {
                     n = i + 1;
                     break;
@@ -258,7 +258,7 @@ public final class Sampler {
         for (int id = 0; id < vocabSize; id++) {
             float l = logits[offset + id];
             if (nucleus) {
-                total += Math.exp(l - max);
+                total += StrictMath.exp(l - max);
             }
             if (l >= floor) {
                 keys[n++] = key(l, id);
@@ -278,7 +278,7 @@ public final class Sampler {
             keys[0] = keys[--heap];
             keys[heap] = best;
             siftDown(keys, 0, heap);
-            cum += Math.exp(logit(logits, offset, best) - max);
+            cum += StrictMath.exp(logit(logits, offset, best) - max);
             if (cum >= target) {
                 break;
             }
