@@ -230,7 +230,7 @@ public final class Sampler {
             }
         }
         if (params.minP() > 0f) {
-            float floor = best + (float) Math.log(params.minP());
+            float floor = best + (float) StrictMath.log(params.minP());
             int i = 1;
             while (i < n && logit(logits, offset, keys[i]) >= floor) {
                 i++;
@@ -251,7 +251,7 @@ public final class Sampler {
         for (int id = 0; id < vocabSize; id++) {
             max = Math.max(max, logits[offset + id]);
         }
-        float floor = params.minP() > 0f ? max + (float) Math.log(params.minP()) : Float.NEGATIVE_INFINITY;
+        float floor = params.minP() > 0f ? max + (float) StrictMath.log(params.minP()) : Float.NEGATIVE_INFINITY;
         boolean nucleus = params.topP() < 1f;
         double total = 0;
         int n = 0;
