@@ -48,7 +48,7 @@ final class Q5KKernel extends TiledKernel {
                     int gi = g;
                     long q = off + 48 + 32 * (gi >> 1);
                     int shift = (gi & 1) << 2;
-                    FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B8, w, q + 0, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes()
+                    FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B8, w, q, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes()
                             .and((byte) 15).or(ByteVector.fromMemorySegment(B8, w, off + 16, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, gi)
                             .reinterpretAsBytes().and((byte) 1).reinterpretAsInts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes())
                             .convertShape(VectorOperators.B2F, F, 0);
@@ -73,7 +73,7 @@ final class Q5KKernel extends TiledKernel {
                     int gi = g + 1;
                     long q = off + 48 + 32 * (gi >> 1);
                     int shift = (gi & 1) << 2;
-                    FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B8, w, q + 0, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes()
+                    FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B8, w, q, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes()
                             .and((byte) 15).or(ByteVector.fromMemorySegment(B8, w, off + 16, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, gi)
                             .reinterpretAsBytes().and((byte) 1).reinterpretAsInts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes())
                             .convertShape(VectorOperators.B2F, F, 0);
@@ -100,7 +100,7 @@ final class Q5KKernel extends TiledKernel {
             acc0 = mins.mul(FloatVector.fromArray(F, bs, 8 * (d0 + sb))).fma(FloatVector.broadcast(F, -xd[d0 + sb] * dmin), acc0);
         }
         acc0.intoArray(lanes, 0);
-        lanes[EXTRA + 0] = 0;
+        lanes[EXTRA] = 0;
     }
 
     @Override
@@ -132,7 +132,7 @@ final class Q5KKernel extends TiledKernel {
             for (int gi = 0; gi < 8; gi++) {
                 long q = off + 48 + 32 * (gi >> 1);
                 int shift = (gi & 1) << 2;
-                FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B8, w, q + 0, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes()
+                FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B8, w, q, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes()
                         .and((byte) 15).or(ByteVector.fromMemorySegment(B8, w, off + 16, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, gi)
                         .reinterpretAsBytes().and((byte) 1).reinterpretAsInts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes())
                         .convertShape(VectorOperators.B2F, F, 0);
@@ -172,7 +172,7 @@ final class Q5KKernel extends TiledKernel {
         acc1.intoArray(lanes, 8);
         acc2.intoArray(lanes, 16);
         acc3.intoArray(lanes, 24);
-        lanes[EXTRA + 0] = 0;
+        lanes[EXTRA] = 0;
         lanes[EXTRA + 1] = 0;
         lanes[EXTRA + 2] = 0;
         lanes[EXTRA + 3] = 0;

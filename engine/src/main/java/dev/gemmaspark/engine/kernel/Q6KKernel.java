@@ -57,7 +57,7 @@ final class Q6KKernel extends TiledKernel {
             acc0 = p0.add(p1).add(p2.add(p3)).fma(FloatVector.broadcast(F, dw * xd[d0 + sb]), acc0);
         }
         acc0.intoArray(lanes, 0);
-        lanes[EXTRA + 0] = 0;
+        lanes[EXTRA] = 0;
     }
 
     @Override
@@ -112,7 +112,7 @@ final class Q6KKernel extends TiledKernel {
         acc1.intoArray(lanes, 8);
         acc2.intoArray(lanes, 16);
         acc3.intoArray(lanes, 24);
-        lanes[EXTRA + 0] = 0;
+        lanes[EXTRA] = 0;
         lanes[EXTRA + 1] = 0;
         lanes[EXTRA + 2] = 0;
         lanes[EXTRA + 3] = 0;
