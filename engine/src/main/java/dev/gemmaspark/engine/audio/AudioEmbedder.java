@@ -3,7 +3,6 @@ package dev.gemmaspark.engine.audio;
 import dev.gemmaspark.engine.kernel.ThreadPool;
 import dev.gemmaspark.engine.kernel.VectorMath;
 import dev.gemmaspark.engine.kernel.WeightMatrix;
-import dev.gemmaspark.engine.safetensors.SafetensorsCheckpoint;
 
 /**
  * HF's {@code Gemma3nMultimodalEmbedder} for audio: encoder outputs ("soft" tokens) or audio-vocabulary ids
@@ -21,16 +20,16 @@ final class AudioEmbedder {
     private final float[] softNorm;
     private final WeightMatrix projection;
 
-    AudioEmbedder(SafetensorsCheckpoint ckpt, String prefix, AudioConfig c) {
+    AudioEmbedder(AudioWeights weights, String prefix, AudioConfig c) {
         dim = c.hiddenSize();
         textDim = c.textHiddenSize();
         vocabSize = c.vocabSize();
         vocabOffset = c.vocabOffset();
         eps = c.rmsNormEps();
-        table = Tensors.vector(ckpt, prefix + "embedding.weight", vocabSize, dim);
-        hardNorm = Tensors.vector(ckpt, prefix + "hard_embedding_norm.weight", dim);
-        softNorm = Tensors.vector(ckpt, prefix + "soft_embedding_norm.weight", dim);
-        projection = Tensors.matrix(ckpt, prefix + "embedding_projection.weight", textDim, dim);
+        table = Tensors.vector(weights, prefix + "embedding.weight", vocabSize, dim);
+        hardNorm = Tensors.vector(weights, prefix + "hard_embedding_norm.weight", dim);
+        softNorm = Tensors.vector(weights, prefix + "soft_embedding_norm.weight", dim);
+        projection = Tensors.matrix(weights, prefix + "embedding_projection.weight", textDim, dim);
     }
 
     /** {@code rows} encoder outputs ({@code dim} wide) to {@code rows} text embeddings in {@code out}. */

@@ -1,16 +1,21 @@
 package dev.gemmaspark.engine.audio;
 
+import dev.gemmaspark.engine.gguf.GGUFFile;
 import dev.gemmaspark.engine.kernel.ThreadPool;
 import dev.gemmaspark.engine.safetensors.SafetensorsCheckpoint;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Gemma 3n's audio tower and audio embedder, from the HF checkpoint tensors {@code model.audio_tower.*} and
- * {@code model.embed_audio.*}: 16 kHz mono clips in, one {@link AudioEmbedding} per clip out (the text-width
+ * {@code model.embed_audio.*} (or the same under llama.cpp's GGUF names): 16 kHz mono clips in, one {@link AudioEmbedding} per clip out (the text-width
  * vectors for the 188 {@code <audio_soft_token>} slots of its prompt).
  *
  * <p>Clips are encoded together (every matrix product runs over all their steps) but each as if it were alone,
@@ -27,50 +32,87 @@ public final class AudioEncoder implements AutoCloseable {
 
     private final AudioConfig config;
     private final ThreadPool pool;
-    private final SafetensorsCheckpoint ownedCheckpoint;
+    private final AutoCloseable owned;
     private final LogMelFrontEnd frontEnd = new LogMelFrontEnd();
     final SubsampleConvProjection sscp;
     final ConformerBlock[] blocks;
     final AudioEmbedder embedder;
     private final float[] padding;
 
-    private AudioEncoder(SafetensorsCheckpoint ckpt, AudioConfig config, ThreadPool pool, boolean owned) {
+    private AudioEncoder(AudioWeights weights, AudioConfig config, ThreadPool pool, AutoCloseable owned) {
         this.config = config;
         this.pool = pool;
-        this.ownedCheckpoint = owned ? ckpt : null;
-        sscp = new SubsampleConvProjection(ckpt, TOWER_PREFIX + "subsample_conv_projection.", config);
+        this.owned = owned;
+        sscp = new SubsampleConvProjection(weights, TOWER_PREFIX + "subsample_conv_projection.", config);
         blocks = new ConformerBlock[config.numLayers()];
         for (int i = 0; i < blocks.length; i++) {
-            blocks[i] = new ConformerBlock(ckpt, TOWER_PREFIX + "conformer." + i + ".", config, pool);
+            blocks[i] = new ConformerBlock(weights, TOWER_PREFIX + "conformer." + i + ".", config, pool);
         }
-        embedder = new AudioEmbedder(ckpt, EMBEDDER_PREFIX, config);
+        embedder = new AudioEmbedder(weights, EMBEDDER_PREFIX, config);
         // HF fills unused and invalid slots with the embedding of the last audio id (text vocab size - 1).
         padding = embedder.hard(pool, config.vocabOffset() + config.vocabSize() - 1);
     }
 
     /**
-     * Loads from a checkpoint (a {@code .safetensors} file, or a folder of shards with its index) and the
-     * {@code config.json} in the checkpoint's folder, or the shipped dimensions when there is none.
+     * Loads from {@code path} (see {@link #load(Path, AudioConfig, ThreadPool)}) with the {@code config.json} in its
+     * folder, or the shipped dimensions when there is none.
      */
-    public static AudioEncoder load(Path checkpoint, ThreadPool pool) throws IOException {
-        Path dir = Files.isDirectory(checkpoint) ? checkpoint : checkpoint.toAbsolutePath().getParent();
+    public static AudioEncoder load(Path path, ThreadPool pool) throws IOException {
+        Path dir = Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
         Path json = dir.resolve("config.json");
-        return load(checkpoint, Files.isRegularFile(json) ? AudioConfig.fromJson(json) : AudioConfig.GEMMA3N, pool);
+        return load(path, Files.isRegularFile(json) ? AudioConfig.fromJson(json) : AudioConfig.GEMMA3N, pool);
     }
 
-    public static AudioEncoder load(Path checkpoint, AudioConfig config, ThreadPool pool) {
-        SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(checkpoint);
-        try {
-            return new AudioEncoder(ckpt, config, pool, true);
-        } catch (RuntimeException e) {
-            ckpt.close();
-            throw e;
+    /**
+     * Loads from an HF checkpoint (a {@code .safetensors} file, a folder of shards with its index) or a GGUF file
+     * holding the tower under llama.cpp's converter names; the files stay mapped until {@link #close}.
+     */
+    public static AudioEncoder load(Path path, AudioConfig config, ThreadPool pool) throws IOException {
+        if (isGguf(path)) {
+            GGUFFile gguf = GGUFFile.open(path);
+            return closingOnFailure(gguf, () -> new AudioEncoder(new GgufAudioWeights(gguf), config, pool, gguf));
         }
+        SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(path);
+        return closingOnFailure(ckpt, () -> new AudioEncoder(new SafetensorsAudioWeights(ckpt), config, pool, ckpt));
     }
 
     /** Over a checkpoint the caller keeps open (and closes after this encoder is no longer used). */
     public static AudioEncoder load(SafetensorsCheckpoint checkpoint, AudioConfig config, ThreadPool pool) {
-        return new AudioEncoder(checkpoint, config, pool, false);
+        return new AudioEncoder(new SafetensorsAudioWeights(checkpoint), config, pool, null);
+    }
+
+    /**
+     * Over a GGUF file the caller keeps open, typically the text model's when it carries the audio tower too;
+     * throws naming the file when it has none ({@link #hasAudioTower}).
+     */
+    public static AudioEncoder load(GGUFFile gguf, AudioConfig config, ThreadPool pool) {
+        return new AudioEncoder(new GgufAudioWeights(gguf), config, pool, null);
+    }
+
+    public static boolean hasAudioTower(GGUFFile gguf) {
+        return gguf.tensorOrNull(GgufAudioWeights.FIRST_TENSOR) != null;
+    }
+
+    private static boolean isGguf(Path path) throws IOException {
+        if (!Files.isRegularFile(path)) {
+            return false;
+        }
+        try (InputStream in = Files.newInputStream(path)) {
+            return Arrays.equals(in.readNBytes(4), "GGUF".getBytes(StandardCharsets.US_ASCII));
+        }
+    }
+
+    private static AudioEncoder closingOnFailure(AutoCloseable resource, Supplier<AudioEncoder> build) {
+        try {
+            return build.get();
+        } catch (RuntimeException e) {
+            try {
+                resource.close();
+            } catch (Exception suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
     }
 
     public AudioConfig config() {
@@ -246,8 +288,12 @@ public final class AudioEncoder implements AutoCloseable {
 
     @Override
     public void close() {
-        if (ownedCheckpoint != null) {
-            ownedCheckpoint.close();
+        if (owned != null) {
+            try {
+                owned.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot close the audio weights", e);
+            }
         }
     }
 }

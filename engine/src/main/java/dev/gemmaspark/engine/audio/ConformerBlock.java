@@ -1,7 +1,6 @@
 package dev.gemmaspark.engine.audio;
 
 import dev.gemmaspark.engine.kernel.ThreadPool;
-import dev.gemmaspark.engine.safetensors.SafetensorsCheckpoint;
 
 /**
  * One Conformer block: half-step feed-forward, local attention, the validity mask, light convolution, half-step
@@ -16,14 +15,14 @@ final class ConformerBlock {
     private final int dim;
     private final float eps;
 
-    ConformerBlock(SafetensorsCheckpoint ckpt, String prefix, AudioConfig c, ThreadPool pool) {
+    ConformerBlock(AudioWeights weights, String prefix, AudioConfig c, ThreadPool pool) {
         dim = c.hiddenSize();
         eps = c.rmsNormEps();
-        ffwStart = new FeedForward(ckpt, prefix + "ffw_layer_start.", c);
-        attention = new LocalAttention(ckpt, prefix + "attention.", c, pool);
-        lightConv = new LightConv(ckpt, prefix + "lconv1d.", c);
-        ffwEnd = new FeedForward(ckpt, prefix + "ffw_layer_end.", c);
-        norm = Tensors.vector(ckpt, prefix + "norm.weight", dim);
+        ffwStart = new FeedForward(weights, prefix + "ffw_layer_start.", c);
+        attention = new LocalAttention(weights, prefix + "attention.", c, pool);
+        lightConv = new LightConv(weights, prefix + "lconv1d.", c);
+        ffwEnd = new FeedForward(weights, prefix + "ffw_layer_end.", c);
+        norm = Tensors.vector(weights, prefix + "norm.weight", dim);
     }
 
     /** In place on the batch's rows of {@code x}. */

@@ -3,7 +3,6 @@ package dev.gemmaspark.engine.audio;
 import dev.gemmaspark.engine.audio.Workspace.Slot;
 import dev.gemmaspark.engine.kernel.ThreadPool;
 import dev.gemmaspark.engine.kernel.WeightMatrix;
-import dev.gemmaspark.engine.safetensors.SafetensorsCheckpoint;
 
 /**
  * The Conformer's half-step feed-forward module:
@@ -21,14 +20,14 @@ final class FeedForward {
     private final WeightMatrix down;
     private final float[] postNorm;
 
-    FeedForward(SafetensorsCheckpoint ckpt, String prefix, AudioConfig c) {
+    FeedForward(AudioWeights weights, String prefix, AudioConfig c) {
         dim = c.hiddenSize();
         eps = c.rmsNormEps();
         residualWeight = c.residualWeight();
-        preNorm = Tensors.vector(ckpt, prefix + "pre_layer_norm.weight", dim);
-        up = Tensors.matrix(ckpt, prefix + "ffw_layer_1.weight", 4 * dim, dim);
-        down = Tensors.matrix(ckpt, prefix + "ffw_layer_2.weight", dim, 4 * dim);
-        postNorm = Tensors.vector(ckpt, prefix + "post_layer_norm.weight", dim);
+        preNorm = Tensors.vector(weights, prefix + "pre_layer_norm.weight", dim);
+        up = Tensors.matrix(weights, prefix + "ffw_layer_1.weight", 4 * dim, dim);
+        down = Tensors.matrix(weights, prefix + "ffw_layer_2.weight", dim, 4 * dim);
+        postNorm = Tensors.vector(weights, prefix + "post_layer_norm.weight", dim);
     }
 
     /** In place on rows [0, rows) of {@code x}. */

@@ -3,7 +3,6 @@ package dev.gemmaspark.engine.audio;
 import dev.gemmaspark.engine.audio.Workspace.Slot;
 import dev.gemmaspark.engine.kernel.ThreadPool;
 import dev.gemmaspark.engine.kernel.WeightMatrix;
-import dev.gemmaspark.engine.safetensors.SafetensorsCheckpoint;
 
 /**
  * The Conformer's light convolution module: {@code x += W_end * silu(rmsNorm_conv(dwconv(glu(W_start *
@@ -23,21 +22,21 @@ final class LightConv {
     private final float[] convNorm;
     private final WeightMatrix end;
 
-    LightConv(SafetensorsCheckpoint ckpt, String prefix, AudioConfig c) {
+    LightConv(AudioWeights weights, String prefix, AudioConfig c) {
         dim = c.hiddenSize();
         kernel = c.convKernel();
         eps = c.rmsNormEps();
-        preNorm = Tensors.vector(ckpt, prefix + "pre_layer_norm.weight", dim);
-        start = Tensors.matrix(ckpt, prefix + "linear_start.weight", 2 * dim, dim);
-        float[] w = Tensors.vector(ckpt, prefix + "depthwise_conv1d.weight", dim, 1, kernel);
+        preNorm = Tensors.vector(weights, prefix + "pre_layer_norm.weight", dim);
+        start = Tensors.matrix(weights, prefix + "linear_start.weight", 2 * dim, dim);
+        float[] w = Tensors.vector(weights, prefix + "depthwise_conv1d.weight", dim, 1, kernel);
         depthwise = new float[kernel * dim];
         for (int ch = 0; ch < dim; ch++) {
             for (int j = 0; j < kernel; j++) {
                 depthwise[j * dim + ch] = w[ch * kernel + j];
             }
         }
-        convNorm = Tensors.vector(ckpt, prefix + "conv_norm.weight", dim);
-        end = Tensors.matrix(ckpt, prefix + "linear_end.weight", dim, dim);
+        convNorm = Tensors.vector(weights, prefix + "conv_norm.weight", dim);
+        end = Tensors.matrix(weights, prefix + "linear_end.weight", dim, dim);
     }
 
     /** In place on the batch's rows of {@code x}. */

@@ -4,7 +4,6 @@ import dev.gemmaspark.engine.audio.Workspace.Slot;
 import dev.gemmaspark.engine.kernel.ThreadPool;
 import dev.gemmaspark.engine.kernel.VectorMath;
 import dev.gemmaspark.engine.kernel.WeightMatrix;
-import dev.gemmaspark.engine.safetensors.SafetensorsCheckpoint;
 
 /**
  * The Conformer's attention module: {@code x += rmsNorm_post(W_post * attend(rmsNorm_pre(x)))}, where each query
@@ -34,26 +33,26 @@ final class LocalAttention {
     /** Row d (d = 0..maxPast) is R_d, the relative-position term of distance d, heads concatenated. */
     private final float[] relativePosition;
 
-    LocalAttention(SafetensorsCheckpoint ckpt, String prefix, AudioConfig c, ThreadPool pool) {
+    LocalAttention(AudioWeights weights, String prefix, AudioConfig c, ThreadPool pool) {
         dim = c.hiddenSize();
         heads = c.numHeads();
         headDim = c.headDim();
         window = c.maxPast() + 1;
         eps = c.rmsNormEps();
         cap = c.logitCap();
-        preNorm = Tensors.vector(ckpt, prefix + "pre_attn_norm.weight", dim);
-        wq = Tensors.matrix(ckpt, prefix + "attn.q_proj.weight", dim, dim);
-        wk = Tensors.matrix(ckpt, prefix + "attn.k_proj.weight", dim, dim);
-        wv = Tensors.matrix(ckpt, prefix + "attn.v_proj.weight", dim, dim);
-        post = Tensors.matrix(ckpt, prefix + "post.weight", dim, dim);
-        postNorm = Tensors.vector(ckpt, prefix + "post_norm.weight", dim);
+        preNorm = Tensors.vector(weights, prefix + "pre_attn_norm.weight", dim);
+        wq = Tensors.matrix(weights, prefix + "attn.q_proj.weight", dim, dim);
+        wk = Tensors.matrix(weights, prefix + "attn.k_proj.weight", dim, dim);
+        wv = Tensors.matrix(weights, prefix + "attn.v_proj.weight", dim, dim);
+        post = Tensors.matrix(weights, prefix + "post.weight", dim, dim);
+        postNorm = Tensors.vector(weights, prefix + "post_norm.weight", dim);
         queryScale = (float) (Math.pow(headDim, -0.5) / Math.log(2));
-        float[] perDimScale = Tensors.vector(ckpt, prefix + "attn.per_dim_scale", headDim);
+        float[] perDimScale = Tensors.vector(weights, prefix + "attn.per_dim_scale", headDim);
         dimScale = new float[headDim];
         for (int h = 0; h < headDim; h++) {
             dimScale[h] = softplus(perDimScale[h]);
         }
-        WeightMatrix posProj = Tensors.matrix(ckpt, prefix + "attn.relative_position_embedding.pos_proj.weight", dim, dim);
+        WeightMatrix posProj = Tensors.matrix(weights, prefix + "attn.relative_position_embedding.pos_proj.weight", dim, dim);
         relativePosition = new float[window * dim];
         posProj.matmul(pool, timingSignal(window, dim), 0, window, relativePosition, 0);
     }

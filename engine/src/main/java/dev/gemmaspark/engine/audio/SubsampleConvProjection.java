@@ -2,7 +2,6 @@ package dev.gemmaspark.engine.audio;
 
 import dev.gemmaspark.engine.kernel.ThreadPool;
 import dev.gemmaspark.engine.kernel.WeightMatrix;
-import dev.gemmaspark.engine.safetensors.SafetensorsCheckpoint;
 
 /**
  * HF's sub-sample conv projection: two blocks of [3x3 stride-2 conv → cumulative group norm → ReLU] over the
@@ -30,18 +29,18 @@ final class SubsampleConvProjection {
     private final float[] norm1;
     private final WeightMatrix inputProjection;
 
-    SubsampleConvProjection(SafetensorsCheckpoint ckpt, String prefix, AudioConfig c) {
+    SubsampleConvProjection(AudioWeights weights, String prefix, AudioConfig c) {
         melBins = c.melBins();
         c0 = c.sscpChannels0();
         c1 = c.sscpChannels1();
         f0 = c.sscpFreq0();
         f1 = c.sscpFreq1();
         normEps = c.sscpGroupNormEps();
-        conv0 = Tensors.conv(ckpt, prefix + "conv_0.conv.weight", c0, 1, KERNEL, KERNEL);
-        norm0 = Tensors.vector(ckpt, prefix + "conv_0.norm.weight", c0);
-        conv1 = Tensors.conv(ckpt, prefix + "conv_1.conv.weight", c1, c0, KERNEL, KERNEL);
-        norm1 = Tensors.vector(ckpt, prefix + "conv_1.norm.weight", c1);
-        inputProjection = Tensors.matrix(ckpt, prefix + "input_proj_linear.weight", c.hiddenSize(), f1 * c1);
+        conv0 = Tensors.conv(weights, prefix + "conv_0.conv.weight", c0, 1, KERNEL, KERNEL);
+        norm0 = Tensors.vector(weights, prefix + "conv_0.norm.weight", c0);
+        conv1 = Tensors.conv(weights, prefix + "conv_1.conv.weight", c1, c0, KERNEL, KERNEL);
+        norm1 = Tensors.vector(weights, prefix + "conv_1.norm.weight", c1);
+        inputProjection = Tensors.matrix(weights, prefix + "input_proj_linear.weight", c.hiddenSize(), f1 * c1);
     }
 
     /** Steps after the two time strides: ceil(ceil(frames / 2) / 2). */

@@ -20,7 +20,7 @@ class AudioEncoderEndToEndTest {
     private static AudioConfig config;
 
     @BeforeAll
-    static void load() {
+    static void load() throws java.io.IOException {
         pool = new ThreadPool(2);
         config = SmallSharp.config();
         encoder = AudioEncoder.load(SmallSharp.weights(), config, pool);

@@ -22,7 +22,7 @@ class AudioEncoderStageTest {
     private static AudioConfig config;
 
     @BeforeAll
-    static void load() {
+    static void load() throws java.io.IOException {
         pool = new ThreadPool(2);
         config = SmallSharp.config();
         encoder = AudioEncoder.load(SmallSharp.weights(), config, pool);
