@@ -1,6 +1,7 @@
 package dev.gemmaspark.engine.audio;
 
 import dev.gemmaspark.engine.kernel.ThreadPool;
+import java.util.Arrays;
 
 /**
  * One Conformer block: half-step feed-forward, local attention, the validity mask, light convolution, half-step
@@ -40,7 +41,7 @@ final class ConformerBlock {
         pool.parallelFor(batch.rows(), (s, e) -> {
             for (int r = s; r < e; r++) {
                 if (!batch.valid(r)) {
-                    java.util.Arrays.fill(x, r * dim, (r + 1) * dim, 0f);
+                    Arrays.fill(x, r * dim, (r + 1) * dim, 0f);
                 }
             }
         });

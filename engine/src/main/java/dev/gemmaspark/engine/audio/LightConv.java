@@ -3,6 +3,7 @@ package dev.gemmaspark.engine.audio;
 import dev.gemmaspark.engine.audio.Workspace.Slot;
 import dev.gemmaspark.engine.kernel.ThreadPool;
 import dev.gemmaspark.engine.kernel.WeightMatrix;
+import java.util.Arrays;
 
 /**
  * The Conformer's light convolution module: {@code x += W_end * silu(rmsNorm_conv(dwconv(glu(W_start *
@@ -64,7 +65,7 @@ final class LightConv {
             for (int row = s; row < e; row++) {
                 int clipStart = batch.clipStartOfRow(row);
                 int out = row * dim;
-                java.util.Arrays.fill(conv, out, out + dim, 0f);
+                Arrays.fill(conv, out, out + dim, 0f);
                 for (int j = 0; j < kernel; j++) {
                     int src = row - (kernel - 1) + j;
                     if (src < clipStart) {

@@ -4,6 +4,7 @@ import dev.gemmaspark.engine.audio.Workspace.Slot;
 import dev.gemmaspark.engine.kernel.ThreadPool;
 import dev.gemmaspark.engine.kernel.VectorMath;
 import dev.gemmaspark.engine.kernel.WeightMatrix;
+import java.util.Arrays;
 
 /**
  * The Conformer's attention module: {@code x += rmsNorm_post(W_post * attend(rmsNorm_pre(x)))}, where each query
@@ -138,7 +139,7 @@ final class LocalAttention {
                 int clipStart = batch.clipStartOfRow(row);
                 for (int head = 0; head < heads; head++) {
                     int cOff = row * dim + head * headDim;
-                    java.util.Arrays.fill(context, cOff, cOff + headDim, 0f);
+                    Arrays.fill(context, cOff, cOff + headDim, 0f);
                     logits(q, k, batch, row, head, logit);
                     float max = Float.NEGATIVE_INFINITY;
                     for (int d = 0; d < window; d++) {
