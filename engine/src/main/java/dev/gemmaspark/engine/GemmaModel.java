@@ -179,7 +179,7 @@ public final class GemmaModel implements AutoCloseable {
         System.arraycopy(cont, 0, all, ctx.length, cont.length);
         double[] sum = new double[1];
         int vocab = config().vocabSize();
-        forEachLogitsRow(all, ctx.length - 1, (pos, logits, off) -> {
+        forEachLogitsRow(all, ctx.length - 1, all.length - 2, (pos, logits, off) -> {
             sum[0] += logSoftmax(logits, off, vocab, all[pos + 1]);
         });
         return new ScoreResult(sum[0], cont.length);
@@ -189,7 +189,8 @@ public final class GemmaModel implements AutoCloseable {
     public float[] logits(int[] tokens) {
         int vocab = config().vocabSize();
         float[] out = new float[Math.multiplyExact(tokens.length, vocab)];
-        forEachLogitsRow(tokens, 0, (pos, logits, off) -> System.arraycopy(logits, off, out, pos * vocab, vocab));
+        forEachLogitsRow(tokens, 0, tokens.length - 1,
+                (pos, logits, off) -> System.arraycopy(logits, off, out, pos * vocab, vocab));
         return out;
     }
 
@@ -199,10 +200,10 @@ public final class GemmaModel implements AutoCloseable {
     }
 
     /**
-     * Runs {@code tokens} as one sequence and hands the logits of positions {@code from} .. n-2 (or n-1
-     * when {@code from} is 0, for {@link #logits}) to {@code rows}, in order.
+     * Runs {@code tokens} as one sequence and hands the logits of positions {@code from} to {@code last}
+     * to {@code rows}, in order.
      */
-    private void forEachLogitsRow(int[] tokens, int from, RowConsumer rows) {
+    private void forEachLogitsRow(int[] tokens, int from, int last, RowConsumer rows) {
         if (tokens.length == 0) {
             throw new IllegalArgumentException("no tokens to evaluate");
         }
@@ -210,7 +211,6 @@ public final class GemmaModel implements AutoCloseable {
             throw new IllegalArgumentException(tokens.length + " tokens do not fit the context length "
                     + contextLength);
         }
-        int last = from == 0 ? tokens.length - 1 : tokens.length - 2;
         int vocab = config().vocabSize();
         float[] logits = new float[LOGITS_CHUNK * vocab];
         ForwardBatch batch = new ForwardBatch(LOGITS_CHUNK);
