@@ -43,7 +43,7 @@ final class TensorGenerator {
             int bytes = Math.toIntExact(rows * rowBytes);
             Buffers buf = buffers(n, bytes);
             SplittableRandom random = new SplittableRandom(mix64(nameSeed + c));
-            int nonZero = (int) Math.clamp(spec.zeroRowsFrom() - firstRow, 0, rows) * (int) rowLength;
+            int nonZero = Math.clamp(spec.zeroRowsFrom() - firstRow, 0, rows) * (int) rowLength;
             for (int i = 0; i < nonZero; i++) {
                 buf.values[i] = (float) (spec.mean() + spec.std() * random.nextGaussian());
             }

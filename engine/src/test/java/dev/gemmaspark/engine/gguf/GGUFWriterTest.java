@@ -2,6 +2,7 @@ package dev.gemmaspark.engine.gguf;
 
 import dev.gemmaspark.engine.gguf.GGUFWriter.ValueType;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -191,7 +192,7 @@ class GGUFWriterTest {
         }
     }
 
-    private static void assertMessage(String part, org.junit.jupiter.api.function.Executable e) {
+    private static void assertMessage(String part, Executable e) {
         IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, e);
         assertTrue(ex.getMessage().contains(part), ex.getMessage());
     }

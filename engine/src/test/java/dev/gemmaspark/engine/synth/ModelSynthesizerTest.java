@@ -1,5 +1,6 @@
 package dev.gemmaspark.engine.synth;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gemmaspark.engine.gguf.GGMLType;
 import dev.gemmaspark.engine.gguf.GGUFFile;
 import dev.gemmaspark.engine.gguf.GGUFFormatException;
@@ -228,7 +229,7 @@ class ModelSynthesizerTest {
 
     private static Map<?, ?> goldenJson(String file) throws IOException {
         try (InputStream in = Files.newInputStream(golden(file))) {
-            return new com.fasterxml.jackson.databind.ObjectMapper().readValue(in, Map.class);
+            return new ObjectMapper().readValue(in, Map.class);
         }
     }
 
