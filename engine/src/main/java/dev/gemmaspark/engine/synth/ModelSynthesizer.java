@@ -1,0 +1,130 @@
+package dev.gemmaspark.engine.synth;
+
+import dev.gemmaspark.engine.gguf.GGMLType;
+import dev.gemmaspark.engine.gguf.GGUFWriter;
+import dev.gemmaspark.engine.model.Gemma3nConfig;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Writes a Gemma 3n GGUF with random weights and the real dimensions, so that speed can be measured without the
+ * real checkpoints. Names, shapes, metadata keys and the per-tensor type choice are those of llama.cpp's converter
+ * followed by llama-quantize, so llama.cpp loads the file too.
+ */
+public final class ModelSynthesizer {
+    /** {@code activation_sparsity_scale} of the sparse layers: float32 of Normal(0, 1).icdf(0.95), as converted. */
+    private static final float SPARSITY_STD_MULTIPLIER = 1.6448533535003662f;
+    private static final int SLIDING_PERIOD = 5;
+
+    private ModelSynthesizer() {
+    }
+
+    /**
+     * Writes the model to {@code out}, printing progress to stderr.
+     *
+     * @param preset    the dimensions
+     * @param quant     F32, F16, BF16, Q8_0, Q4_0 (embeddings Q6_K) or Q4_K (the Q4_K_M mix)
+     * @param seed      the weights depend on it alone (the same seed gives the same values under every quant)
+     * @param vocabFrom a GGUF whose {@code tokenizer.*} keys are copied (padded to the preset's vocabulary size),
+     *                  or null for a 500-token synthetic vocabulary
+     * @param out       the file to write (replaced)
+     */
+    public static void write(Preset preset, GGMLType quant, long seed, Path vocabFrom, Path out) throws IOException {
+        int fileType = QuantPolicy.fileType(quant);
+        Vocabulary vocab = vocabFrom == null ? SyntheticVocabulary.create() : Vocabulary.fromGGUF(vocabFrom);
+        vocab = vocab.paddedTo(Math.max(preset.vocabSize, vocab.size()));
+        List<TensorSpec> specs = GemmaLayout.tensors(preset, vocab.size());
+
+        GGUFWriter w = new GGUFWriter();
+        putModelMetadata(w, preset, seed);
+        vocab.writeTo(w);
+        w.putUInt32("general.quantization_version", 2);
+        w.putUInt32("general.file_type", fileType);
+
+        Progress progress = new Progress(System.err, out, specs.size());
+        for (TensorSpec spec : specs) {
+            GGMLType type = QuantPolicy.tensorType(quant, spec.name(), spec.ne().length, spec.layer(), preset.layers);
+            w.addTensor(spec.name(), type, spec.ne(), dst -> {
+                TensorGenerator.fill(spec, type, seed, dst);
+                progress.tensorDone(spec, dst.byteSize());
+            });
+        }
+        System.err.printf(Locale.ROOT, "synth: writing %s (%s, %s, seed %d, %d tokens, %d tensors)%n", out,
+                preset, quant, seed, vocab.size(), specs.size());
+        w.write(out);
+        progress.finished();
+    }
+
+    private static void putModelMetadata(GGUFWriter w, Preset p, long seed) {
+        String arch = Gemma3nConfig.ARCH;
+        String k = arch + ".";
+        w.putString("general.architecture", arch);
+        w.putString("general.type", "model");
+        w.putString("general.name", "gemma3n-random-" + p.name().toLowerCase(Locale.ROOT) + "-seed" + seed);
+        w.putString("general.description", "random weights, seed=" + seed + "; synthetic gemma3n model with the "
+                + p + " dimensions (not a trained model)");
+        w.putUInt32(k + "context_length", p.contextLength);
+        w.putUInt32(k + "embedding_length", p.embd);
+        w.putUInt32(k + "block_count", p.layers);
+        int[] ffn = new int[p.layers];
+        float[] sparsity = new float[p.layers];
+        boolean[] sliding = new boolean[p.layers];
+        for (int l = 0; l < p.layers; l++) {
+            ffn[l] = p.ffn;
+            sparsity[l] = l < Gemma3nConfig.SPARSE_LAYERS ? SPARSITY_STD_MULTIPLIER : Float.NEGATIVE_INFINITY;
+            sliding[l] = l % SLIDING_PERIOD < SLIDING_PERIOD - 1;
+        }
+        w.putArray(k + "feed_forward_length", GGUFWriter.ValueType.INT32, ffn);
+        w.putUInt32(k + "attention.head_count", p.heads);
+        w.putUInt32(k + "attention.head_count_kv", p.kvHeads);
+        w.putFloat32(k + "rope.freq_base", 1_000_000f);
+        w.putFloat32(k + "rope.freq_base_swa", 10_000f);
+        w.putFloat32(k + "attention.layer_norm_rms_epsilon", 1e-6f);
+        w.putUInt32(k + "attention.key_length", p.headDim);
+        w.putUInt32(k + "attention.value_length", p.headDim);
+        w.putFloat32(k + "final_logit_softcapping", Gemma3nConfig.LOGIT_SOFTCAP);
+        w.putUInt32(k + "attention.sliding_window", p.slidingWindow);
+        w.putUInt32(k + "altup.active_idx", 0);
+        w.putUInt32(k + "altup.num_inputs", Gemma3nConfig.ALTUP_STREAMS);
+        w.putUInt32(k + "embedding_length_per_layer_input", Gemma3nConfig.PER_LAYER_DIM);
+        w.putUInt32(k + "attention.shared_kv_layers", p.sharedKvLayers);
+        w.putArray(k + "activation_sparsity_scale", GGUFWriter.ValueType.FLOAT32, sparsity);
+        w.putArray(k + "attention.sliding_window_pattern", GGUFWriter.ValueType.BOOL, sliding);
+    }
+
+    /** One stderr line per global tensor and per finished layer. */
+    private static final class Progress {
+        private final PrintStream err;
+        private final Path out;
+        private final int tensors;
+        private final long start = System.nanoTime();
+        private int done;
+        private long bytes;
+
+        Progress(PrintStream err, Path out, int tensors) {
+            this.err = err;
+            this.out = out;
+            this.tensors = tensors;
+        }
+
+        void tensorDone(TensorSpec spec, long tensorBytes) {
+            done++;
+            bytes += tensorBytes;
+            boolean lastOfLayer = spec.name().endsWith(".laurel_post_norm.weight");
+            if (spec.layer() < 0 || lastOfLayer) {
+                err.printf(Locale.ROOT, "synth: %-32s %4d/%d tensors  %8.1f MB  %6.1f s%n",
+                        spec.layer() < 0 ? spec.name() : "layer " + spec.layer(), done, tensors, bytes / 1e6,
+                        (System.nanoTime() - start) / 1e9);
+            }
+        }
+
+        void finished() {
+            err.printf(Locale.ROOT, "synth: wrote %s, %.1f MB of tensor data in %.1f s%n", out, bytes / 1e6,
+                    (System.nanoTime() - start) / 1e9);
+        }
+    }
+}

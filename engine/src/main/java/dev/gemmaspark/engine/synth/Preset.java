@@ -1,0 +1,57 @@
+package dev.gemmaspark.engine.synth;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * The dimensions of a synthesized Gemma 3n model. E2B and E4B are the real models' (HF configs, spec 3.1) with the
+ * current converter's 262400-token vocabulary; TINY is the golden {@code tiny6q} test model's.
+ */
+public enum Preset {
+    E2B(30, 2048, 8192, 8, 2, 256, 512, 32768, 10, 262_400, 262_144),
+    E4B(35, 2048, 16384, 8, 2, 256, 512, 32768, 15, 262_400, 262_144),
+    TINY(6, 256, 1024, 4, 2, 64, 16, 2048, 0, 500, Integer.MAX_VALUE);
+
+    public final int layers;
+    public final int embd;
+    public final int ffn;
+    public final int heads;
+    public final int kvHeads;
+    public final int headDim;
+    public final int slidingWindow;
+    public final int contextLength;
+    /** The value of {@code attention.shared_kv_layers} (llama.cpp hard-codes KV sharing from layer 20 instead). */
+    public final int sharedKvLayers;
+    /** Smallest vocabulary: a shorter one is padded with unused tokens up to this size, as the converter does. */
+    public final int vocabSize;
+    /**
+     * Tokens with a per-layer embedding: the converter pads HF's 262144 rows of {@code per_layer_token_embd} to
+     * the vocabulary size with zero rows.
+     */
+    public final int perLayerEmbeddedTokens;
+
+    Preset(int layers, int embd, int ffn, int heads, int kvHeads, int headDim, int slidingWindow,
+           int contextLength, int sharedKvLayers, int vocabSize, int perLayerEmbeddedTokens) {
+        this.layers = layers;
+        this.embd = embd;
+        this.ffn = ffn;
+        this.heads = heads;
+        this.kvHeads = kvHeads;
+        this.headDim = headDim;
+        this.slidingWindow = slidingWindow;
+        this.contextLength = contextLength;
+        this.sharedKvLayers = sharedKvLayers;
+        this.vocabSize = vocabSize;
+        this.perLayerEmbeddedTokens = perLayerEmbeddedTokens;
+    }
+
+    /** The preset called {@code name}, case-insensitive (e2b, e4b, tiny). */
+    public static Preset parse(String name) {
+        try {
+            return valueOf(name.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown preset '" + name + "' (expected one of "
+                    + Arrays.toString(values()).toLowerCase(Locale.ROOT) + ")", e);
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package dev.gemmaspark.engine.synth;
+
+import dev.gemmaspark.engine.gguf.GGUFFile;
+import dev.gemmaspark.engine.gguf.GGUFWriter;
+import dev.gemmaspark.engine.gguf.GGUFWriter.ValueType;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The {@code tokenizer.*} metadata of a synthesized model, as decoded values in file order: taken from a
+ * vocabulary GGUF, or the small synthetic vocabulary of {@link SyntheticVocabulary}.
+ */
+final class Vocabulary {
+    static final String TOKENS = "tokenizer.ggml.tokens";
+    static final String SCORES = "tokenizer.ggml.scores";
+    static final String TYPES = "tokenizer.ggml.token_type";
+    /** SentencePiece token type of the converter's padding entries. */
+    static final int UNUSED = 5;
+    /** Score the converter gives slots that no tokenizer file fills. */
+    static final float PAD_SCORE = -10000f;
+
+    private final Map<String, Object> keys;
+
+    Vocabulary(Map<String, Object> keys) {
+        this.keys = Collections.unmodifiableMap(new LinkedHashMap<>(keys));
+        int n = tokens().length;
+        if (scores().length != n || types().length != n) {
+            throw new IllegalArgumentException("vocabulary has " + n + " tokens, " + scores().length + " scores and "
+                    + types().length + " token types");
+        }
+    }
+
+    /** Every {@code tokenizer.*} key of the GGUF file at {@code path}, which must hold tokens, scores and types. */
+    static Vocabulary fromGGUF(Path path) {
+        try (GGUFFile f = GGUFFile.open(path)) {
+            Map<String, Object> keys = new LinkedHashMap<>();
+            f.metadata().forEach((k, v) -> {
+                if (k.startsWith("tokenizer.")) {
+                    keys.put(k, v);
+                }
+            });
+            if (!(keys.get(TOKENS) instanceof String[]) || !(keys.get(SCORES) instanceof float[])
+                    || !(keys.get(TYPES) instanceof int[])) {
+                throw f.error("not a vocabulary: needs " + TOKENS + ", " + SCORES + " and " + TYPES);
+            }
+            try {
+                return new Vocabulary(keys);
+            } catch (IllegalArgumentException e) {
+                throw f.error(e.getMessage());
+            }
+        }
+    }
+
+    Map<String, Object> keys() {
+        return keys;
+    }
+
+    String[] tokens() {
+        return (String[]) keys.get(TOKENS);
+    }
+
+    float[] scores() {
+        return (float[]) keys.get(SCORES);
+    }
+
+    int[] types() {
+        return (int[]) keys.get(TYPES);
+    }
+
+    int size() {
+        return tokens().length;
+    }
+
+    /**
+     * This vocabulary with entries {@code [PAD<id>]} (type UNUSED, score -10000) appended up to {@code size}, as
+     * llama.cpp's converter fills the slots of Gemma 3n's 262400 that its tokenizer files leave empty.
+     */
+    Vocabulary paddedTo(int size) {
+        int n = size();
+        if (size <= n) {
+            return this;
+        }
+        String[] tokens = Arrays.copyOf(tokens(), size);
+        float[] scores = Arrays.copyOf(scores(), size);
+        int[] types = Arrays.copyOf(types(), size);
+        for (int id = n; id < size; id++) {
+            tokens[id] = "[PAD" + id + "]";
+            scores[id] = PAD_SCORE;
+            types[id] = UNUSED;
+        }
+        Map<String, Object> padded = new LinkedHashMap<>(keys);
+        padded.put(TOKENS, tokens);
+        padded.put(SCORES, scores);
+        padded.put(TYPES, types);
+        return new Vocabulary(padded);
+    }
+
+    /**
+     * Puts every key into {@code w}. The reader does not keep value types, so they are restored as the converter
+     * writes tokenizer keys: integers (token ids) as UINT32, integer arrays (token types) as INT32.
+     */
+    void writeTo(GGUFWriter w) {
+        keys.forEach((k, v) -> {
+            switch (v) {
+                case String s -> w.putString(k, s);
+                case Boolean b -> w.putBool(k, b);
+                case Float f -> w.putFloat32(k, f);
+                case Double d -> w.putFloat64(k, d);
+                case Long l -> w.putInteger(k, l >= 0 && l <= 0xFFFF_FFFFL ? ValueType.UINT32 : ValueType.INT64, l);
+                case Integer i -> w.putInt32(k, i);
+                case String[] a -> w.putArray(k, ValueType.STRING, a);
+                case float[] a -> w.putArray(k, ValueType.FLOAT32, a);
+                case double[] a -> w.putArray(k, ValueType.FLOAT64, a);
+                case boolean[] a -> w.putArray(k, ValueType.BOOL, a);
+                case int[] a -> w.putArray(k, ValueType.INT32, a);
+                case long[] a -> w.putArray(k, Arrays.stream(a).allMatch(x -> x >= 0 && x <= 0xFFFF_FFFFL)
+                        ? ValueType.UINT32 : ValueType.INT64, a);
+                default -> throw new IllegalArgumentException("tokenizer key '" + k + "' has an unsupported value "
+                        + v.getClass().getSimpleName());
+            }
+        });
+    }
+}
