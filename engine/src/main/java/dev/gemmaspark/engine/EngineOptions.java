@@ -4,10 +4,13 @@ package dev.gemmaspark.engine;
  * How a model is loaded and run. Part of the key under which a process shares one loaded model.
  *
  * @param threads       worker threads of the engine's kernels (default: available processors)
- * @param contextLength the most tokens (prompt plus output) of one sequence; 0 means the model's own
+ * @param contextLength the most tokens (prompt plus output) of one sequence, capped at the model's training
+ *                      context; 0 means the model's own
+ * @param maxSequences  sequences decoded together by the batch scheduler
+ * @param batchTokens   tokens in one forward pass (one per decoding sequence, the rest prompt chunks)
  * @param exactGelu     compute GELU in F32 instead of through llama.cpp's F16 table
  */
-public record EngineOptions(int threads, int contextLength, boolean exactGelu) {
+public record EngineOptions(int threads, int contextLength, int maxSequences, int batchTokens, boolean exactGelu) {
 
     public EngineOptions {
         if (threads < 1) {
@@ -16,21 +19,36 @@ public record EngineOptions(int threads, int contextLength, boolean exactGelu) {
         if (contextLength < 0) {
             throw new IllegalArgumentException("contextLength must be >= 0, got " + contextLength);
         }
+        if (maxSequences < 1) {
+            throw new IllegalArgumentException("maxSequences must be >= 1, got " + maxSequences);
+        }
+        if (batchTokens < maxSequences) {
+            throw new IllegalArgumentException("batchTokens (" + batchTokens + ") must be >= maxSequences ("
+                    + maxSequences + ")");
+        }
     }
 
     public static EngineOptions defaults() {
-        return new EngineOptions(Runtime.getRuntime().availableProcessors(), 4096, false);
+        return new EngineOptions(Runtime.getRuntime().availableProcessors(), 4096, 16, 256, false);
     }
 
     public EngineOptions withThreads(int n) {
-        return new EngineOptions(n, contextLength, exactGelu);
+        return new EngineOptions(n, contextLength, maxSequences, batchTokens, exactGelu);
     }
 
     public EngineOptions withContextLength(int n) {
-        return new EngineOptions(threads, n, exactGelu);
+        return new EngineOptions(threads, n, maxSequences, batchTokens, exactGelu);
+    }
+
+    public EngineOptions withMaxSequences(int n) {
+        return new EngineOptions(threads, contextLength, n, Math.max(n, batchTokens), exactGelu);
+    }
+
+    public EngineOptions withBatchTokens(int n) {
+        return new EngineOptions(threads, contextLength, maxSequences, n, exactGelu);
     }
 
     public EngineOptions withExactGelu(boolean exact) {
-        return new EngineOptions(threads, contextLength, exact);
+        return new EngineOptions(threads, contextLength, maxSequences, batchTokens, exact);
     }
 }

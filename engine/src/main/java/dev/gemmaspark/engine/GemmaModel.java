@@ -1,36 +1,122 @@
 package dev.gemmaspark.engine;
 
+import dev.gemmaspark.engine.gguf.GGUFFile;
+import dev.gemmaspark.engine.kernel.ActivationRounding;
+import dev.gemmaspark.engine.kernel.ThreadPool;
+import dev.gemmaspark.engine.model.ForwardBatch;
+import dev.gemmaspark.engine.model.ForwardPass;
 import dev.gemmaspark.engine.model.Gemma3nConfig;
+import dev.gemmaspark.engine.model.Gemma3nModel;
+import dev.gemmaspark.engine.model.KVCache;
+import dev.gemmaspark.engine.scheduler.Scheduler;
+import dev.gemmaspark.engine.scheduler.SchedulerOptions;
+import dev.gemmaspark.engine.tokenizer.ChatTemplate;
+import dev.gemmaspark.engine.tokenizer.GemmaTokenizer;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 
 /**
  * A loaded Gemma 3n model: the memory-mapped GGUF, its tokenizer and the engine that runs it. Load once,
- * share between threads; every method is thread-safe. Closing unmaps the file.
+ * share between threads; every method is thread-safe. Generation requests from all threads meet in one
+ * continuous-batching {@link Scheduler}. Closing fails what is still running and unmaps the file.
  */
 public final class GemmaModel implements AutoCloseable {
+    /** Positions per forward pass when computing the logits of every position of a sequence. */
+    private static final int LOGITS_CHUNK = 16;
+
+    private final GGUFFile file;
+    private final Gemma3nModel model;
+    private final GemmaTokenizer tokenizer;
+    private final ThreadPool pool;
+    private final Scheduler scheduler;
+    private final EngineOptions options;
+    private final int contextLength;
+    /** The kernels' thread pool runs one forward pass at a time. */
+    private final Object forwardLock = new Object();
+    private ForwardPass scoringPass;
+
+    private GemmaModel(GGUFFile file, EngineOptions options) {
+        this.file = file;
+        this.options = options;
+        Gemma3nConfig config = Gemma3nConfig.fromGGUF(file);
+        this.tokenizer = GemmaTokenizer.fromGGUF(file);
+        if (tokenizer.vocabSize() != config.vocabSize()) {
+            throw file.error("tokenizer has " + tokenizer.vocabSize() + " tokens but the model " + config.vocabSize());
+        }
+        // positions past the training context have never been seen by RoPE: cap there, as llama.cpp warns
+        this.contextLength = options.contextLength() == 0 ? config.contextLength()
+                : Math.min(options.contextLength(), config.contextLength());
+        this.model = new Gemma3nModel(file, contextLength, ActivationRounding.LLAMA_CPP);
+        this.pool = new ThreadPool(options.threads());
+        ForwardPass pass = new ForwardPass(model, pool, options.batchTokens(), options.exactGelu());
+        this.scheduler = new Scheduler(pass, tokenizer, forwardLock,
+                new SchedulerOptions(options.maxSequences(), options.batchTokens(), contextLength),
+                config.vocabSize());
+    }
 
     /** Maps {@code gguf} and checks it; a bad file fails here with its name and the problem. */
     public static GemmaModel load(Path gguf, EngineOptions options) {
-        throw new UnsupportedOperationException("TODO");
+        GGUFFile file = GGUFFile.open(gguf);
+        try {
+            return new GemmaModel(file, options);
+        } catch (RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    public GemmaTokenizer tokenizer() {
+        return tokenizer;
     }
 
     public Gemma3nConfig config() {
-        throw new UnsupportedOperationException("TODO");
+        return model.config();
+    }
+
+    public EngineOptions options() {
+        return options;
+    }
+
+    public Path path() {
+        return file.path();
     }
 
     /** The longest sequence (prompt plus output) one request may use. */
     public int contextLength() {
-        throw new UnsupportedOperationException("TODO");
+        return contextLength;
+    }
+
+    /** The prompt of a request as token ids: chat-templated, raw text with BOS, or the ids as given. */
+    public int[] promptTokens(GenerationRequest request) {
+        if (request.tokens() != null) {
+            return request.tokens().clone();
+        }
+        String text = request.rawText() != null ? request.rawText() : ChatTemplate.render(request.messages(), true);
+        return tokenizer.encode(text, true, true);
     }
 
     public GenerationResult generate(GenerationRequest request) {
         return generate(request, null);
     }
 
-    /** Generates for one request, streaming each token to {@code listener} (may be null). */
+    /**
+     * Generates for one request, streaming each token to {@code listener} (may be null). Bad input
+     * (an empty or too long prompt) throws {@link IllegalArgumentException}.
+     */
     public GenerationResult generate(GenerationRequest request, TokenListener listener) {
-        throw new UnsupportedOperationException("TODO");
+        return join(submit(request, listener));
+    }
+
+    /**
+     * Queues a request and returns at once; cancelling the future stops the request at the next step.
+     * Bad input throws here.
+     */
+    public CompletableFuture<GenerationResult> submit(GenerationRequest request, TokenListener listener) {
+        return scheduler.submit(promptTokens(request), request.params(), listener);
     }
 
     /**
@@ -38,7 +124,23 @@ public final class GemmaModel implements AutoCloseable {
      * that fails gets a result with finish reason {@code ERROR} and a message; the others go on.
      */
     public List<GenerationResult> generateAll(List<GenerationRequest> requests) {
-        throw new UnsupportedOperationException("TODO");
+        List<CompletableFuture<GenerationResult>> futures = new ArrayList<>(requests.size());
+        for (GenerationRequest r : requests) {
+            try {
+                futures.add(submit(r, null));
+            } catch (RuntimeException e) {
+                futures.add(CompletableFuture.failedFuture(e));
+            }
+        }
+        List<GenerationResult> results = new ArrayList<>(requests.size());
+        for (CompletableFuture<GenerationResult> f : futures) {
+            try {
+                results.add(join(f));
+            } catch (RuntimeException e) {
+                results.add(GenerationResult.failed(String.valueOf(e.getMessage())));
+            }
+        }
+        return results;
     }
 
     /**
@@ -46,16 +148,109 @@ public final class GemmaModel implements AutoCloseable {
      * context is tokenized with BOS, the text without, and only the text's tokens are scored.
      */
     public ScoreResult score(String context, String text) {
-        throw new UnsupportedOperationException("TODO");
+        int[] ctx = tokenizer.encode(context == null ? "" : context, true, true);
+        int[] cont = tokenizer.encode(text, false, true);
+        if (cont.length == 0) {
+            return new ScoreResult(0.0, 0);
+        }
+        int[] all = new int[ctx.length + cont.length];
+        System.arraycopy(ctx, 0, all, 0, ctx.length);
+        System.arraycopy(cont, 0, all, ctx.length, cont.length);
+        double[] sum = new double[1];
+        int vocab = config().vocabSize();
+        forEachLogitsRow(all, ctx.length - 1, (pos, logits, off) -> {
+            sum[0] += logSoftmax(logits, off, vocab, all[pos + 1]);
+        });
+        return new ScoreResult(sum[0], cont.length);
     }
 
     /** The logits of every position of {@code tokens} (used exactly as given), row-major [n][vocab]. */
     public float[] logits(int[] tokens) {
-        throw new UnsupportedOperationException("TODO");
+        int vocab = config().vocabSize();
+        float[] out = new float[Math.multiplyExact(tokens.length, vocab)];
+        forEachLogitsRow(tokens, 0, (pos, logits, off) -> System.arraycopy(logits, off, out, pos * vocab, vocab));
+        return out;
+    }
+
+    @FunctionalInterface
+    private interface RowConsumer {
+        void accept(int position, float[] logits, int offset);
+    }
+
+    /**
+     * Runs {@code tokens} as one sequence and hands the logits of positions {@code from} .. n-2 (or n-1
+     * when {@code from} is 0, for {@link #logits}) to {@code rows}, in order.
+     */
+    private void forEachLogitsRow(int[] tokens, int from, RowConsumer rows) {
+        if (tokens.length == 0) {
+            throw new IllegalArgumentException("no tokens to evaluate");
+        }
+        if (tokens.length > contextLength) {
+            throw new IllegalArgumentException(tokens.length + " tokens do not fit the context length "
+                    + contextLength);
+        }
+        int last = from == 0 ? tokens.length - 1 : tokens.length - 2;
+        int vocab = config().vocabSize();
+        float[] logits = new float[LOGITS_CHUNK * vocab];
+        ForwardBatch batch = new ForwardBatch(LOGITS_CHUNK);
+        try (KVCache cache = new KVCache(config(), tokens.length, LOGITS_CHUNK)) {
+            for (int start = 0; start < tokens.length; start += LOGITS_CHUNK) {
+                int end = Math.min(tokens.length, start + LOGITS_CHUNK);
+                batch.clear();
+                for (int p = start; p < end; p++) {
+                    batch.add(tokens[p], p, cache, p >= from && p <= last);
+                }
+                synchronized (forwardLock) {
+                    if (scoringPass == null) {
+                        scoringPass = new ForwardPass(model, pool, LOGITS_CHUNK, options.exactGelu());
+                    }
+                    scoringPass.forward(batch, logits);
+                }
+                int row = 0;
+                for (int p = start; p < end; p++) {
+                    if (p >= from && p <= last) {
+                        rows.accept(p, logits, row++ * vocab);
+                    }
+                }
+            }
+        }
+    }
+
+    /** log p(target) under softmax of {@code logits[off..off+n)}, in double. */
+    static double logSoftmax(float[] logits, int off, int n, int target) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = off; i < off + n; i++) {
+            max = Math.max(max, logits[i]);
+        }
+        double sum = 0.0;
+        for (int i = off; i < off + n; i++) {
+            sum += Math.exp(logits[i] - max);
+        }
+        return logits[off + target] - max - Math.log(sum);
+    }
+
+    private static GenerationResult join(CompletableFuture<GenerationResult> f) {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new CompletionException(cause);
+        } catch (InterruptedException e) {
+            f.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for generation", e);
+        }
     }
 
     @Override
     public void close() {
-        throw new UnsupportedOperationException("TODO");
+        scheduler.close();
+        synchronized (forwardLock) {
+            pool.close();
+            file.close();
+        }
     }
 }

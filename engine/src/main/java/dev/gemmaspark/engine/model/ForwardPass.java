@@ -1,0 +1,518 @@
+package dev.gemmaspark.engine.model;
+
+import static dev.gemmaspark.engine.model.Gemma3nConfig.ALTUP_STREAMS;
+import static dev.gemmaspark.engine.model.Gemma3nConfig.LAUREL_RANK;
+import static dev.gemmaspark.engine.model.Gemma3nConfig.PER_LAYER_DIM;
+
+import dev.gemmaspark.engine.kernel.ThreadPool;
+import dev.gemmaspark.engine.kernel.VectorMath;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Gemma 3n forward pass over a {@link ForwardBatch}, exactly as llama.cpp's {@code gemma3n} graph
+ * computes it (spec section 5). Holds the scratch activations for up to {@code maxTokens} tokens, so one
+ * instance serves one caller at a time (like a llama.cpp context); the model it runs is shared.
+ *
+ * <p>Every token's arithmetic depends only on that token, its position and its own sequence's cache:
+ * the output of a sequence does not change with what else is in the batch.
+ */
+public final class ForwardPass {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final float SQRT_HALF = 0.70710677f;
+    private static final float SPARSITY_STD_MUL = 1.6448533535003662f;
+
+    private final Gemma3nModel model;
+    private final Gemma3nConfig c;
+    private final Gemma3nWeights w;
+    private final ThreadPool pool;
+    private final boolean exactGelu;
+    private final int maxTokens;
+    private final float[] thetaScale;
+    private TensorObserver observer;
+
+    private final float[] x0;
+    private final float[] perLayer;
+    private final float[] perLayerTok;
+    private final float[] streams;
+    private final float[] pred;
+    private final float[] xn;
+    private final float[] laurel;
+    private final float[] laurelMid;
+    private final float[] q;
+    private final float[] k;
+    private final float[] v;
+    private final float[] kqv;
+    private final float[] attn;
+    private final float[] al;
+    private final float[] up;
+    private final float[] gate;
+    private final float[] ffn;
+    private final float[] tmp;
+    private final float[] mod;
+    private final float[] coef;
+    private final float[] gt;
+    private final float[] pp;
+    private final ThreadLocal<float[]> scores;
+
+    public ForwardPass(Gemma3nModel model, ThreadPool pool, int maxTokens, boolean exactGelu) {
+        if (maxTokens < 1) {
+            throw new IllegalArgumentException("maxTokens must be >= 1, got " + maxTokens);
+        }
+        this.model = model;
+        this.c = model.config();
+        this.w = model.weights();
+        this.pool = pool;
+        this.exactGelu = exactGelu;
+        this.maxTokens = maxTokens;
+        int d = c.nEmbd();
+        int lp = c.nLayer() * PER_LAYER_DIM;
+        int t = maxTokens;
+        x0 = new float[t * d];
+        perLayer = new float[t * lp];
+        perLayerTok = new float[lp];
+        streams = new float[ALTUP_STREAMS * t * d];
+        pred = new float[ALTUP_STREAMS * t * d];
+        xn = new float[t * d];
+        laurel = new float[t * d];
+        laurelMid = new float[t * LAUREL_RANK];
+        q = new float[t * c.qDim()];
+        k = new float[t * c.kvDim()];
+        v = new float[t * c.kvDim()];
+        kqv = new float[t * c.qDim()];
+        attn = new float[t * d];
+        al = new float[t * d];
+        up = new float[t * c.nFF()];
+        gate = new float[t * c.nFF()];
+        ffn = new float[t * d];
+        tmp = new float[t * d];
+        mod = new float[t * ALTUP_STREAMS];
+        coef = new float[t * ALTUP_STREAMS * ALTUP_STREAMS];
+        gt = new float[t * PER_LAYER_DIM];
+        pp = new float[t * d];
+        thetaScale = new float[c.nLayer()];
+        for (int l = 0; l < c.nLayer(); l++) {
+            thetaScale[l] = VectorMath.ropeThetaScale(c.sliding()[l] ? c.ropeBaseSwa() : c.ropeBase(), c.headDim());
+        }
+        scores = ThreadLocal.withInitial(() -> new float[model.maxContext()]);
+    }
+
+    public Gemma3nModel model() {
+        return model;
+    }
+
+    public int maxTokens() {
+        return maxTokens;
+    }
+
+    /** Receives every intermediate tensor of later passes (null: none). For tests and debugging. */
+    public void setObserver(TensorObserver observer) {
+        this.observer = observer;
+    }
+
+    /**
+     * Runs the batch: writes each token's K/V into its cache and, for each token that wants them, its
+     * soft-capped logits into {@code logits} (row-major [outputs][vocab], in batch order).
+     */
+    public void forward(ForwardBatch batch, float[] logits) {
+        int n = batch.size();
+        if (n == 0) {
+            return;
+        }
+        if (n > maxTokens) {
+            throw new IllegalArgumentException("batch of " + n + " tokens exceeds this pass's " + maxTokens);
+        }
+        if (batch.outputs() > 0 && logits.length < (long) batch.outputs() * c.vocabSize()) {
+            throw new IllegalArgumentException("logits buffer too small for " + batch.outputs() + " rows");
+        }
+        for (int t = 0; t < n; t++) {
+            int tok = batch.tokens[t];
+            if (tok < 0 || tok >= c.vocabSize()) {
+                throw new IllegalArgumentException("token id " + tok + " is outside the vocabulary [0, "
+                        + c.vocabSize() + ")");
+            }
+        }
+        embed(batch, n);
+        for (int l = 0; l < c.nLayer(); l++) {
+            layer(l, batch, n);
+        }
+        output(batch, n, logits);
+    }
+
+    /** Spec 5.1 and 5.2: scaled embeddings, per-layer inputs, and the four AltUp streams. */
+    private void embed(ForwardBatch batch, int n) {
+        int d = c.nEmbd();
+        int lp = c.nLayer() * PER_LAYER_DIM;
+        float embScale = (float) Math.sqrt(d);
+        for (int t = 0; t < n; t++) {
+            w.tokenEmbd.dequantizeRow(batch.tokens[t], x0, t * d);
+            VectorMath.scale(x0, t * d, embScale, x0, t * d, d);
+        }
+        observe("inp_scaled", x0, 0, n * d);
+
+        w.perLayerModelProj.matmul(pool, x0, 0, n, perLayer, 0);
+        float projScale = 1.0f / embScale;
+        for (int t = 0; t < n; t++) {
+            VectorMath.scale(perLayer, t * lp, projScale, perLayer, t * lp, lp);
+            for (int l = 0; l < c.nLayer(); l++) {
+                int off = t * lp + l * PER_LAYER_DIM;
+                VectorMath.rmsNorm(perLayer, off, w.perLayerProjNorm, perLayer, off, PER_LAYER_DIM, c.rmsEps());
+            }
+        }
+        observe("per_layer_proj", perLayer, 0, n * lp);
+        for (int t = 0; t < n; t++) {
+            w.perLayerTokenEmbd.dequantizeRow(batch.tokens[t], perLayerTok, 0);
+            VectorMath.scale(perLayerTok, 0, (float) Math.sqrt(PER_LAYER_DIM), perLayerTok, 0, lp);
+            VectorMath.add(perLayer, t * lp, perLayerTok, 0, perLayer, t * lp, lp);
+            VectorMath.scale(perLayer, t * lp, SQRT_HALF, perLayer, t * lp, lp);
+        }
+        observe("inp_per_layer", perLayer, 0, n * lp);
+
+        System.arraycopy(x0, 0, streams, 0, n * d);
+        for (int s = 1; s < ALTUP_STREAMS; s++) {
+            w.altupProj[s - 1].matmul(pool, x0, 0, n, streams, s * n * d);
+        }
+        for (int t = 0; t < n; t++) {
+            matchMagnitude(streams, n, t);
+        }
+        observe("inp_stacked", streams, 0, ALTUP_STREAMS * n * d);
+    }
+
+    /**
+     * Rescales streams 1..3 of token t in {@code buf} (laid out as the streams) to the L2 norm of its
+     * stream 0: {@code (y * m0) / |y|}, multiply then divide, no epsilon.
+     */
+    private void matchMagnitude(float[] buf, int n, int t) {
+        int d = c.nEmbd();
+        float m0 = (float) Math.sqrt((float) VectorMath.sumOfSquares(buf, t * d, d));
+        for (int s = 1; s < ALTUP_STREAMS; s++) {
+            int off = s * n * d + t * d;
+            float mk = (float) Math.sqrt((float) VectorMath.sumOfSquares(buf, off, d));
+            for (int i = 0; i < d; i++) {
+                buf[off + i] = (buf[off + i] * m0) / mk;
+            }
+        }
+    }
+
+    private void layer(int l, ForwardBatch batch, int n) {
+        Gemma3nWeights.Layer lw = w.layers[l];
+        int d = c.nEmbd();
+        float eps = c.rmsEps();
+
+        // AltUp predict: mix the four streams with coefficients routed from the active stream.
+        route(lw, streams, 0, n);
+        for (int t = 0; t < n; t++) {
+            for (int o = 0; o < ALTUP_STREAMS * ALTUP_STREAMS; o++) {
+                float sum = 0f;
+                for (int s = 0; s < ALTUP_STREAMS; s++) {
+                    sum += lw.altupPredictCoef()[o * ALTUP_STREAMS + s] * mod[t * ALTUP_STREAMS + s];
+                }
+                coef[t * 16 + o] = sum;
+            }
+        }
+        for (int j = 0; j < ALTUP_STREAMS; j++) {
+            for (int t = 0; t < n; t++) {
+                int cOff = t * 16 + j * ALTUP_STREAMS;
+                int out = j * n * d + t * d;
+                for (int i = 0; i < d; i++) {
+                    float sum = 0f;
+                    for (int s = 0; s < ALTUP_STREAMS; s++) {
+                        sum += streams[s * n * d + t * d + i] * coef[cOff + s];
+                    }
+                    pred[out + i] = streams[out + i] + sum;
+                }
+            }
+        }
+        observe("predictions-" + l, pred, 0, ALTUP_STREAMS * n * d);
+
+        // pred stream 0 is the active input of the block
+        for (int t = 0; t < n; t++) {
+            VectorMath.rmsNorm(pred, t * d, lw.attnNorm(), xn, t * d, d, eps);
+        }
+        observe("attn_norm-" + l, xn, 0, n * d);
+
+        // LAuReL: a low-rank residual branch on the normalised input.
+        lw.laurelL().matmul(pool, xn, 0, n, laurelMid, 0);
+        lw.laurelR().matmul(pool, laurelMid, 0, n, laurel, 0);
+        for (int t = 0; t < n; t++) {
+            VectorMath.rmsNorm(laurel, t * d, lw.laurelPostNorm(), laurel, t * d, d, eps);
+            VectorMath.add(laurel, t * d, xn, t * d, laurel, t * d, d);
+        }
+        observe("laurel_out-" + l, laurel, 0, n * d);
+
+        attention(l, lw, batch, n);
+
+        for (int t = 0; t < n; t++) {
+            int off = t * d;
+            VectorMath.rmsNorm(attn, off, lw.postAttentionNorm(), attn, off, d, eps);
+        }
+        observe("attn_post_norm-" + l, attn, 0, n * d);
+        for (int t = 0; t < n; t++) {
+            int off = t * d;
+            VectorMath.add(attn, off, pred, off, al, off, d);
+            VectorMath.add(al, off, laurel, off, al, off, d);
+            VectorMath.scale(al, off, SQRT_HALF, al, off, d);
+            VectorMath.rmsNorm(al, off, lw.ffnNorm(), tmp, off, d, eps);
+        }
+        observe("ffn_norm-" + l, tmp, 0, n * d);
+
+        feedForward(l, lw, n);
+
+        // AltUp correct: propagate the block's innovation to every stream.
+        for (int t = 0; t < n; t++) {
+            VectorMath.add(ffn, t * d, al, t * d, ffn, t * d, d);
+        }
+        route(lw, ffn, 0, n);
+        for (int t = 0; t < n; t++) {
+            for (int j = 0; j < ALTUP_STREAMS; j++) {
+                float sum = 0f;
+                for (int s = 0; s < ALTUP_STREAMS; s++) {
+                    sum += lw.altupCorrectCoef()[j * ALTUP_STREAMS + s] * mod[t * ALTUP_STREAMS + s];
+                }
+                coef[t * 16 + j] = sum + 1.0f;
+            }
+            int off = t * d;
+            for (int i = 0; i < d; i++) {
+                tmp[off + i] = ffn[off + i] - pred[off + i];
+            }
+            for (int j = 0; j < ALTUP_STREAMS; j++) {
+                float cc = coef[t * 16 + j];
+                int so = j * n * d + off;
+                for (int i = 0; i < d; i++) {
+                    streams[so + i] = tmp[off + i] * cc + pred[so + i];
+                }
+            }
+        }
+        observe("corrected-" + l, streams, 0, ALTUP_STREAMS * n * d);
+
+        perLayerInput(l, lw, n);
+        observe("l_out-" + l, streams, 0, ALTUP_STREAMS * n * d);
+    }
+
+    /** {@code mod = tanh(router · (RMSNorm(x, router_norm) / D))} for every token. */
+    private void route(Gemma3nWeights.Layer lw, float[] x, int xOff, int n) {
+        int d = c.nEmbd();
+        for (int t = 0; t < n; t++) {
+            VectorMath.rmsNorm(x, xOff + t * d, lw.altupRouterNorm(), tmp, t * d, d, c.rmsEps());
+            VectorMath.scale(tmp, t * d, 1.0f / d, tmp, t * d, d);
+        }
+        lw.altupRouter().matmul(pool, tmp, 0, n, mod, 0);
+        for (int i = 0; i < n * ALTUP_STREAMS; i++) {
+            mod[i] = VectorMath.tanh(mod[i]);
+        }
+    }
+
+    private void attention(int l, Gemma3nWeights.Layer lw, ForwardBatch batch, int n) {
+        int hd = c.headDim();
+        int nh = c.nHead();
+        int nkv = c.nHeadKv();
+        int qd = c.qDim();
+        int kvd = c.kvDim();
+        float eps = c.rmsEps();
+        lw.attnQ().matmul(pool, xn, 0, n, q, 0);
+        for (int t = 0; t < n; t++) {
+            for (int h = 0; h < nh; h++) {
+                int off = t * qd + h * hd;
+                VectorMath.rmsNorm(q, off, lw.attnQNorm(), q, off, hd, eps);
+                VectorMath.ropeNeox(q, off, hd, batch.positions[t], thetaScale[l]);
+            }
+        }
+        observe("Qcur_pos-" + l, q, 0, n * qd);
+        int kvLayer = c.kvSourceLayer(l);
+        if (kvLayer == l) {
+            lw.attnK().matmul(pool, xn, 0, n, k, 0);
+            lw.attnV().matmul(pool, xn, 0, n, v, 0);
+            for (int t = 0; t < n; t++) {
+                for (int h = 0; h < nkv; h++) {
+                    int off = t * kvd + h * hd;
+                    VectorMath.rmsNorm(k, off, lw.attnKNorm(), k, off, hd, eps);
+                    VectorMath.ropeNeox(k, off, hd, batch.positions[t], thetaScale[l]);
+                    VectorMath.rmsNorm(v, off, null, v, off, hd, eps);
+                }
+                batch.caches[t].write(l, batch.positions[t], k, t * kvd, v, t * kvd);
+            }
+            observe("Kcur_pos-" + l, k, 0, n * kvd);
+            observe("Vcur_normed-" + l, v, 0, n * kvd);
+        }
+        boolean sliding = c.sliding()[l];
+        int window = c.slidingWindow();
+        int group = nh / nkv;
+        pool.parallelFor(n * nh, (start, end) -> {
+            float[] sc = scores.get();
+            for (int i = start; i < end; i++) {
+                int t = i / nh;
+                int h = i % nh;
+                int pos = batch.positions[t];
+                int first = sliding ? Math.max(0, pos - window + 1) : 0;
+                attendHead(batch.caches[t], kvLayer, (h / group) * hd, q, t * qd + h * hd, first, pos, sc,
+                        kqv, t * qd + h * hd);
+            }
+        });
+        observe("kqv_out-" + l, kqv, 0, n * qd);
+        lw.attnOutput().matmul(pool, kqv, 0, n, attn, 0);
+    }
+
+    /** One query head over cache positions [first, last]: scores (scale 1), softmax, weighted sum of V. */
+    private void attendHead(KVCache cache, int layer, int headOff, float[] qv, int qOff, int first, int last,
+                            float[] sc, float[] out, int outOff) {
+        int hd = c.headDim();
+        MemorySegment keys = cache.keys(layer);
+        MemorySegment values = cache.values(layer);
+        long headBytes = (long) headOff * Float.BYTES;
+        int count = last - first + 1;
+        for (int j = 0; j < count; j++) {
+            long base = cache.offset(layer, first + j) + headBytes;
+            FloatVector acc = FloatVector.zero(F);
+            int i = 0;
+            for (; i < F.loopBound(hd); i += F.length()) {
+                FloatVector kv = FloatVector.fromMemorySegment(F, keys, base + (long) i * Float.BYTES, ByteOrder.LITTLE_ENDIAN);
+                acc = FloatVector.fromArray(F, qv, qOff + i).fma(kv, acc);
+            }
+            float s = acc.reduceLanes(VectorOperators.ADD);
+            for (; i < hd; i++) {
+                s += qv[qOff + i] * keys.get(LE_FLOAT, base + (long) i * Float.BYTES);
+            }
+            sc[j] = s;
+        }
+        VectorMath.softmax(sc, 0, count);
+        java.util.Arrays.fill(out, outOff, outOff + hd, 0f);
+        for (int j = 0; j < count; j++) {
+            long base = cache.offset(layer, first + j) + headBytes;
+            FloatVector p = FloatVector.broadcast(F, sc[j]);
+            int i = 0;
+            for (; i < F.loopBound(hd); i += F.length()) {
+                FloatVector vv = FloatVector.fromMemorySegment(F, values, base + (long) i * Float.BYTES, ByteOrder.LITTLE_ENDIAN);
+                vv.fma(p, FloatVector.fromArray(F, out, outOff + i)).intoArray(out, outOff + i);
+            }
+            for (; i < hd; i++) {
+                out[outOff + i] += sc[j] * values.get(LE_FLOAT, base + (long) i * Float.BYTES);
+            }
+        }
+    }
+
+    /** Spec 5.3 step 8: gated GELU FFN, with the Gaussian top-k on the gate in the first layers. */
+    private void feedForward(int l, Gemma3nWeights.Layer lw, int n) {
+        int d = c.nEmbd();
+        int ff = c.nFF();
+        lw.ffnUp().matmul(pool, tmp, 0, n, up, 0);
+        lw.ffnGate().matmul(pool, tmp, 0, n, gate, 0);
+        for (int t = 0; t < n; t++) {
+            int off = t * ff;
+            if (l < Gemma3nConfig.SPARSE_LAYERS) {
+                gaussianTopK(gate, off, ff);
+            }
+            VectorMath.gelu(gate, off, ff, exactGelu);
+            VectorMath.mul(up, off, gate, off, up, off, ff);
+        }
+        lw.ffnDown().matmul(pool, up, 0, n, ffn, 0);
+        observe("ffn_out-" + l, ffn, 0, n * d);
+        for (int t = 0; t < n; t++) {
+            VectorMath.rmsNorm(ffn, t * d, lw.postFfwNorm(), ffn, t * d, d, c.rmsEps());
+        }
+        observe("ffn_post_norm-" + l, ffn, 0, n * d);
+    }
+
+    /** Keeps only what exceeds mean + 1.645 std (N-1 divisor), shifted down by that cutoff. */
+    private static void gaussianTopK(float[] x, int off, int n) {
+        double sum = 0.0;
+        for (int i = off; i < off + n; i++) {
+            sum += x[i];
+        }
+        float mean = (float) sum / (float) n;
+        double sq = 0.0;
+        for (int i = off; i < off + n; i++) {
+            float dv = x[i] - mean;
+            float d2 = dv * dv;
+            sq += d2;
+        }
+        float std = (float) Math.sqrt((float) sq * (1.0f / (n - 1)));
+        float cutoff = mean + std * SPARSITY_STD_MUL;
+        for (int i = off; i < off + n; i++) {
+            x[i] = Math.max(0f, x[i] - cutoff);
+        }
+    }
+
+    /** Spec 5.3 steps 11-12: the per-layer input, gated by the corrected active stream, joins streams 1..3. */
+    private void perLayerInput(int l, Gemma3nWeights.Layer lw, int n) {
+        int d = c.nEmbd();
+        int lp = c.nLayer() * PER_LAYER_DIM;
+        for (int t = 0; t < n; t++) {
+            VectorMath.mul(streams, t * d, lw.altupCorrectScale(), 0, tmp, t * d, d);
+        }
+        lw.inpGate().matmul(pool, tmp, 0, n, gt, 0);
+        for (int t = 0; t < n; t++) {
+            int off = t * PER_LAYER_DIM;
+            VectorMath.gelu(gt, off, PER_LAYER_DIM, exactGelu);
+            VectorMath.mul(gt, off, perLayer, t * lp + l * PER_LAYER_DIM, gt, off, PER_LAYER_DIM);
+        }
+        lw.proj().matmul(pool, gt, 0, n, pp, 0);
+        for (int t = 0; t < n; t++) {
+            VectorMath.rmsNorm(pp, t * d, lw.postNorm(), pp, t * d, d, c.rmsEps());
+        }
+        observe("first_prediction_out-" + l, pp, 0, n * d);
+        for (int s = 1; s < ALTUP_STREAMS; s++) {
+            for (int t = 0; t < n; t++) {
+                int off = s * n * d + t * d;
+                VectorMath.add(streams, off, pp, t * d, streams, off, d);
+            }
+        }
+    }
+
+    /** Spec 5.5: merge the streams, final norm, tied output projection, soft-capping. */
+    private void output(ForwardBatch batch, int n, float[] logits) {
+        int d = c.nEmbd();
+        System.arraycopy(streams, 0, pred, 0, n * d);
+        for (int s = 1; s < ALTUP_STREAMS; s++) {
+            w.altupUnembdProj[s - 1].matmul(pool, streams, s * n * d, n, pred, s * n * d);
+        }
+        for (int t = 0; t < n; t++) {
+            matchMagnitude(pred, n, t);
+        }
+        observe("altup_unembd", pred, n * d, (ALTUP_STREAMS - 1) * n * d);
+        for (int t = 0; t < n; t++) {
+            int off = t * d;
+            for (int i = 0; i < d; i++) {
+                float sum = pred[off + i];
+                for (int s = 1; s < ALTUP_STREAMS; s++) {
+                    sum += pred[s * n * d + off + i];
+                }
+                tmp[off + i] = sum * 0.25f;
+            }
+        }
+        observe("unembd_merged", tmp, 0, n * d);
+        if (observer != null) {
+            for (int t = 0; t < n; t++) {
+                VectorMath.rmsNorm(tmp, t * d, w.outputNorm, pp, t * d, d, c.rmsEps());
+            }
+            observe("result_norm", pp, 0, n * d);
+        }
+        int rows = 0;
+        for (int t = 0; t < n; t++) {
+            if (batch.wantLogits[t]) {
+                VectorMath.rmsNorm(tmp, t * d, w.outputNorm, xn, rows * d, d, c.rmsEps());
+                rows++;
+            }
+        }
+        if (rows == 0) {
+            return;
+        }
+        w.output.matmul(pool, xn, 0, rows, logits, 0);
+        float cap = Gemma3nConfig.LOGIT_SOFTCAP;
+        float inv = 1.0f / cap;
+        int total = rows * c.vocabSize();
+        for (int i = 0; i < total; i++) {
+            logits[i] = VectorMath.tanh(logits[i] * inv) * cap;
+        }
+    }
+
+    private void observe(String name, float[] data, int offset, int length) {
+        if (observer != null) {
+            observer.observe(name, data, offset, length);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package dev.gemmaspark.engine.model;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The keys and values of one sequence, F32, off-heap: one ring of slots per KV-owning layer. Global
+ * layers keep every position; sliding layers keep only the window plus one chunk of positions (a chunk
+ * writes all its keys before any of its queries read), so position p lives in slot {@code p % capacity}.
+ */
+public final class KVCache implements AutoCloseable {
+    private final Arena arena;
+    private final MemorySegment[] keys;
+    private final MemorySegment[] values;
+    private final int[] capacity;
+    private final int kvDim;
+    private final int contextLength;
+
+    /**
+     * @param contextLength the most positions the sequence will hold
+     * @param maxChunk      the most tokens of this sequence in one forward pass
+     */
+    public KVCache(Gemma3nConfig c, int contextLength, int maxChunk) {
+        this.kvDim = c.kvDim();
+        this.contextLength = contextLength;
+        int layers = c.kvLayerCount();
+        this.arena = Arena.ofShared();
+        this.keys = new MemorySegment[layers];
+        this.values = new MemorySegment[layers];
+        this.capacity = new int[layers];
+        for (int l = 0; l < layers; l++) {
+            capacity[l] = c.sliding()[l] ? Math.min(contextLength, c.slidingWindow() + maxChunk) : contextLength;
+            long bytes = (long) capacity[l] * kvDim * Float.BYTES;
+            keys[l] = arena.allocate(bytes, 64);
+            values[l] = arena.allocate(bytes, 64);
+        }
+    }
+
+    /** Bytes this cache takes for {@code contextLength} positions and chunks of {@code maxChunk} tokens. */
+    public static long bytesFor(Gemma3nConfig c, int contextLength, int maxChunk) {
+        long slots = 0;
+        for (int l = 0; l < c.kvLayerCount(); l++) {
+            slots += c.sliding()[l] ? Math.min(contextLength, c.slidingWindow() + maxChunk) : contextLength;
+        }
+        return 2 * slots * c.kvDim() * Float.BYTES;
+    }
+
+    public int contextLength() {
+        return contextLength;
+    }
+
+    /** Byte offset of position {@code pos} of layer {@code layer} in {@link #keys}/{@link #values}. */
+    public long offset(int layer, int pos) {
+        return (long) (pos % capacity[layer]) * kvDim * Float.BYTES;
+    }
+
+    public MemorySegment keys(int layer) {
+        return keys[layer];
+    }
+
+    public MemorySegment values(int layer) {
+        return values[layer];
+    }
+
+    /** Stores the key and value of position {@code pos} (all KV heads, {@code kvDim} floats each). */
+    public void write(int layer, int pos, float[] k, int kOff, float[] v, int vOff) {
+        if (pos >= contextLength) {
+            throw new IllegalStateException("position " + pos + " is past the context length " + contextLength);
+        }
+        long off = offset(layer, pos);
+        MemorySegment.copy(k, kOff, keys[layer], ValueLayout.JAVA_FLOAT, off, kvDim);
+        MemorySegment.copy(v, vOff, values[layer], ValueLayout.JAVA_FLOAT, off, kvDim);
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}
