@@ -8,9 +8,12 @@ package dev.gemmaspark.engine;
  *                      context; 0 means the model's own
  * @param maxSequences  sequences decoded together by the batch scheduler
  * @param batchTokens   tokens in one forward pass (one per decoding sequence, the rest prompt chunks)
+ * @param kvCacheMB     the most KV-cache memory, in MiB, of all live sequences together; 0 means no limit
+ *                      beyond {@code maxSequences}
  * @param exactGelu     compute GELU in F32 instead of through llama.cpp's F16 table
  */
-public record EngineOptions(int threads, int contextLength, int maxSequences, int batchTokens, boolean exactGelu) {
+public record EngineOptions(int threads, int contextLength, int maxSequences, int batchTokens, long kvCacheMB,
+                            boolean exactGelu) {
 
     public EngineOptions {
         if (threads < 1) {
@@ -24,31 +27,39 @@ public record EngineOptions(int threads, int contextLength, int maxSequences, in
         }
         if (batchTokens < maxSequences) {
             throw new IllegalArgumentException("batchTokens (" + batchTokens + ") must be >= maxSequences ("
-                    + maxSequences + ")");
+                    + maxSequences + "): every live sequence decodes one token per step");
+        }
+        if (kvCacheMB < 0) {
+            throw new IllegalArgumentException("kvCacheMB must be >= 0, got " + kvCacheMB);
         }
     }
 
     public static EngineOptions defaults() {
-        return new EngineOptions(Runtime.getRuntime().availableProcessors(), 4096, 16, 256, false);
+        return new EngineOptions(Runtime.getRuntime().availableProcessors(), 4096, 16, 256, 0, false);
     }
 
     public EngineOptions withThreads(int n) {
-        return new EngineOptions(n, contextLength, maxSequences, batchTokens, exactGelu);
+        return new EngineOptions(n, contextLength, maxSequences, batchTokens, kvCacheMB, exactGelu);
     }
 
     public EngineOptions withContextLength(int n) {
-        return new EngineOptions(threads, n, maxSequences, batchTokens, exactGelu);
+        return new EngineOptions(threads, n, maxSequences, batchTokens, kvCacheMB, exactGelu);
     }
 
+    /** Also raises {@code batchTokens} to {@code n} if it was smaller. */
     public EngineOptions withMaxSequences(int n) {
-        return new EngineOptions(threads, contextLength, n, Math.max(n, batchTokens), exactGelu);
+        return new EngineOptions(threads, contextLength, n, Math.max(n, batchTokens), kvCacheMB, exactGelu);
     }
 
     public EngineOptions withBatchTokens(int n) {
-        return new EngineOptions(threads, contextLength, maxSequences, n, exactGelu);
+        return new EngineOptions(threads, contextLength, maxSequences, n, kvCacheMB, exactGelu);
+    }
+
+    public EngineOptions withKvCacheMB(long mb) {
+        return new EngineOptions(threads, contextLength, maxSequences, batchTokens, mb, exactGelu);
     }
 
     public EngineOptions withExactGelu(boolean exact) {
-        return new EngineOptions(threads, contextLength, maxSequences, batchTokens, exact);
+        return new EngineOptions(threads, contextLength, maxSequences, batchTokens, kvCacheMB, exact);
     }
 }

@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutionException;
 public final class GemmaModel implements AutoCloseable {
     /** Positions per forward pass when computing the logits of every position of a sequence. */
     private static final int LOGITS_CHUNK = 16;
+    private static final System.Logger LOG = System.getLogger(GemmaModel.class.getName());
 
     private final GGUFFile file;
     private final Gemma3nModel model;
@@ -50,12 +51,32 @@ public final class GemmaModel implements AutoCloseable {
         // positions past the training context have never been seen by RoPE: cap there, as llama.cpp warns
         this.contextLength = options.contextLength() == 0 ? config.contextLength()
                 : Math.min(options.contextLength(), config.contextLength());
+        int sequences = liveSequences(config, options, contextLength);
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (options.threads() > cores) {
+            LOG.log(System.Logger.Level.WARNING, "threads={0} exceeds the {1} available processors: expect it to"
+                    + " run slower, not faster", options.threads(), cores);
+        }
         this.model = new Gemma3nModel(file, contextLength, ActivationRounding.LLAMA_CPP);
         this.pool = new ThreadPool(options.threads());
         ForwardPass pass = new ForwardPass(model, pool, options.batchTokens(), options.exactGelu());
         this.scheduler = new Scheduler(pass, tokenizer, forwardLock,
-                new SchedulerOptions(options.maxSequences(), options.batchTokens(), contextLength),
-                config.vocabSize());
+                new SchedulerOptions(sequences, options.batchTokens(), contextLength), config.vocabSize());
+    }
+
+    /** How many sequences may be live at once: {@code maxSequences}, fewer if the KV-cache limit says so. */
+    private static int liveSequences(Gemma3nConfig config, EngineOptions options, int contextLength) {
+        if (options.kvCacheMB() == 0) {
+            return options.maxSequences();
+        }
+        long perSequence = KVCache.bytesFor(config, contextLength, options.batchTokens());
+        long fit = (options.kvCacheMB() << 20) / perSequence;
+        if (fit == 0) {
+            throw new IllegalArgumentException("kvCacheMB=" + options.kvCacheMB() + " is too small for one sequence: a"
+                    + " context of " + contextLength + " tokens needs " + ((perSequence + (1 << 20) - 1) >> 20)
+                    + " MiB (lower contextLength or raise kvCacheMB)");
+        }
+        return (int) Math.min(options.maxSequences(), fit);
     }
 
     /** Maps {@code gguf} and checks it; a bad file fails here with its name and the problem. */

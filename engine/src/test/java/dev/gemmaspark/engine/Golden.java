@@ -2,6 +2,8 @@ package dev.gemmaspark.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gemmaspark.engine.gguf.GGUFFile;
+import dev.gemmaspark.engine.model.Gemma3nConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
@@ -33,6 +35,12 @@ public final class Golden {
 
     public static Path model(String name) {
         return path("models/" + name + ".gguf");
+    }
+
+    public static Gemma3nConfig config(String model) {
+        try (GGUFFile f = GGUFFile.open(model(model))) {
+            return Gemma3nConfig.fromGGUF(f);
+        }
     }
 
     public static JsonNode json(String relative) {
