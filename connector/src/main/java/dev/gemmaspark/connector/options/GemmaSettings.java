@@ -22,8 +22,12 @@ public record GemmaSettings(String model, int maxTokens, float temperature, int 
         return new SamplingParams(maxTokens, temperature, topK, topP, minP, 1f, rowSeed, stop);
     }
 
-    /** How the executor loads the model; {@code defaultThreads} applies when {@code threads} is 0. */
+    /**
+     * How the executor loads the model; {@code defaultThreads} applies when {@code threads} is 0. The
+     * engine's own defaults decide how many sequences it decodes together.
+     */
     public EngineOptions engineOptions(int defaultThreads) {
-        return new EngineOptions(threads > 0 ? threads : defaultThreads, contextLength, false);
+        return EngineOptions.defaults().withThreads(threads > 0 ? threads : defaultThreads)
+                .withContextLength(contextLength);
     }
 }

@@ -134,8 +134,8 @@ public final class Inference {
                     bestScore = s;
                 }
             }
-            return new RowResult(best, null, bestScore.tokens(), "stop", null, bestScore.logLikelihood(),
-                    bestScore.tokens());
+            return new RowResult(best, model.promptTokenCount(context), bestScore.tokens(), "stop", null,
+                    bestScore.logLikelihood(), bestScore.tokens());
         } catch (RuntimeException e) {
             return RowResult.failed("inference failed: " + e);
         }

@@ -1,15 +1,16 @@
 package dev.gemmaspark.connector.runtime;
 
 import dev.gemmaspark.engine.tokenizer.ChatMessage;
+import dev.gemmaspark.engine.tokenizer.ChatTemplate;
 import java.util.ArrayList;
 import java.util.List;
 
 /** The instructions the connector wraps around rows for the tasks that are not plain generation. */
-final class Prompts {
+public final class Prompts {
     private Prompts() {}
 
     /** The conversation of one row: the optional system prompt, then the user turn. */
-    static List<ChatMessage> conversation(String systemPrompt, String user) {
+    public static List<ChatMessage> conversation(String systemPrompt, String user) {
         List<ChatMessage> messages = new ArrayList<>(2);
         if (systemPrompt != null) {
             messages.add(ChatMessage.system(systemPrompt));
@@ -18,23 +19,21 @@ final class Prompts {
         return messages;
     }
 
-    static String summarize(String text, Integer maxWords) {
+    public static String summarize(String text, Integer maxWords) {
         String limit = maxWords == null ? "" : " in at most " + maxWords + " words";
         return "Summarize the following text" + limit + ". Reply with the summary only.\n\n" + text;
     }
 
-    static String classify(String text, List<String> labels) {
+    public static String classify(String text, List<String> labels) {
         return "Classify the following text into exactly one of these categories: " + String.join(", ", labels)
                 + ". Reply with the category only.\n\nText: " + text;
     }
 
     /**
-     * The Gemma chat template up to the start of the model's turn, as text: the context under which a
-     * label's likelihood as the model's answer is scored. Gemma has no system role; like its template,
-     * the system prompt opens the first user turn.
+     * The chat-templated conversation up to the start of the model's turn, as text: the context under
+     * which a label's likelihood as the model's answer is scored.
      */
-    static String chatContext(String systemPrompt, String user) {
-        String content = systemPrompt == null ? user : systemPrompt + "\n\n" + user;
-        return "<start_of_turn>user\n" + content + "<end_of_turn>\n<start_of_turn>model\n";
+    public static String chatContext(String systemPrompt, String user) {
+        return ChatTemplate.render(conversation(systemPrompt, user), true);
     }
 }

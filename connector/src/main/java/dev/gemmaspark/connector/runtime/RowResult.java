@@ -2,7 +2,8 @@ package dev.gemmaspark.connector.runtime;
 
 /**
  * The outcome of one row. Generation tasks fill {@code text}, the token counts and {@code finishReason};
- * classify fills {@code text} (the label) and {@code outputTokens} (the label's tokens); score fills
+ * classify fills {@code text} (the label), {@code promptTokens} (the classification prompt), {@code outputTokens}
+ * (the label's tokens) and the label's {@code logLikelihood}; score fills
  * {@code logLikelihood} and {@code scoredTokens}. A failed row has only {@code finishReason = "error"}
  * and {@code error}.
  */

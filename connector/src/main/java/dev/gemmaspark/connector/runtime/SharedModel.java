@@ -33,6 +33,11 @@ public final class SharedModel implements AutoCloseable {
         return model.score(context, text);
     }
 
+    /** How many tokens {@code text} has when it starts a sequence (BOS and special tokens included). */
+    public int promptTokenCount(String text) {
+        return model.tokenizer().encode(text, true, true).length;
+    }
+
     public BatchStats stats() {
         return stats;
     }

@@ -64,6 +64,11 @@ public record GemmaFunction(GemmaTask task, boolean fullResult, int dataArgs, So
 
     @Override
     public DataType resultType() {
+        return resultType(task, fullResult);
+    }
+
+    /** What the function of {@code task} returns: a string, the score struct, or the full record. */
+    public static DataType resultType(GemmaTask task, boolean fullResult) {
         if (fullResult) {
             return ResultColumn.struct(ResultColumn.record(task));
         }

@@ -144,8 +144,9 @@ final class GemmaPartitionEvaluator implements Function2<Integer, Iterator<Inter
                 for (int r = 0; r < results.size(); r++) {
                     RowResult result = results.get(r);
                     if (result.isError() && runner.function.settings().failOnError()) {
-                        throw new RowFailedException(runner.function.name(), rowsRead + r, partition,
-                                inputs.get(r), result.error());
+                        throw new RowFailedException(runner.function.name(), "row " + (rowsRead + r)
+                                + " of partition " + partition + " (input " + inputs.get(r).excerpt() + ")",
+                                result.error());
                     }
                     values[r][c] = runner.function.toCatalyst(result);
                 }
