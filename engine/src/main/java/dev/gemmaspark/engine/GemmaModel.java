@@ -245,9 +245,9 @@ public final class GemmaModel implements AutoCloseable {
         }
         double sum = 0.0;
         for (int i = off; i < off + n; i++) {
-            sum += Math.exp(logits[i] - max);
+            sum += StrictMath.exp(logits[i] - max);
         }
-        return logits[off + target] - max - Math.log(sum);
+        return logits[off + target] - max - StrictMath.log(sum);
     }
 
     private static GenerationResult join(CompletableFuture<GenerationResult> f) {

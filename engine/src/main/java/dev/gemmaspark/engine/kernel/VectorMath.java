@@ -1,7 +1,6 @@
 package dev.gemmaspark.engine.kernel;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -9,6 +8,10 @@ import jdk.incubator.vector.VectorSpecies;
  * matter: reductions accumulate in double and round to float once, GELU can go through llama.cpp's
  * F16 table, and transcendental functions are evaluated in double and rounded (as close to the
  * correctly rounded {@code expf}/{@code tanhf} of libm as Java gets).
+ *
+ * <p>Results are reproducible bit for bit from run to run: transcendental functions come from
+ * {@link StrictMath} (the {@link Math} versions may differ between interpreted and compiled code), and
+ * vector lanes are summed in lane order rather than with {@code reduceLanes}, whose order is unspecified.
  */
 public final class VectorMath {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -57,7 +60,7 @@ public final class VectorMath {
     }
 
     public static float tanh(float x) {
-        return (float) Math.tanh(x);
+        return (float) StrictMath.tanh(x);
     }
 
     /** Sum of squares accumulated in double (ggml's {@code sum += (ggml_float)(x*x)}), rounded to float. */
@@ -138,9 +141,18 @@ public final class VectorMath {
         for (; i < bound; i += F.length()) {
             acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc);
         for (; i < n; i++) {
             sum += a[aOff + i] * b[bOff + i];
+        }
+        return sum;
+    }
+
+    /** The lanes of {@code v} added in lane order: the same result in interpreted and compiled code. */
+    public static float sumLanes(FloatVector v) {
+        float sum = 0f;
+        for (int i = 0; i < v.length(); i++) {
+            sum += v.lane(i);
         }
         return sum;
     }
@@ -166,8 +178,8 @@ public final class VectorMath {
         int half = dim / 2;
         float theta = pos;
         for (int i = 0; i < half; i++) {
-            float c = (float) Math.cos(theta);
-            float s = (float) Math.sin(theta);
+            float c = (float) StrictMath.cos(theta);
+            float s = (float) StrictMath.sin(theta);
             float x0 = x[off + i];
             float x1 = x[off + i + half];
             x[off + i] = x0 * c - x1 * s;
@@ -178,7 +190,7 @@ public final class VectorMath {
 
     /** ggml's {@code theta_scale = powf(base, -2.0f/n_dims)}. */
     public static float ropeThetaScale(float base, int dim) {
-        return (float) Math.pow(base, -2.0f / dim);
+        return (float) StrictMath.pow(base, -2.0f / dim);
     }
 
     /**
@@ -192,7 +204,7 @@ public final class VectorMath {
         }
         double sum = 0.0;
         for (int i = off; i < off + n; i++) {
-            float e = (float) Math.exp(x[i] - max);
+            float e = (float) StrictMath.exp(x[i] - max);
             x[i] = e;
             sum += e;
         }

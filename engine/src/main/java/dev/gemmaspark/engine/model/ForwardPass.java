@@ -10,7 +10,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -150,8 +149,12 @@ public final class ForwardPass {
         int lp = c.nLayer() * PER_LAYER_DIM;
         float embScale = (float) Math.sqrt(d);
         for (int t = 0; t < n; t++) {
-            w.tokenEmbd.dequantizeRow(batch.tokens[t], x0, t * d);
-            VectorMath.scale(x0, t * d, embScale, x0, t * d, d);
+            if (batch.embeddings[t] != null) {
+                System.arraycopy(batch.embeddings[t], batch.embeddingOffsets[t], x0, t * d, d);
+            } else {
+                w.tokenEmbd.dequantizeRow(batch.tokens[t], x0, t * d);
+                VectorMath.scale(x0, t * d, embScale, x0, t * d, d);
+            }
         }
         observe("inp_scaled", x0, 0, n * d);
 
@@ -373,7 +376,7 @@ public final class ForwardPass {
                 FloatVector kv = FloatVector.fromMemorySegment(F, keys, base + (long) i * Float.BYTES, ByteOrder.LITTLE_ENDIAN);
                 acc = FloatVector.fromArray(F, qv, qOff + i).fma(kv, acc);
             }
-            float s = acc.reduceLanes(VectorOperators.ADD);
+            float s = VectorMath.sumLanes(acc);
             for (; i < hd; i++) {
                 s += qv[qOff + i] * keys.get(LE_FLOAT, base + (long) i * Float.BYTES);
             }
