@@ -90,6 +90,13 @@ class ExtractGemmaCallsTest {
     }
 
     @Test
+    void whereFilterRunsBeforeTheModel() {
+        GemmaEval eval = gemmaNodes(optimized("SELECT id, gemma_generate(prompt) AS g FROM plan_docs WHERE id > 1"))
+                .getFirst();
+        assertEquals(1, nodes(eval.child(), Filter.class).size(), eval.toString());
+    }
+
+    @Test
     void identicalCallsAreComputedOnce() {
         LogicalPlan plan = optimized("SELECT gemma_generate(prompt) AS a, upper(gemma_generate(prompt)) AS b FROM plan_docs");
         List<GemmaEval> evals = gemmaNodes(plan);
