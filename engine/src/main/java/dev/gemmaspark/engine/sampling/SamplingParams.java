@@ -19,6 +19,10 @@ public record SamplingParams(int maxTokens, float temperature, int topK, float t
 
     public static final SamplingParams GREEDY = new SamplingParams(256, 0f, 0, 1f, 0f, 1f, 0L, List.of());
 
+    /** llama.cpp's defaults (temperature 0.8, top-k 40, top-p 0.95, min-p 0.05, no penalty), seed 0. */
+    public static final SamplingParams LLAMA_CPP_DEFAULTS =
+            new SamplingParams(256, 0.8f, 40, 0.95f, 0.05f, 1f, 0L, List.of());
+
     public SamplingParams {
         if (maxTokens < 0) {
             throw new IllegalArgumentException("maxTokens must be >= 0, got " + maxTokens);
@@ -39,6 +43,9 @@ public record SamplingParams(int maxTokens, float temperature, int topK, float t
             throw new IllegalArgumentException("repetitionPenalty must be > 0, got " + repetitionPenalty);
         }
         stop = stop == null ? List.of() : List.copyOf(stop);
+        if (stop.contains("")) {
+            throw new IllegalArgumentException("stop strings must not be empty");
+        }
     }
 
     public boolean greedy() {

@@ -1,0 +1,54 @@
+package dev.gemmaspark.engine.cli;
+
+import dev.gemmaspark.engine.EngineOptions;
+import dev.gemmaspark.engine.GemmaModel;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The options of every command that opens a model: which file, and how the engine runs it. */
+final class ModelOptions {
+    static final Option MODEL = Option.value("--model", "M.gguf", "the Gemma 3n GGUF model file (required)");
+    static final Option THREADS = Option.value("--threads", "N",
+            "kernel threads (default: the available processors, " + EngineOptions.defaults().threads() + " here)");
+    static final Option CONTEXT = Option.value("--context", "N",
+            "longest sequence, prompt plus output, at most the model's training context (default "
+                    + EngineOptions.defaults().contextLength() + "; 0: the training context)");
+
+    /** The options of commands that load the whole model. */
+    static final List<Option> LOAD = List.of(MODEL, THREADS, CONTEXT);
+
+    private ModelOptions() {
+    }
+
+    static Path model(Arguments a) {
+        return a.path(MODEL.name());
+    }
+
+    static EngineOptions engineOptions(Arguments a) {
+        EngineOptions d = EngineOptions.defaults();
+        int threads = a.intValue(THREADS.name(), d.threads());
+        UsageException.require(threads >= 1, THREADS.name(), "must be at least 1, got " + threads);
+        return d.withThreads(threads).withContextLength(context(a));
+    }
+
+    /** The context length asked for; 0 means the model's own, as in {@link EngineOptions}. */
+    static int context(Arguments a) {
+        int context = a.intValue(CONTEXT.name(), EngineOptions.defaults().contextLength());
+        UsageException.require(context >= 0, CONTEXT.name(), "must be 0 or more, got " + context);
+        return context;
+    }
+
+    /** Loads the model; with {@code --verbose} says how long that took. */
+    static GemmaModel load(Arguments a, PrintStream err) {
+        Path path = model(a);
+        EngineOptions options = engineOptions(a);
+        long start = System.nanoTime();
+        GemmaModel model = GemmaModel.load(path, options);
+        if (a.has(Main.VERBOSE.name())) {
+            err.printf("loaded %s in %.2f s (%d threads)%n", path, (System.nanoTime() - start) / 1e9,
+                    options.threads());
+        }
+        return model;
+    }
+}

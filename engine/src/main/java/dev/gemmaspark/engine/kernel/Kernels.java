@@ -1,0 +1,38 @@
+package dev.gemmaspark.engine.kernel;
+
+import dev.gemmaspark.engine.gguf.GGMLType;
+
+/** Picks the kernel for a weight type and activation rounding. */
+final class Kernels {
+    private Kernels() {
+    }
+
+    static RowKernel forType(GGMLType type, ActivationRounding rounding) {
+        switch (type) {
+            case F32:
+                return new F32Kernel();
+            case F16:
+                return new F16Kernel(rounding);
+            case BF16:
+                return new BF16Kernel(rounding);
+            default:
+                break;
+        }
+        if (rounding == ActivationRounding.NONE) {
+            return new DequantizingKernel(type);
+        }
+        return switch (type) {
+            case Q4_0 -> new Q4_0Kernel();
+            case Q8_0 -> new Q8_0Kernel();
+            case Q5_0 -> NibbleKernel.q5_0();
+            case Q4_1 -> NibbleKernel.q4_1();
+            case Q5_1 -> NibbleKernel.q5_1();
+            case Q2_K -> new Q2KKernel();
+            case Q3_K -> new Q3KKernel();
+            case Q4_K -> new Q4KKernel();
+            case Q5_K -> new Q5KKernel();
+            case Q6_K -> new Q6KKernel();
+            case F32, F16, BF16 -> throw new AssertionError(type);
+        };
+    }
+}

@@ -1,0 +1,109 @@
+package dev.gemmaspark.engine.kernel;
+
+import dev.gemmaspark.engine.gguf.GGMLType;
+import dev.gemmaspark.engine.quant.Dequantizer;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A row-major weight matrix W[rows][cols] (ggml ne = [cols, rows]) in a slice of the mapped model file, in
+ * any {@link GGMLType}. The weights are read in place, never expanded; {@link #matmul} multiplies a batch of
+ * tokens with one pass over them.
+ */
+public final class WeightMatrix {
+    private final String name;
+    private final GGMLType type;
+    private final MemorySegment data;
+    private final int rows;
+    private final int cols;
+    private final long rowBytes;
+    private final RowKernel kernel;
+
+    private WeightMatrix(String name, GGMLType type, MemorySegment data, int rows, int cols, RowKernel kernel) {
+        this.name = name;
+        this.type = type;
+        this.data = data;
+        this.rows = rows;
+        this.cols = cols;
+        this.rowBytes = type.bytesFor(cols);
+        this.kernel = kernel;
+    }
+
+    /**
+     * Wraps {@code data}, which must hold exactly rows x cols elements of {@code type}; {@code cols} must be a
+     * whole number of the type's blocks.
+     */
+    public static WeightMatrix of(String name, GGMLType type, MemorySegment data, int rows, int cols, ActivationRounding rounding) {
+        if (rows <= 0 || cols <= 0) {
+            throw new IllegalArgumentException("tensor " + name + ": bad shape " + rows + " x " + cols);
+        }
+        if (cols % type.blockSize != 0) {
+            throw new IllegalArgumentException("tensor " + name + ": row length " + cols + " is not a multiple of the "
+                    + type + " block size " + type.blockSize);
+        }
+        long expected = type.bytesFor(cols) * rows;
+        if (data.byteSize() != expected) {
+            throw new IllegalArgumentException("tensor " + name + ": " + data.byteSize() + " bytes of data, but " + rows + " x "
+                    + cols + " " + type + " needs " + expected);
+        }
+        return new WeightMatrix(name, type, data, rows, cols, Kernels.forType(type, rounding));
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public GGMLType type() {
+        return type;
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    public int cols() {
+        return cols;
+    }
+
+    /** out[outOff + t*rows + r] = sum_c W[r][c] * x[xOff + t*cols + c], for t in [0, n). */
+    public void matmul(ThreadPool pool, float[] x, int xOff, int n, float[] out, int outOff) {
+        if (n < 0 || xOff < 0 || outOff < 0 || (long) xOff + (long) n * cols > x.length
+                || (long) outOff + (long) n * rows > out.length) {
+            throw new IllegalArgumentException("tensor " + name + ": matmul of " + n + " tokens needs x[" + xOff + " + "
+                    + n + "*" + cols + "] (have " + x.length + ") and out[" + outOff + " + " + n + "*" + rows
+                    + "] (have " + out.length + ")");
+        }
+        if (n == 0) {
+            return;
+        }
+        Activations a = Activations.forCurrentThread();
+        a.prepare(kernel.format, x, xOff, n, cols);
+        MatmulTask task = a.task;
+        task.set(kernel, data, rowBytes, rows, a, out, outOff);
+        try {
+            pool.parallelFor(MatmulTask.groups(rows), task);
+        } finally {
+            task.clear();
+        }
+    }
+
+    public void matmul(ThreadPool pool, float[] x, int n, float[] out) {
+        matmul(pool, x, 0, n, out, 0);
+    }
+
+    /** Exact dequantization of row r (ggml get_rows). */
+    public void dequantizeRow(int row, float[] dst, int dstOff) {
+        if (row < 0 || row >= rows) {
+            throw new IndexOutOfBoundsException("tensor " + name + ": row " + row + " of " + rows);
+        }
+        if (dstOff < 0 || (long) dstOff + cols > dst.length) {
+            throw new IllegalArgumentException("tensor " + name + ": row of " + cols + " does not fit dst[" + dstOff + "..] of "
+                    + dst.length);
+        }
+        Dequantizer.dequantize(type, data, row * rowBytes, dst, dstOff, cols);
+    }
+
+    @Override
+    public String toString() {
+        return name + " " + type + " [" + rows + " x " + cols + "]";
+    }
+}

@@ -1,0 +1,231 @@
+package dev.gemmaspark.engine.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gemmaspark.engine.gguf.GGMLType;
+import dev.gemmaspark.engine.quant.Dequantizer;
+import dev.gemmaspark.engine.quant.RandomWeights;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class WeightMatrixTest {
+    private static final ThreadPool ONE = new ThreadPool(1);
+    private static final ThreadPool TWO = new ThreadPool(2);
+    private static final ThreadPool THREE = new ThreadPool(3);
+
+    @AfterAll
+    static void closePools() {
+        ONE.close();
+        TWO.close();
+        THREE.close();
+    }
+
+    /** Row lengths to try: tails of 8 and 16 lanes for the dense types, one and several blocks otherwise. */
+    private static int[] colsFor(GGMLType type) {
+        return switch (type.blockSize) {
+            case 1 -> new int[] {8, 13, 40, 264};
+            case 32 -> new int[] {32, 96, 512};
+            default -> new int[] {256, 768};
+        };
+    }
+
+    private static float[] gaussian(Random rnd, int size) {
+        float[] x = new float[size];
+        for (int i = 0; i < size; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        return x;
+    }
+
+    /**
+     * The vector kernels against the scalar reference on random blocks. Not bit-exact: the integer sums are exact
+     * in both (integerSumsAreExact proves it), but the vector kernel scales and accumulates them per lane (8
+     * partial sums of a block, added pairwise at the end) where the reference scales whole block sums and adds
+     * them one by one, so the f32 roundings differ. The bound is 1e-6 of the sum of the magnitudes of the
+     * element terms, which bounds every partial sum: about 16 f32 roundings.
+     */
+    @ParameterizedTest
+    @EnumSource(GGMLType.class)
+    void vectorKernelsMatchScalarReference(GGMLType type) {
+        Random rnd = new Random(type.ordinal());
+        try (Arena arena = Arena.ofShared()) {
+            for (int cols : colsFor(type)) {
+                for (int rows : new int[] {1, 5, 13}) {
+                    MemorySegment data = RandomWeights.of(type, (long) rows * cols, rnd, arena);
+                    WeightMatrix m = WeightMatrix.of("w", type, data, rows, cols, ActivationRounding.LLAMA_CPP);
+                    for (int n : new int[] {1, 2, 3, 4, 7}) {
+                        float[] x = gaussian(rnd, n * cols);
+                        float[] out = new float[n * rows];
+                        m.matmul(TWO, x, n, out);
+                        for (int t = 0; t < n; t++) {
+                            for (int r = 0; r < rows; r++) {
+                                ScalarKernels.Dot ref = ScalarKernels.dot(type, data, r * type.bytesFor(cols), x, t * cols, cols);
+                                float got = out[t * rows + r];
+                                assertTrue(Math.abs(got - ref.value()) <= 1e-6 * ref.magnitude() + 1e-30,
+                                        type + " " + rows + "x" + cols + " n=" + n + " t=" + t + " r=" + r + ": " + got
+                                                + " vs reference " + ref.value() + " (magnitude " + ref.magnitude() + ")");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * With every weight scale 1 and integer activations whose block maximum is 127 (so every activation scale
+     * is exactly 1 and q = x), each dot product is an integer below 2^24: the kernels must return exactly the
+     * integer that the reference computes in long arithmetic, which proves the per-block integer sums exact.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GGMLType.class, names = {"F32", "F16", "BF16"}, mode = EnumSource.Mode.EXCLUDE)
+    void integerSumsAreExact(GGMLType type) {
+        Random rnd = new Random(100 + type.ordinal());
+        int rows = 9;
+        int cols = 512;
+        int n = 6;
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment data = RandomWeights.of(type, (long) rows * cols, rnd, arena);
+            RandomWeights.setUnitScales(type, data);
+            float[] x = new float[n * cols];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = i % 32 == 0 ? -127 : rnd.nextInt(5) - 2;
+            }
+            float[] out = new float[n * rows];
+            WeightMatrix.of("w", type, data, rows, cols, ActivationRounding.LLAMA_CPP).matmul(TWO, x, n, out);
+            for (int t = 0; t < n; t++) {
+                for (int r = 0; r < rows; r++) {
+                    ScalarKernels.Dot ref = ScalarKernels.dot(type, data, r * type.bytesFor(cols), x, t * cols, cols);
+                    assertTrue(Math.abs(ref.integerSum()) < (1 << 24), "test data too large for exact floats");
+                    assertEquals((float) ref.integerSum(), ref.value(), 0f, type + " reference");
+                    assertEquals((float) ref.integerSum(), out[t * rows + r], 0f, type + " t=" + t + " r=" + r);
+                }
+            }
+        }
+    }
+
+    /**
+     * A token's outputs are bit-identical whether it is alone, in any position of a batch of 9, or in batches of 2
+     * and 3, and with 1, 2 or 3 threads.
+     */
+    @ParameterizedTest
+    @EnumSource(GGMLType.class)
+    void resultsAreBatchAndThreadInvariant(GGMLType type) {
+        Random rnd = new Random(200 + type.ordinal());
+        int rows = 19;
+        int cols = type.blockSize == 1 ? 200 : 512;
+        int n = 9;
+        for (ActivationRounding rounding : ActivationRounding.values()) {
+            try (Arena arena = Arena.ofShared()) {
+                MemorySegment data = RandomWeights.of(type, (long) rows * cols, rnd, arena);
+                WeightMatrix m = WeightMatrix.of("w", type, data, rows, cols, rounding);
+                float[] x = gaussian(rnd, n * cols);
+                float[] all = new float[n * rows];
+                m.matmul(TWO, x, n, all);
+                float[] withThree = new float[n * rows];
+                m.matmul(THREE, x, n, withThree);
+                assertArrayEquals(all, withThree, 0f, type + " " + rounding + ": 2 vs 3 threads");
+                for (int t = 0; t < n; t++) {
+                    float[] alone = new float[rows + 3];
+                    m.matmul(ONE, x, t * cols, 1, alone, 3);
+                    assertArrayEquals(Arrays.copyOfRange(all, t * rows, (t + 1) * rows), Arrays.copyOfRange(alone, 3, rows + 3), 0f,
+                            type + " " + rounding + ": token " + t + " alone vs in a batch of 9");
+                }
+                for (int[] batch : new int[][] {{3, 2}, {6, 3}, {1, 4}}) {
+                    int start = batch[0];
+                    int size = batch[1];
+                    float[] part = new float[size * rows];
+                    m.matmul(THREE, x, start * cols, size, part, 0);
+                    assertArrayEquals(Arrays.copyOfRange(all, start * rows, (start + size) * rows), part, 0f,
+                            type + " " + rounding + ": tokens " + start + ".." + (start + size - 1) + " as a batch of " + size);
+                }
+            }
+        }
+    }
+
+    /** NONE: the exactly dequantized weights times the f32 activations, against the same product in double. */
+    @ParameterizedTest
+    @EnumSource(GGMLType.class)
+    void noneRoundingIsExactF32Arithmetic(GGMLType type) {
+        Random rnd = new Random(300 + type.ordinal());
+        int rows = 7;
+        int cols = type.blockSize == 1 ? 72 : 512;
+        int n = 5;
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment data = RandomWeights.of(type, (long) rows * cols, rnd, arena);
+            WeightMatrix m = WeightMatrix.of("w", type, data, rows, cols, ActivationRounding.NONE);
+            float[] x = gaussian(rnd, n * cols);
+            float[] out = new float[n * rows];
+            m.matmul(TWO, x, n, out);
+            float[] row = new float[cols];
+            for (int r = 0; r < rows; r++) {
+                Dequantizer.dequantize(type, data, r * type.bytesFor(cols), row, 0, cols);
+                for (int t = 0; t < n; t++) {
+                    double exact = 0;
+                    double magnitude = 0;
+                    for (int c = 0; c < cols; c++) {
+                        exact += (double) row[c] * x[t * cols + c];
+                        magnitude += Math.abs((double) row[c] * x[t * cols + c]);
+                    }
+                    assertEquals(exact, out[t * rows + r], 1e-5 * magnitude, type + " t=" + t + " r=" + r);
+                }
+            }
+        }
+    }
+
+    @Test
+    void llamaCppRoundingDiffersFromExactArithmetic() {
+        // Guards against a kernel silently skipping the activation conversion: Q8_0-rounded activations move
+        // the result by about 0.5% of its scale (spec section 2.4), far more than f32 rounding.
+        Random rnd = new Random(7);
+        int cols = 2048;
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment data = RandomWeights.of(GGMLType.Q4_0, cols, rnd, arena);
+            float[] x = gaussian(rnd, cols);
+            float[] llama = new float[1];
+            float[] exact = new float[1];
+            WeightMatrix.of("w", GGMLType.Q4_0, data, 1, cols, ActivationRounding.LLAMA_CPP).matmul(ONE, x, 1, llama);
+            WeightMatrix.of("w", GGMLType.Q4_0, data, 1, cols, ActivationRounding.NONE).matmul(ONE, x, 1, exact);
+            double magnitude = ScalarKernels.dot(GGMLType.Q4_0, data, 0, x, 0, cols).magnitude();
+            assertTrue(Math.abs(llama[0] - exact[0]) > 1e-5 * magnitude, llama[0] + " vs " + exact[0]);
+        }
+    }
+
+    @Test
+    void dequantizeRowReadsTheRightRow() {
+        Random rnd = new Random(8);
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment data = RandomWeights.of(GGMLType.Q6_K, 3 * 512, rnd, arena);
+            WeightMatrix m = WeightMatrix.of("w", GGMLType.Q6_K, data, 3, 512, ActivationRounding.LLAMA_CPP);
+            float[] all = new float[3 * 512];
+            Dequantizer.dequantize(GGMLType.Q6_K, data, 0, all, 0, all.length);
+            float[] row = new float[520];
+            m.dequantizeRow(2, row, 8);
+            assertArrayEquals(Arrays.copyOfRange(all, 1024, 1536), Arrays.copyOfRange(row, 8, 520), 0f);
+        }
+    }
+
+    @Test
+    void badShapesNameTheTensor() {
+        MemorySegment data = MemorySegment.ofArray(new byte[144 * 2]);
+        IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
+                () -> WeightMatrix.of("blk.3.ffn_up.weight", GGMLType.Q4_K, data, 3, 256, ActivationRounding.LLAMA_CPP));
+        assertTrue(size.getMessage().contains("blk.3.ffn_up.weight") && size.getMessage().contains("288"), size.getMessage());
+        IllegalArgumentException blocks = assertThrows(IllegalArgumentException.class,
+                () -> WeightMatrix.of("blk.0.attn_q.weight", GGMLType.Q4_K, data, 1, 288, ActivationRounding.LLAMA_CPP));
+        assertTrue(blocks.getMessage().contains("blk.0.attn_q.weight") && blocks.getMessage().contains("256"), blocks.getMessage());
+        WeightMatrix m = WeightMatrix.of("w.weight", GGMLType.Q4_K, data, 2, 256, ActivationRounding.LLAMA_CPP);
+        IllegalArgumentException call = assertThrows(IllegalArgumentException.class, () -> m.matmul(ONE, new float[256], 2, new float[4]));
+        assertTrue(call.getMessage().contains("w.weight"), call.getMessage());
+        assertEquals("w.weight Q4_K [2 x 256]", m.toString());
+    }
+}
