@@ -4,7 +4,7 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * The job {@link StandaloneClusterTest} submits with spark-submit: once both executors have registered, it
- * generates an answer for each of 16 prompts in 8 partitions and writes them as JSON to {@code args[0]}.
+ * generates an answer for each of 8 prompts in 4 partitions and writes them as JSON to {@code args[0]}.
  */
 public final class ClusterJob {
     private ClusterJob() {}
@@ -19,7 +19,7 @@ public final class ClusterJob {
             }
             Thread.sleep(200);
         }
-        spark.range(0, 16, 1, 8).selectExpr("id", "concat('Count to ', id) AS prompt")
+        spark.range(0, 8, 1, 4).selectExpr("id", "concat('Count to ', id) AS prompt")
                 .createOrReplaceTempView("prompts");
         spark.sql("SELECT id, prompt, gemma_generate(prompt) AS answer FROM prompts").write().json(args[0]);
         spark.stop();

@@ -32,9 +32,9 @@ import scala.runtime.BoxedUnit;
 
 /** Every SQL function on local[2], each answer checked against the engine's own output for the same input. */
 class GemmaSqlFunctionsTest {
-    static final List<String> PROMPTS = List.of("The quick brown fox", "Once upon a time", "What is the capital of France?",
-            "Hi", "Little Red Riding Hood walked into the forest.", "Tell me a story about a village near the forest.");
-    static final List<String> LABELS = List.of("forest", "village", "fox");
+    static final List<String> PROMPTS = List.of("The quick brown fox", "Once upon a time", "Hi",
+            "A village near the forest.");
+    static final List<String> LABELS = List.of("forest", "fox");
 
     private static SparkSession spark;
 
@@ -79,7 +79,7 @@ class GemmaSqlFunctionsTest {
     @Test
     void everyFunctionInOneSelect() {
         Map<Integer, Row> rows = byId(spark.sql("SELECT id, gemma_summarize(prompt), gemma_summarize(prompt, 5), "
-                + "gemma_classify(prompt, array('forest', 'village', 'fox')), gemma_score(prompt), "
+                + "gemma_classify(prompt, array('forest', 'fox')), gemma_score(prompt), "
                 + "gemma_score(prompt, 'A sentence:') FROM docs"));
         for (int i = 0; i < PROMPTS.size(); i++) {
             String p = PROMPTS.get(i);
@@ -125,7 +125,7 @@ class GemmaSqlFunctionsTest {
                 expected.add(i);
             }
         }
-        List<Integer> ids = spark.sql("SELECT id FROM docs WHERE gemma_classify(prompt, array('forest', 'village', 'fox'))"
+        List<Integer> ids = spark.sql("SELECT id FROM docs WHERE gemma_classify(prompt, array('forest', 'fox'))"
                 + " = 'forest' ORDER BY id").collectAsList().stream().map(r -> r.getInt(0)).toList();
         assertEquals(expected, ids);
     }

@@ -86,7 +86,7 @@ class StandaloneClusterTest {
         assertEquals(0, submit.exitValue(), "job failed:\n" + tail(submitLog));
 
         Map<Long, String> answers = answers(output);
-        assertEquals(16, answers.size());
+        assertEquals(8, answers.size());
         answers.forEach((id, answer) -> assertEquals(Reference.generate("Count to " + id), answer, "row " + id));
 
         Map<String, Integer> loadsByExecutor = new TreeMap<>();
