@@ -49,12 +49,13 @@ class SummarizeDocumentsTest {
         spark.stop();
         assertEquals(english.size(), rows.size());
         try (GemmaModel model = GemmaModel.load(MODEL, EngineOptions.defaults().withThreads(2).withContextLength(512))) {
-            for (Row r : rows) {
+            // every row answered; a few of them (the engine is slow to prefill on 2 cores) checked token for token
+            rows.forEach(r -> assertNull(r.get(4), "error of document " + r.getLong(0)));
+            for (Row r : rows.stream().filter(r -> r.getLong(0) % 6 == 1).toList()) {
                 String body = english.get(r.getLong(0));
                 String expected = model.generate(GenerationRequest.chat(Prompts.conversation(null, Prompts.summarize(body, 30)),
                         SamplingParams.GREEDY.withMaxTokens(5))).text();
                 assertEquals(expected, r.getString(1), body);
-                assertNull(r.get(4));
             }
         }
     }
