@@ -27,13 +27,14 @@ final class Arguments {
         Map<String, List<String>> values = new HashMap<>();
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
-            if (!arg.startsWith("--")) {
-                throw new UsageException("unexpected argument '" + arg + "' (options start with --; see gemma-spark "
-                        + command + " --help)");
-            }
             int eq = arg.indexOf('=');
             String name = eq < 0 ? arg : arg.substring(0, eq);
             Option o = known.get(name);
+            if (o == null && !arg.startsWith("--")) {
+                // a command may also take llama.cpp's short options (bench's -p, -n, -r)
+                throw new UsageException("unexpected argument '" + arg + "' (options start with --; see gemma-spark "
+                        + command + " --help)");
+            }
             if (o == null) {
                 throw new UsageException("unknown option " + name + " for " + command + " (see gemma-spark " + command
                         + " --help)");

@@ -6,13 +6,16 @@ import dev.gemmaspark.engine.quant.HalfFloats;
 /**
  * The input of one matmul call converted to what a kernel consumes, token by token: {@code values[t*cols
  * + c]} (quantized values as small integers in floats, or F16/BF16-rounded floats, or a plain copy),
- * per-block {@code scales}, and for Q8_1 the block sums {@code sums}, for Q8_K the 16-sums {@code bsums}.
- * One instance per calling thread, reused across calls, so a warm matmul allocates nothing.
+ * per-block {@code scales}, and for Q8_1 the block sums {@code sums}, for Q8_K the 16- and 32-sums of q. One
+ * instance per calling thread, reused across calls, so a warm matmul allocates nothing; worker threads use
+ * theirs only for {@link #lanes} and {@link #rowBuffer}.
  */
 final class Activations {
     /** What the activations are converted to before the dot products. */
     enum Format { F32, F16, BF16, Q8_0, Q8_1, Q8_K }
 
+    /** Below this many elements converting on the calling thread is cheaper than dispatching to the pool. */
+    private static final int PARALLEL_ELEMENTS = 1 << 16;
     private static final ThreadLocal<Activations> PER_THREAD = ThreadLocal.withInitial(Activations::new);
 
     float[] values = new float[0];
@@ -22,20 +25,27 @@ final class Activations {
     float[] bsums16 = new float[0];
     float[] bsums32 = new float[0];
     private int[] bsumInts = new int[0];
-    /** Row buffer for kernels that expand one weight row at a time. */
-    float[] row = new float[0];
     /** Accumulator lanes and scalar extras handed from a kernel to its driver (see {@link TiledKernel}). */
     final float[] lanes = new float[TiledKernel.LANES_SIZE];
+    private float[] row = new float[0];
     int n;
     int cols;
     final MatmulTask task = new MatmulTask();
+
+    private Format format;
+    private float[] x;
+    private int xOff;
+    private final ThreadPool.RangeBody converter = this::convert;
 
     static Activations forCurrentThread() {
         return PER_THREAD.get();
     }
 
-    /** Converts tokens {@code x[xOff + t*cols ..]}, t in [0, n), to {@code format}. */
-    void prepare(Format format, float[] x, int xOff, int n, int cols) {
+    /** Converts tokens {@code x[xOff + t*cols ..]}, t in [0, n), to {@code format}, on the pool when that pays. */
+    void prepare(ThreadPool pool, Format format, float[] x, int xOff, int n, int cols) {
+        this.format = format;
+        this.x = x;
+        this.xOff = xOff;
         this.n = n;
         this.cols = cols;
         int size = n * cols;
@@ -43,28 +53,51 @@ final class Activations {
             values = new float[size];
         }
         switch (format) {
-            case F32 -> System.arraycopy(x, xOff, values, 0, size);
+            case Q8_0 -> scales = ensure(scales, size / 32);
+            case Q8_1 -> {
+                scales = ensure(scales, size / 32);
+                sums = ensure(sums, size / 32);
+            }
+            case Q8_K -> {
+                scales = ensure(scales, size / 256);
+                bsums16 = ensure(bsums16, size / 16);
+                bsums32 = ensure(bsums32, size / 32);
+                if (bsumInts.length < size / 16) {
+                    bsumInts = new int[size / 16];
+                }
+            }
+            default -> {
+            }
+        }
+        if (size >= PARALLEL_ELEMENTS && n > 1) {
+            pool.parallelFor(n, converter);
+        } else {
+            convert(0, n);
+        }
+        this.x = null;
+    }
+
+    /** Converts tokens [start, end). */
+    private void convert(int start, int end) {
+        int from = start * cols;
+        int count = (end - start) * cols;
+        switch (format) {
+            case F32 -> System.arraycopy(x, xOff + from, values, from, count);
             case F16 -> {
-                for (int i = 0; i < size; i++) {
+                for (int i = from; i < from + count; i++) {
                     values[i] = HalfFloats.roundToF16(x[xOff + i]);
                 }
             }
             case BF16 -> {
-                for (int i = 0; i < size; i++) {
+                for (int i = from; i < from + count; i++) {
                     values[i] = HalfFloats.roundToBf16(x[xOff + i]);
                 }
             }
-            case Q8_0 -> ActivationQuantizer.q8_0(x, xOff, size / 32, values, 0, scales(size / 32), 0);
-            case Q8_1 -> ActivationQuantizer.q8_1(x, xOff, size / 32, values, 0, scales(size / 32), 0, sums(size / 32), 0);
+            case Q8_0 -> ActivationQuantizer.q8_0(x, xOff + from, count / 32, values, from, scales, from / 32);
+            case Q8_1 -> ActivationQuantizer.q8_1(x, xOff + from, count / 32, values, from, scales, from / 32, sums, from / 32);
             case Q8_K -> {
-                int blocks = size / 256;
-                if (bsumInts.length < blocks * 16) {
-                    bsumInts = new int[blocks * 16];
-                    bsums16 = new float[blocks * 16];
-                    bsums32 = new float[blocks * 8];
-                }
-                ActivationQuantizer.q8_K(x, xOff, blocks, values, 0, scales(blocks), 0, bsumInts, 0);
-                for (int i = 0; i < blocks * 8; i++) {
+                ActivationQuantizer.q8_K(x, xOff + from, count / 256, values, from, scales, from / 256, bsumInts, from / 16);
+                for (int i = from / 32; i < (from + count) / 32; i++) {
                     bsums16[2 * i] = bsumInts[2 * i];
                     bsums16[2 * i + 1] = bsumInts[2 * i + 1];
                     bsums32[i] = bsumInts[2 * i] + bsumInts[2 * i + 1];
@@ -73,24 +106,14 @@ final class Activations {
         }
     }
 
-    float[] rowBuffer(int cols) {
-        if (row.length < cols) {
-            row = new float[cols];
+    float[] rowBuffer(int length) {
+        if (row.length < length) {
+            row = new float[length];
         }
         return row;
     }
 
-    private float[] scales(int count) {
-        if (scales.length < count) {
-            scales = new float[count];
-        }
-        return scales;
-    }
-
-    private float[] sums(int count) {
-        if (sums.length < count) {
-            sums = new float[count];
-        }
-        return sums;
+    private static float[] ensure(float[] a, int length) {
+        return a.length < length ? new float[length] : a;
     }
 }

@@ -49,7 +49,7 @@ final class BF16Kernel extends TiledKernel {
             float v = HalfFloats.bf16ToFloat(w.get(LittleEndian.I16, off + 2L * c));
             e0 = Math.fma(v, xq[x0 + c], e0);
         }
-        lanes[EXTRA + 0] = e0;
+        lanes[EXTRA] = e0;
     }
 
     @Override
@@ -57,7 +57,10 @@ final class BF16Kernel extends TiledKernel {
         int cols = a.cols;
         float[] xq = a.values;
         int x0 = t0 * cols, x1 = t1 * cols, x2 = t2 * cols, x3 = t3 * cols;
-        FloatVector a0 = FloatVector.zero(F), b0 = a0, a1 = FloatVector.zero(F), b1 = a1, a2 = FloatVector.zero(F), b2 = a2, a3 = FloatVector.zero(F), b3 = a3;
+        FloatVector a0 = FloatVector.zero(F), b0 = a0;
+        FloatVector a1 = FloatVector.zero(F), b1 = a1;
+        FloatVector a2 = FloatVector.zero(F), b2 = a2;
+        FloatVector a3 = FloatVector.zero(F), b3 = a3;
         int c = 0;
         for (; c + 16 <= cols; c += 16) {
             FloatVector wa = ShortVector.fromMemorySegment(S8, w, off + 2L * c, LE).convertShape(VectorOperators.S2I, I8, 0)
@@ -94,7 +97,7 @@ final class BF16Kernel extends TiledKernel {
             e2 = Math.fma(v, xq[x2 + c], e2);
             e3 = Math.fma(v, xq[x3 + c], e3);
         }
-        lanes[EXTRA + 0] = e0;
+        lanes[EXTRA] = e0;
         lanes[EXTRA + 1] = e1;
         lanes[EXTRA + 2] = e2;
         lanes[EXTRA + 3] = e3;

@@ -137,7 +137,7 @@ final class NibbleKernel extends TiledKernel {
         acc1.intoArray(lanes, 8);
         acc2.intoArray(lanes, 16);
         acc3.intoArray(lanes, 24);
-        lanes[EXTRA + 0] = e0;
+        lanes[EXTRA] = e0;
         lanes[EXTRA + 1] = e1;
         lanes[EXTRA + 2] = e2;
         lanes[EXTRA + 3] = e3;

@@ -42,7 +42,7 @@ final class Q2KKernel extends TiledKernel {
                     int h = gi >> 3;
                     int j = (gi >> 1) & 3;
                     long qs = off + 16 + 32 * h + 16 * (gi & 1);
-                    FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B8, w, qs + 0, LE).reinterpretAsInts()
+                    FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B8, w, qs, LE).reinterpretAsInts()
                             .lanewise(VectorOperators.LSHR, 2 * j).reinterpretAsBytes().and((byte) 3).convertShape(VectorOperators.B2F, F, 0);
                     FloatVector w1 = (FloatVector) ByteVector.fromMemorySegment(B8, w, qs + 8, LE).reinterpretAsInts()
                             .lanewise(VectorOperators.LSHR, 2 * j).reinterpretAsBytes().and((byte) 3).convertShape(VectorOperators.B2F, F, 0);
@@ -57,7 +57,7 @@ final class Q2KKernel extends TiledKernel {
                     int h = gi >> 3;
                     int j = (gi >> 1) & 3;
                     long qs = off + 16 + 32 * h + 16 * (gi & 1);
-                    FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B8, w, qs + 0, LE).reinterpretAsInts()
+                    FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B8, w, qs, LE).reinterpretAsInts()
                             .lanewise(VectorOperators.LSHR, 2 * j).reinterpretAsBytes().and((byte) 3).convertShape(VectorOperators.B2F, F, 0);
                     FloatVector w1 = (FloatVector) ByteVector.fromMemorySegment(B8, w, qs + 8, LE).reinterpretAsInts()
                             .lanewise(VectorOperators.LSHR, 2 * j).reinterpretAsBytes().and((byte) 3).convertShape(VectorOperators.B2F, F, 0);
@@ -73,7 +73,7 @@ final class Q2KKernel extends TiledKernel {
                     .fma(FloatVector.broadcast(F, -xd[d0 + sb] * dmin), acc0);
         }
         acc0.intoArray(lanes, 0);
-        lanes[EXTRA + 0] = 0;
+        lanes[EXTRA] = 0;
     }
 
     @Override
@@ -101,7 +101,7 @@ final class Q2KKernel extends TiledKernel {
                 int h = gi >> 3;
                 int j = (gi >> 1) & 3;
                 long qs = off + 16 + 32 * h + 16 * (gi & 1);
-                FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B8, w, qs + 0, LE).reinterpretAsInts()
+                FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B8, w, qs, LE).reinterpretAsInts()
                         .lanewise(VectorOperators.LSHR, 2 * j).reinterpretAsBytes().and((byte) 3).convertShape(VectorOperators.B2F, F, 0);
                 FloatVector w1 = (FloatVector) ByteVector.fromMemorySegment(B8, w, qs + 8, LE).reinterpretAsInts()
                         .lanewise(VectorOperators.LSHR, 2 * j).reinterpretAsBytes().and((byte) 3).convertShape(VectorOperators.B2F, F, 0);
@@ -133,7 +133,7 @@ final class Q2KKernel extends TiledKernel {
         acc1.intoArray(lanes, 8);
         acc2.intoArray(lanes, 16);
         acc3.intoArray(lanes, 24);
-        lanes[EXTRA + 0] = 0;
+        lanes[EXTRA] = 0;
         lanes[EXTRA + 1] = 0;
         lanes[EXTRA + 2] = 0;
         lanes[EXTRA + 3] = 0;

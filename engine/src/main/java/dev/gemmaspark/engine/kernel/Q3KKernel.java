@@ -39,9 +39,9 @@ final class Q3KKernel extends TiledKernel {
                     int i = gi & 1;
                     long qs = off + 32 + 32 * h + 16 * i;
                     long hm = off + 16 * i;
-                    FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B8, w, qs + 0, LE).reinterpretAsInts()
+                    FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B8, w, qs, LE).reinterpretAsInts()
                             .lanewise(VectorOperators.LSHR, 2 * j).reinterpretAsBytes().and((byte) 3)
-                            .or(ByteVector.fromMemorySegment(B8, w, hm + 0, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, 4 * h + j)
+                            .or(ByteVector.fromMemorySegment(B8, w, hm, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, 4 * h + j)
                                     .reinterpretAsBytes().and((byte) 1).reinterpretAsInts().lanewise(VectorOperators.LSHL, 2).reinterpretAsBytes())
                             .sub((byte) 4).convertShape(VectorOperators.B2F, F, 0);
                     FloatVector w1 = (FloatVector) ByteVector.fromMemorySegment(B8, w, qs + 8, LE).reinterpretAsInts()
@@ -62,9 +62,9 @@ final class Q3KKernel extends TiledKernel {
                     int i = gi & 1;
                     long qs = off + 32 + 32 * h + 16 * i;
                     long hm = off + 16 * i;
-                    FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B8, w, qs + 0, LE).reinterpretAsInts()
+                    FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B8, w, qs, LE).reinterpretAsInts()
                             .lanewise(VectorOperators.LSHR, 2 * j).reinterpretAsBytes().and((byte) 3)
-                            .or(ByteVector.fromMemorySegment(B8, w, hm + 0, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, 4 * h + j)
+                            .or(ByteVector.fromMemorySegment(B8, w, hm, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, 4 * h + j)
                                     .reinterpretAsBytes().and((byte) 1).reinterpretAsInts().lanewise(VectorOperators.LSHL, 2).reinterpretAsBytes())
                             .sub((byte) 4).convertShape(VectorOperators.B2F, F, 0);
                     FloatVector w1 = (FloatVector) ByteVector.fromMemorySegment(B8, w, qs + 8, LE).reinterpretAsInts()
@@ -82,7 +82,7 @@ final class Q3KKernel extends TiledKernel {
             acc0 = p0.fma(FloatVector.broadcast(F, dw * xd[d0 + sb]), acc0);
         }
         acc0.intoArray(lanes, 0);
-        lanes[EXTRA + 0] = 0;
+        lanes[EXTRA] = 0;
     }
 
     @Override
@@ -108,9 +108,9 @@ final class Q3KKernel extends TiledKernel {
                 int i = gi & 1;
                 long qs = off + 32 + 32 * h + 16 * i;
                 long hm = off + 16 * i;
-                FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B8, w, qs + 0, LE).reinterpretAsInts()
+                FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B8, w, qs, LE).reinterpretAsInts()
                         .lanewise(VectorOperators.LSHR, 2 * j).reinterpretAsBytes().and((byte) 3)
-                        .or(ByteVector.fromMemorySegment(B8, w, hm + 0, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, 4 * h + j)
+                        .or(ByteVector.fromMemorySegment(B8, w, hm, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, 4 * h + j)
                                 .reinterpretAsBytes().and((byte) 1).reinterpretAsInts().lanewise(VectorOperators.LSHL, 2).reinterpretAsBytes())
                         .sub((byte) 4).convertShape(VectorOperators.B2F, F, 0);
                 FloatVector w1 = (FloatVector) ByteVector.fromMemorySegment(B8, w, qs + 8, LE).reinterpretAsInts()
@@ -138,7 +138,7 @@ final class Q3KKernel extends TiledKernel {
         acc1.intoArray(lanes, 8);
         acc2.intoArray(lanes, 16);
         acc3.intoArray(lanes, 24);
-        lanes[EXTRA + 0] = 0;
+        lanes[EXTRA] = 0;
         lanes[EXTRA + 1] = 0;
         lanes[EXTRA + 2] = 0;
         lanes[EXTRA + 3] = 0;

@@ -5,6 +5,7 @@ import dev.gemmaspark.engine.quant.LittleEndian;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -13,6 +14,8 @@ import jdk.incubator.vector.VectorOperators;
  * m*(the sub-block's Q8_K 32-sum), both exact integers scaled in f32.
  */
 final class Q4KKernel extends TiledKernel {
+    private static final VectorMask<Byte> UPPER_HALF = VectorMask.fromArray(B8, new boolean[] {false, false, false, false, true, true, true, true}, 0);
+
     Q4KKernel() {
         super(Activations.Format.Q8_K);
     }
@@ -30,8 +33,15 @@ final class Q4KKernel extends TiledKernel {
         for (int sb = 0; sb < blocks; sb++, off += 144, x0 += 256) {
             float dw = Float.float16ToFloat(w.get(LittleEndian.I16, off));
             float dmin = Float.float16ToFloat(w.get(LittleEndian.I16, off + 2));
-            KScales.q4k(w, off + 4, lanes, SCALES);
-            FloatVector mins = FloatVector.fromArray(F, lanes, SCALES + 8);
+            long packed = w.get(LittleEndian.I64, off + 4);
+            int packedHigh = w.get(LittleEndian.I32, off + 12);
+            long scales = KScales.q4kScales(packed, packedHigh);
+            // The 8 mins as lanes, unpacked like KScales.q4kMins: m = s[j+4] & 63 for j < 4, else (s[j+4] >> 4) | (s[j] >> 6) << 4.
+            ByteVector s4to11 = ByteVector.fromMemorySegment(B8, w, off + 8, LE);
+            ByteVector s0to7 = ByteVector.fromMemorySegment(B8, w, off + 4, LE);
+            FloatVector mins = (FloatVector) s4to11.and((byte) 63).blend(s4to11.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
+                    .reinterpretAsBytes().and((byte) 15).or(s0to7.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes()
+                    .and((byte) 0x30)), UPPER_HALF).convertShape(VectorOperators.B2F, F, 0);
             FloatVector p0 = FloatVector.zero(F);
             FloatVector q0 = FloatVector.zero(F);
             for (int g = 0; g < 8; g += 2) {
@@ -39,7 +49,7 @@ final class Q4KKernel extends TiledKernel {
                     int gi = g;
                     long q = off + 16 + 32 * (gi >> 1);
                     int shift = (gi & 1) << 2;
-                    FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B8, w, q + 0, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes()
+                    FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B8, w, q, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes()
                             .and((byte) 15)
                             .convertShape(VectorOperators.B2F, F, 0);
                     FloatVector w1 = (FloatVector) ByteVector.fromMemorySegment(B8, w, q + 8, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes()
@@ -51,7 +61,7 @@ final class Q4KKernel extends TiledKernel {
                     FloatVector w3 = (FloatVector) ByteVector.fromMemorySegment(B8, w, q + 24, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes()
                             .and((byte) 15)
                             .convertShape(VectorOperators.B2F, F, 0);
-                    FloatVector scale = FloatVector.broadcast(F, lanes[SCALES + gi]);
+                    FloatVector scale = FloatVector.broadcast(F, (float) ((scales >>> (gi << 3)) & 0xFF));
                     int c = 32 * gi;
                     p0 = w3.fma(FloatVector.fromArray(F, xq, x0 + c + 24), w2.fma(FloatVector.fromArray(F, xq, x0 + c + 16), w1.fma(FloatVector.fromArray(F, xq, x0 + c + 8), w0.mul(FloatVector.fromArray(F, xq, x0 + c)))))
                             .fma(scale, p0);
@@ -60,7 +70,7 @@ final class Q4KKernel extends TiledKernel {
                     int gi = g + 1;
                     long q = off + 16 + 32 * (gi >> 1);
                     int shift = (gi & 1) << 2;
-                    FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B8, w, q + 0, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes()
+                    FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B8, w, q, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes()
                             .and((byte) 15)
                             .convertShape(VectorOperators.B2F, F, 0);
                     FloatVector w1 = (FloatVector) ByteVector.fromMemorySegment(B8, w, q + 8, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes()
@@ -72,7 +82,7 @@ final class Q4KKernel extends TiledKernel {
                     FloatVector w3 = (FloatVector) ByteVector.fromMemorySegment(B8, w, q + 24, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes()
                             .and((byte) 15)
                             .convertShape(VectorOperators.B2F, F, 0);
-                    FloatVector scale = FloatVector.broadcast(F, lanes[SCALES + gi]);
+                    FloatVector scale = FloatVector.broadcast(F, (float) ((scales >>> (gi << 3)) & 0xFF));
                     int c = 32 * gi;
                     q0 = w3.fma(FloatVector.fromArray(F, xq, x0 + c + 24), w2.fma(FloatVector.fromArray(F, xq, x0 + c + 16), w1.fma(FloatVector.fromArray(F, xq, x0 + c + 8), w0.mul(FloatVector.fromArray(F, xq, x0 + c)))))
                             .fma(scale, q0);
@@ -83,7 +93,7 @@ final class Q4KKernel extends TiledKernel {
             acc0 = mins.mul(FloatVector.fromArray(F, bs, 8 * (d0 + sb))).fma(FloatVector.broadcast(F, -xd[d0 + sb] * dmin), acc0);
         }
         acc0.intoArray(lanes, 0);
-        lanes[EXTRA + 0] = 0;
+        lanes[EXTRA] = 0;
     }
 
     @Override
@@ -99,8 +109,15 @@ final class Q4KKernel extends TiledKernel {
         for (int sb = 0; sb < blocks; sb++, off += 144, x0 += 256, x1 += 256, x2 += 256, x3 += 256) {
             float dw = Float.float16ToFloat(w.get(LittleEndian.I16, off));
             float dmin = Float.float16ToFloat(w.get(LittleEndian.I16, off + 2));
-            KScales.q4k(w, off + 4, lanes, SCALES);
-            FloatVector mins = FloatVector.fromArray(F, lanes, SCALES + 8);
+            long packed = w.get(LittleEndian.I64, off + 4);
+            int packedHigh = w.get(LittleEndian.I32, off + 12);
+            long scales = KScales.q4kScales(packed, packedHigh);
+            // The 8 mins as lanes, unpacked like KScales.q4kMins: m = s[j+4] & 63 for j < 4, else (s[j+4] >> 4) | (s[j] >> 6) << 4.
+            ByteVector s4to11 = ByteVector.fromMemorySegment(B8, w, off + 8, LE);
+            ByteVector s0to7 = ByteVector.fromMemorySegment(B8, w, off + 4, LE);
+            FloatVector mins = (FloatVector) s4to11.and((byte) 63).blend(s4to11.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
+                    .reinterpretAsBytes().and((byte) 15).or(s0to7.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes()
+                    .and((byte) 0x30)), UPPER_HALF).convertShape(VectorOperators.B2F, F, 0);
             FloatVector p0 = FloatVector.zero(F);
             FloatVector p1 = FloatVector.zero(F);
             FloatVector p2 = FloatVector.zero(F);
@@ -108,7 +125,7 @@ final class Q4KKernel extends TiledKernel {
             for (int gi = 0; gi < 8; gi++) {
                 long q = off + 16 + 32 * (gi >> 1);
                 int shift = (gi & 1) << 2;
-                FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B8, w, q + 0, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes()
+                FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B8, w, q, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes()
                         .and((byte) 15)
                         .convertShape(VectorOperators.B2F, F, 0);
                 FloatVector w1 = (FloatVector) ByteVector.fromMemorySegment(B8, w, q + 8, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes()
@@ -120,7 +137,7 @@ final class Q4KKernel extends TiledKernel {
                 FloatVector w3 = (FloatVector) ByteVector.fromMemorySegment(B8, w, q + 24, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes()
                         .and((byte) 15)
                         .convertShape(VectorOperators.B2F, F, 0);
-                FloatVector scale = FloatVector.broadcast(F, lanes[SCALES + gi]);
+                FloatVector scale = FloatVector.broadcast(F, (float) ((scales >>> (gi << 3)) & 0xFF));
                 int c = 32 * gi;
                 p0 = w3.fma(FloatVector.fromArray(F, xq, x0 + c + 24), w2.fma(FloatVector.fromArray(F, xq, x0 + c + 16), w1.fma(FloatVector.fromArray(F, xq, x0 + c + 8), w0.mul(FloatVector.fromArray(F, xq, x0 + c)))))
                         .fma(scale, p0);
@@ -144,7 +161,7 @@ final class Q4KKernel extends TiledKernel {
         acc1.intoArray(lanes, 8);
         acc2.intoArray(lanes, 16);
         acc3.intoArray(lanes, 24);
-        lanes[EXTRA + 0] = 0;
+        lanes[EXTRA] = 0;
         lanes[EXTRA + 1] = 0;
         lanes[EXTRA + 2] = 0;
         lanes[EXTRA + 3] = 0;

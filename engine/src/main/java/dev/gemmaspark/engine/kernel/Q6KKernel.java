@@ -1,16 +1,17 @@
 package dev.gemmaspark.engine.kernel;
 
-import dev.gemmaspark.engine.quant.KScales;
 import dev.gemmaspark.engine.quant.LittleEndian;
-import java.lang.foreign.ValueLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q6_K weights against Q8_K activations (ggml_vec_dot_q6_K_q8_K): per super-block, d_w*d_x times the exact
- * integer sum over the 16 groups of 16 of sc*(sum of (q6-32)*q8).
+ * integer sum of sc*(q6-32)*q8. Each pass decodes 8 columns of a half (one 8-byte slice of ql, ql+32 and qh)
+ * into its four 6-bit values, multiplied by their int8 group scales: products stay below 2^24.
  */
 final class Q6KKernel extends TiledKernel {
     Q6KKernel() {
@@ -28,65 +29,35 @@ final class Q6KKernel extends TiledKernel {
         FloatVector acc0 = FloatVector.zero(F);
         for (int sb = 0; sb < blocks; sb++, off += 210, x0 += 256) {
             float dw = Float.float16ToFloat(w.get(LittleEndian.I16, off + 208));
-            FloatVector p0 = FloatVector.zero(F);
-            FloatVector q0 = FloatVector.zero(F);
-            for (int g = 0; g < 16; g += 2) {
-                {
-                    int gi = g;
-                    // Group gi: half h = g>>3, quarter j = (g>>1)&3 (which of q1..q4), 16-element part i = g&1.
-                    int h = gi >> 3;
-                    int j = (gi >> 1) & 3;
-                    int i = gi & 1;
-                    long ql = off + 64 * h + 32 * (j & 1) + 16 * i;
-                    long qh = off + 128 + 32 * h + 16 * i;
-                    int lowShift = (j >> 1) << 2;
-                    int highShift = 2 * j;
-                    FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B8, w, ql + 0, LE).reinterpretAsInts()
-                            .lanewise(VectorOperators.LSHR, lowShift).reinterpretAsBytes().and((byte) 15)
-                            .or(ByteVector.fromMemorySegment(B8, w, qh + 0, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, highShift)
-                                    .reinterpretAsBytes().and((byte) 3).reinterpretAsInts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes())
-                            .sub((byte) 32).convertShape(VectorOperators.B2F, F, 0);
-                    FloatVector w1 = (FloatVector) ByteVector.fromMemorySegment(B8, w, ql + 8, LE).reinterpretAsInts()
-                            .lanewise(VectorOperators.LSHR, lowShift).reinterpretAsBytes().and((byte) 15)
-                            .or(ByteVector.fromMemorySegment(B8, w, qh + 8, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, highShift)
-                                    .reinterpretAsBytes().and((byte) 3).reinterpretAsInts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes())
-                            .sub((byte) 32).convertShape(VectorOperators.B2F, F, 0);
-                    FloatVector scale = FloatVector.broadcast(F, (float) w.get(ValueLayout.JAVA_BYTE, off + 192 + 8 * h + i + 2 * j));
-                    int c = 128 * h + 32 * j + 16 * i;
-                    p0 = w1.fma(FloatVector.fromArray(F, xq, x0 + c + 8), w0.mul(FloatVector.fromArray(F, xq, x0 + c)))
-                            .fma(scale, p0);
-                }
-                {
-                    int gi = g + 1;
-                    // Group gi: half h = g>>3, quarter j = (g>>1)&3 (which of q1..q4), 16-element part i = g&1.
-                    int h = gi >> 3;
-                    int j = (gi >> 1) & 3;
-                    int i = gi & 1;
-                    long ql = off + 64 * h + 32 * (j & 1) + 16 * i;
-                    long qh = off + 128 + 32 * h + 16 * i;
-                    int lowShift = (j >> 1) << 2;
-                    int highShift = 2 * j;
-                    FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B8, w, ql + 0, LE).reinterpretAsInts()
-                            .lanewise(VectorOperators.LSHR, lowShift).reinterpretAsBytes().and((byte) 15)
-                            .or(ByteVector.fromMemorySegment(B8, w, qh + 0, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, highShift)
-                                    .reinterpretAsBytes().and((byte) 3).reinterpretAsInts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes())
-                            .sub((byte) 32).convertShape(VectorOperators.B2F, F, 0);
-                    FloatVector w1 = (FloatVector) ByteVector.fromMemorySegment(B8, w, ql + 8, LE).reinterpretAsInts()
-                            .lanewise(VectorOperators.LSHR, lowShift).reinterpretAsBytes().and((byte) 15)
-                            .or(ByteVector.fromMemorySegment(B8, w, qh + 8, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, highShift)
-                                    .reinterpretAsBytes().and((byte) 3).reinterpretAsInts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes())
-                            .sub((byte) 32).convertShape(VectorOperators.B2F, F, 0);
-                    FloatVector scale = FloatVector.broadcast(F, (float) w.get(ValueLayout.JAVA_BYTE, off + 192 + 8 * h + i + 2 * j));
-                    int c = 128 * h + 32 * j + 16 * i;
-                    q0 = w1.fma(FloatVector.fromArray(F, xq, x0 + c + 8), w0.mul(FloatVector.fromArray(F, xq, x0 + c)))
-                            .fma(scale, q0);
-                }
+            FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
+            for (int it = 0; it < 8; it++) {
+                int h = it >> 2;
+                int k = it & 3;
+                long ql = off + 64 * h + 8 * k;
+                ByteVector lo = ByteVector.fromMemorySegment(B8, w, ql, LE);
+                ByteVector lo32 = ByteVector.fromMemorySegment(B8, w, ql + 32, LE);
+                IntVector hi = ByteVector.fromMemorySegment(B8, w, off + 128 + 32 * h + 8 * k, LE).reinterpretAsInts();
+                long sc = off + 192 + 8 * h + (k >> 1);
+                FloatVector w0 = ((FloatVector) lo.and((byte) 15).or(hi.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x30))
+                        .sub((byte) 32).convertShape(VectorOperators.B2F, F, 0)).mul(w.get(ValueLayout.JAVA_BYTE, sc));
+                FloatVector w1 = ((FloatVector) lo32.and((byte) 15).or(hi.lanewise(VectorOperators.LSHL, 2).reinterpretAsBytes().and((byte) 0x30))
+                        .sub((byte) 32).convertShape(VectorOperators.B2F, F, 0)).mul(w.get(ValueLayout.JAVA_BYTE, sc + 2));
+                FloatVector w2 = ((FloatVector) lo.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15)
+                        .or(hi.reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32).convertShape(VectorOperators.B2F, F, 0))
+                        .mul(w.get(ValueLayout.JAVA_BYTE, sc + 4));
+                FloatVector w3 = ((FloatVector) lo32.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15)
+                        .or(hi.lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32)
+                        .convertShape(VectorOperators.B2F, F, 0)).mul(w.get(ValueLayout.JAVA_BYTE, sc + 6));
+                int c = 128 * h + 8 * k;
+                p0 = w0.fma(FloatVector.fromArray(F, xq, x0 + c), p0);
+                p1 = w1.fma(FloatVector.fromArray(F, xq, x0 + c + 32), p1);
+                p2 = w2.fma(FloatVector.fromArray(F, xq, x0 + c + 64), p2);
+                p3 = w3.fma(FloatVector.fromArray(F, xq, x0 + c + 96), p3);
             }
-            p0 = p0.add(q0);
-            acc0 = p0.fma(FloatVector.broadcast(F, dw * xd[d0 + sb]), acc0);
+            acc0 = p0.add(p1).add(p2.add(p3)).fma(FloatVector.broadcast(F, dw * xd[d0 + sb]), acc0);
         }
         acc0.intoArray(lanes, 0);
-        lanes[EXTRA + 0] = 0;
+        lanes[EXTRA] = 0;
     }
 
     @Override
@@ -100,50 +71,48 @@ final class Q6KKernel extends TiledKernel {
         FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F), acc2 = FloatVector.zero(F), acc3 = FloatVector.zero(F);
         for (int sb = 0; sb < blocks; sb++, off += 210, x0 += 256, x1 += 256, x2 += 256, x3 += 256) {
             float dw = Float.float16ToFloat(w.get(LittleEndian.I16, off + 208));
-            FloatVector p0 = FloatVector.zero(F);
-            FloatVector p1 = FloatVector.zero(F);
-            FloatVector p2 = FloatVector.zero(F);
-            FloatVector p3 = FloatVector.zero(F);
-            for (int gi = 0; gi < 16; gi++) {
-                // Group gi: half h = g>>3, quarter j = (g>>1)&3 (which of q1..q4), 16-element part i = g&1.
-                int h = gi >> 3;
-                int j = (gi >> 1) & 3;
-                int i = gi & 1;
-                long ql = off + 64 * h + 32 * (j & 1) + 16 * i;
-                long qh = off + 128 + 32 * h + 16 * i;
-                int lowShift = (j >> 1) << 2;
-                int highShift = 2 * j;
-                FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B8, w, ql + 0, LE).reinterpretAsInts()
-                        .lanewise(VectorOperators.LSHR, lowShift).reinterpretAsBytes().and((byte) 15)
-                        .or(ByteVector.fromMemorySegment(B8, w, qh + 0, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, highShift)
-                                .reinterpretAsBytes().and((byte) 3).reinterpretAsInts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes())
-                        .sub((byte) 32).convertShape(VectorOperators.B2F, F, 0);
-                FloatVector w1 = (FloatVector) ByteVector.fromMemorySegment(B8, w, ql + 8, LE).reinterpretAsInts()
-                        .lanewise(VectorOperators.LSHR, lowShift).reinterpretAsBytes().and((byte) 15)
-                        .or(ByteVector.fromMemorySegment(B8, w, qh + 8, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, highShift)
-                                .reinterpretAsBytes().and((byte) 3).reinterpretAsInts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes())
-                        .sub((byte) 32).convertShape(VectorOperators.B2F, F, 0);
-                FloatVector scale = FloatVector.broadcast(F, (float) w.get(ValueLayout.JAVA_BYTE, off + 192 + 8 * h + i + 2 * j));
-                int c = 128 * h + 32 * j + 16 * i;
-                p0 = w1.fma(FloatVector.fromArray(F, xq, x0 + c + 8), w0.mul(FloatVector.fromArray(F, xq, x0 + c)))
-                        .fma(scale, p0);
-                p1 = w1.fma(FloatVector.fromArray(F, xq, x1 + c + 8), w0.mul(FloatVector.fromArray(F, xq, x1 + c)))
-                        .fma(scale, p1);
-                p2 = w1.fma(FloatVector.fromArray(F, xq, x2 + c + 8), w0.mul(FloatVector.fromArray(F, xq, x2 + c)))
-                        .fma(scale, p2);
-                p3 = w1.fma(FloatVector.fromArray(F, xq, x3 + c + 8), w0.mul(FloatVector.fromArray(F, xq, x3 + c)))
-                        .fma(scale, p3);
+            FloatVector p0 = FloatVector.zero(F), q0 = p0;
+            FloatVector p1 = FloatVector.zero(F), q1 = p1;
+            FloatVector p2 = FloatVector.zero(F), q2 = p2;
+            FloatVector p3 = FloatVector.zero(F), q3 = p3;
+            for (int it = 0; it < 8; it++) {
+                int h = it >> 2;
+                int k = it & 3;
+                long ql = off + 64 * h + 8 * k;
+                ByteVector lo = ByteVector.fromMemorySegment(B8, w, ql, LE);
+                ByteVector lo32 = ByteVector.fromMemorySegment(B8, w, ql + 32, LE);
+                IntVector hi = ByteVector.fromMemorySegment(B8, w, off + 128 + 32 * h + 8 * k, LE).reinterpretAsInts();
+                long sc = off + 192 + 8 * h + (k >> 1);
+                FloatVector w0 = ((FloatVector) lo.and((byte) 15).or(hi.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x30))
+                        .sub((byte) 32).convertShape(VectorOperators.B2F, F, 0)).mul(w.get(ValueLayout.JAVA_BYTE, sc));
+                FloatVector w1 = ((FloatVector) lo32.and((byte) 15).or(hi.lanewise(VectorOperators.LSHL, 2).reinterpretAsBytes().and((byte) 0x30))
+                        .sub((byte) 32).convertShape(VectorOperators.B2F, F, 0)).mul(w.get(ValueLayout.JAVA_BYTE, sc + 2));
+                FloatVector w2 = ((FloatVector) lo.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15)
+                        .or(hi.reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32).convertShape(VectorOperators.B2F, F, 0))
+                        .mul(w.get(ValueLayout.JAVA_BYTE, sc + 4));
+                FloatVector w3 = ((FloatVector) lo32.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15)
+                        .or(hi.lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32)
+                        .convertShape(VectorOperators.B2F, F, 0)).mul(w.get(ValueLayout.JAVA_BYTE, sc + 6));
+                int c = 128 * h + 8 * k;
+                p0 = w1.fma(FloatVector.fromArray(F, xq, x0 + c + 32), w0.fma(FloatVector.fromArray(F, xq, x0 + c), p0));
+                q0 = w3.fma(FloatVector.fromArray(F, xq, x0 + c + 96), w2.fma(FloatVector.fromArray(F, xq, x0 + c + 64), q0));
+                p1 = w1.fma(FloatVector.fromArray(F, xq, x1 + c + 32), w0.fma(FloatVector.fromArray(F, xq, x1 + c), p1));
+                q1 = w3.fma(FloatVector.fromArray(F, xq, x1 + c + 96), w2.fma(FloatVector.fromArray(F, xq, x1 + c + 64), q1));
+                p2 = w1.fma(FloatVector.fromArray(F, xq, x2 + c + 32), w0.fma(FloatVector.fromArray(F, xq, x2 + c), p2));
+                q2 = w3.fma(FloatVector.fromArray(F, xq, x2 + c + 96), w2.fma(FloatVector.fromArray(F, xq, x2 + c + 64), q2));
+                p3 = w1.fma(FloatVector.fromArray(F, xq, x3 + c + 32), w0.fma(FloatVector.fromArray(F, xq, x3 + c), p3));
+                q3 = w3.fma(FloatVector.fromArray(F, xq, x3 + c + 96), w2.fma(FloatVector.fromArray(F, xq, x3 + c + 64), q3));
             }
-            acc0 = p0.fma(FloatVector.broadcast(F, dw * xd[d0 + sb]), acc0);
-            acc1 = p1.fma(FloatVector.broadcast(F, dw * xd[d1 + sb]), acc1);
-            acc2 = p2.fma(FloatVector.broadcast(F, dw * xd[d2 + sb]), acc2);
-            acc3 = p3.fma(FloatVector.broadcast(F, dw * xd[d3 + sb]), acc3);
+            acc0 = p0.add(q0).fma(FloatVector.broadcast(F, dw * xd[d0 + sb]), acc0);
+            acc1 = p1.add(q1).fma(FloatVector.broadcast(F, dw * xd[d1 + sb]), acc1);
+            acc2 = p2.add(q2).fma(FloatVector.broadcast(F, dw * xd[d2 + sb]), acc2);
+            acc3 = p3.add(q3).fma(FloatVector.broadcast(F, dw * xd[d3 + sb]), acc3);
         }
         acc0.intoArray(lanes, 0);
         acc1.intoArray(lanes, 8);
         acc2.intoArray(lanes, 16);
         acc3.intoArray(lanes, 24);
-        lanes[EXTRA + 0] = 0;
+        lanes[EXTRA] = 0;
         lanes[EXTRA + 1] = 0;
         lanes[EXTRA + 2] = 0;
         lanes[EXTRA + 3] = 0;

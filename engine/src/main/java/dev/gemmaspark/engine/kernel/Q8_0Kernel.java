@@ -72,7 +72,7 @@ final class Q8_0Kernel extends TiledKernel {
         acc1.intoArray(lanes, 8);
         acc2.intoArray(lanes, 16);
         acc3.intoArray(lanes, 24);
-        lanes[EXTRA + 0] = 0;
+        lanes[EXTRA] = 0;
         lanes[EXTRA + 1] = 0;
         lanes[EXTRA + 2] = 0;
         lanes[EXTRA + 3] = 0;

@@ -76,7 +76,7 @@ public final class WeightMatrix {
             return;
         }
         Activations a = Activations.forCurrentThread();
-        a.prepare(kernel.format, x, xOff, n, cols);
+        a.prepare(pool, kernel.format, x, xOff, n, cols);
         MatmulTask task = a.task;
         task.set(kernel, data, rowBytes, rows, a, out, outOff);
         try {

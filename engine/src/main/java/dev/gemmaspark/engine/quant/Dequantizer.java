@@ -137,13 +137,15 @@ public final class Dequantizer {
     private static void q4_K(MemorySegment s, long o, float[] y, int p) {
         float d = f16(s, o);
         float min = f16(s, o + 2);
-        float[] sm = new float[16];
-        KScales.q4k(s, o + 4, sm, 0);
+        long packed = s.get(LittleEndian.I64, o + 4);
+        int packedHigh = s.get(LittleEndian.I32, o + 12);
+        long scales = KScales.q4kScales(packed, packedHigh);
+        long mins = KScales.q4kMins(packed, packedHigh);
         for (int chunk = 0; chunk < 4; chunk++) {
-            float d1 = d * sm[2 * chunk];
-            float m1 = min * sm[8 + 2 * chunk];
-            float d2 = d * sm[2 * chunk + 1];
-            float m2 = min * sm[8 + 2 * chunk + 1];
+            float d1 = d * KScales.get(scales, 2 * chunk);
+            float m1 = min * KScales.get(mins, 2 * chunk);
+            float d2 = d * KScales.get(scales, 2 * chunk + 1);
+            float m2 = min * KScales.get(mins, 2 * chunk + 1);
             long q = o + 16 + 32 * chunk;
             for (int l = 0; l < 32; l++) {
                 y[p + l] = d1 * (u8(s, q + l) & 15) - m1;
@@ -156,13 +158,15 @@ public final class Dequantizer {
     private static void q5_K(MemorySegment s, long o, float[] y, int p) {
         float d = f16(s, o);
         float min = f16(s, o + 2);
-        float[] sm = new float[16];
-        KScales.q4k(s, o + 4, sm, 0);
+        long packed = s.get(LittleEndian.I64, o + 4);
+        int packedHigh = s.get(LittleEndian.I32, o + 12);
+        long scales = KScales.q4kScales(packed, packedHigh);
+        long mins = KScales.q4kMins(packed, packedHigh);
         for (int chunk = 0; chunk < 4; chunk++) {
-            float d1 = d * sm[2 * chunk];
-            float m1 = min * sm[8 + 2 * chunk];
-            float d2 = d * sm[2 * chunk + 1];
-            float m2 = min * sm[8 + 2 * chunk + 1];
+            float d1 = d * KScales.get(scales, 2 * chunk);
+            float m1 = min * KScales.get(mins, 2 * chunk);
+            float d2 = d * KScales.get(scales, 2 * chunk + 1);
+            float m2 = min * KScales.get(mins, 2 * chunk + 1);
             long q = o + 48 + 32 * chunk;
             for (int l = 0; l < 32; l++) {
                 int qh = u8(s, o + 16 + l);

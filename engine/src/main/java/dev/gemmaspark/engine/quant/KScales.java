@@ -3,29 +3,34 @@ package dev.gemmaspark.engine.quant;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Unpacks the sub-block scales (and mins) of a K-quant super-block into floats holding small integers. One call
- * per super-block: the vector kernels read the unpacked values from a small per-thread array, which keeps these
- * scalar bit manipulations out of their loops. The packed bytes are read with two wide loads and unpacked four
- * at a time with bit masks.
+ * Unpacks the sub-block scales (and mins) of K-quant super-blocks. The packed bytes are read with wide loads
+ * and unpacked four at a time with bit masks, so a kernel pays a few scalar operations per super-block.
  */
 public final class KScales {
     private KScales() {
     }
 
     /**
-     * Q4_K/Q5_K, from the 12 bytes at {@code offset}: scale sc of sub-block j (0..7) to {@code dst[dstOff + j]},
-     * its min m to {@code dst[dstOff + 8 + j]}. For j < 4: sc = s[j] & 63, m = s[j+4] & 63; for j >= 4:
-     * sc = (s[j+4] & 15) | (s[j-4] >> 6) << 4, m = (s[j+4] >> 4) | (s[j] >> 6) << 4.
+     * Q4_K/Q5_K: the 6-bit scales sc of sub-blocks 0..7, one per byte of the result (sub-block j in bits
+     * 8j..8j+7), from the 12 packed bytes read as {@code b0to7} and {@code b8to11}. For j < 4, sc = s[j] & 63;
+     * for j >= 4, sc = (s[j+4] & 15) | (s[j-4] >> 6) << 4.
      */
-    public static void q4k(MemorySegment s, long offset, float[] dst, int dstOff) {
-        long b0to7 = s.get(LittleEndian.I64, offset);
-        int b8to11 = s.get(LittleEndian.I32, offset + 8);
+    public static long q4kScales(long b0to7, int b8to11) {
         int b0to3 = (int) b0to7;
+        int high = (b8to11 & 0x0F0F0F0F) | (((b0to3 >>> 6) & 0x03030303) << 4);
+        return (b0to3 & 0x3F3F3F3FL) | ((long) high << 32);
+    }
+
+    /** Q4_K/Q5_K: the 6-bit mins m, packed as {@link #q4kScales}. For j < 4, m = s[j+4] & 63; for j >= 4, m = (s[j+4] >> 4) | (s[j] >> 6) << 4. */
+    public static long q4kMins(long b0to7, int b8to11) {
         int b4to7 = (int) (b0to7 >>> 32);
-        spread(b0to3 & 0x3F3F3F3F, dst, dstOff);
-        spread((b8to11 & 0x0F0F0F0F) | (((b0to3 >>> 6) & 0x03030303) << 4), dst, dstOff + 4);
-        spread(b4to7 & 0x3F3F3F3F, dst, dstOff + 8);
-        spread(((b8to11 >>> 4) & 0x0F0F0F0F) | (((b4to7 >>> 6) & 0x03030303) << 4), dst, dstOff + 12);
+        int high = ((b8to11 >>> 4) & 0x0F0F0F0F) | (((b4to7 >>> 6) & 0x03030303) << 4);
+        return (b4to7 & 0x3F3F3F3FL) | ((long) high << 32);
+    }
+
+    /** Byte {@code k} of a packed word. */
+    public static int get(long packed, int k) {
+        return (int) (packed >>> (k << 3)) & 0xFF;
     }
 
     /**
@@ -57,10 +62,4 @@ public final class KScales {
         }
     }
 
-    private static void spread(int packed, float[] dst, int off) {
-        dst[off] = packed & 0xFF;
-        dst[off + 1] = (packed >>> 8) & 0xFF;
-        dst[off + 2] = (packed >>> 16) & 0xFF;
-        dst[off + 3] = packed >>> 24;
-    }
 }

@@ -180,7 +180,7 @@ public final class Sampler {
         double invTemperature = 1.0 / params.temperature();
         double sum = 0;
         for (int i = from; i < to; i++) {
-            weights[i] = (float) Math.exp((logit(logits, offset, keys[i]) - max) * invTemperature);
+            weights[i] = (float) StrictMath.exp((logit(logits, offset, keys[i]) - max) * invTemperature);
             sum += weights[i];
         }
         return sum;
@@ -217,12 +217,12 @@ public final class Sampler {
         if (params.topP() < 1f) {
             double total = 0;
             for (int i = 0; i < k; i++) {
-                total += Math.exp(logit(logits, offset, keys[i]) - best);
+                total += StrictMath.exp(logit(logits, offset, keys[i]) - best);
             }
             double target = params.topP() * total;
             double cum = 0;
             for (int i = 0; i < k; i++) {
-                cum += Math.exp(logit(logits, offset, keys[i]) - best);
+                cum += StrictMath.exp(logit(logits, offset, keys[i]) - best);
                 if (cum >= target) {
                     n = i + 1;
                     break;
@@ -230,7 +230,7 @@ public final class Sampler {
             }
         }
         if (params.minP() > 0f) {
-            float floor = best + (float) Math.log(params.minP());
+            float floor = best + (float) StrictMath.log(params.minP());
             int i = 1;
             while (i < n && logit(logits, offset, keys[i]) >= floor) {
                 i++;
@@ -251,14 +251,14 @@ public final class Sampler {
         for (int id = 0; id < vocabSize; id++) {
             max = Math.max(max, logits[offset + id]);
         }
-        float floor = params.minP() > 0f ? max + (float) Math.log(params.minP()) : Float.NEGATIVE_INFINITY;
+        float floor = params.minP() > 0f ? max + (float) StrictMath.log(params.minP()) : Float.NEGATIVE_INFINITY;
         boolean nucleus = params.topP() < 1f;
         double total = 0;
         int n = 0;
         for (int id = 0; id < vocabSize; id++) {
             float l = logits[offset + id];
             if (nucleus) {
-                total += Math.exp(l - max);
+                total += StrictMath.exp(l - max);
             }
             if (l >= floor) {
                 keys[n++] = key(l, id);
@@ -278,7 +278,7 @@ public final class Sampler {
             keys[0] = keys[--heap];
             keys[heap] = best;
             siftDown(keys, 0, heap);
-            cum += Math.exp(logit(logits, offset, best) - max);
+            cum += StrictMath.exp(logit(logits, offset, best) - max);
             if (cum >= target) {
                 break;
             }

@@ -13,9 +13,11 @@ import java.util.List;
  * @param repetitionPenalty llama.cpp's repeat penalty over the prompt and output so far; 1 disables it
  * @param seed              seed of the request's random stream
  * @param stop              strings that end generation (not included in the text)
+ * @param ignoreEos         go on past end-of-generation tokens (llama.cpp's {@code --ignore-eos}), for
+ *                          benchmarks that need a fixed number of tokens
  */
 public record SamplingParams(int maxTokens, float temperature, int topK, float topP, float minP,
-                             float repetitionPenalty, long seed, List<String> stop) {
+                             float repetitionPenalty, long seed, List<String> stop, boolean ignoreEos) {
 
     public static final SamplingParams GREEDY = new SamplingParams(256, 0f, 0, 1f, 0f, 1f, 0L, List.of());
 
@@ -48,39 +50,48 @@ public record SamplingParams(int maxTokens, float temperature, int topK, float t
         }
     }
 
+    public SamplingParams(int maxTokens, float temperature, int topK, float topP, float minP,
+                          float repetitionPenalty, long seed, List<String> stop) {
+        this(maxTokens, temperature, topK, topP, minP, repetitionPenalty, seed, stop, false);
+    }
+
+    public SamplingParams withIgnoreEos(boolean ignore) {
+        return new SamplingParams(maxTokens, temperature, topK, topP, minP, repetitionPenalty, seed, stop, ignore);
+    }
+
     public boolean greedy() {
         return temperature == 0f;
     }
 
     public SamplingParams withMaxTokens(int n) {
-        return new SamplingParams(n, temperature, topK, topP, minP, repetitionPenalty, seed, stop);
+        return new SamplingParams(n, temperature, topK, topP, minP, repetitionPenalty, seed, stop, ignoreEos);
     }
 
     public SamplingParams withTemperature(float t) {
-        return new SamplingParams(maxTokens, t, topK, topP, minP, repetitionPenalty, seed, stop);
+        return new SamplingParams(maxTokens, t, topK, topP, minP, repetitionPenalty, seed, stop, ignoreEos);
     }
 
     public SamplingParams withTopK(int k) {
-        return new SamplingParams(maxTokens, temperature, k, topP, minP, repetitionPenalty, seed, stop);
+        return new SamplingParams(maxTokens, temperature, k, topP, minP, repetitionPenalty, seed, stop, ignoreEos);
     }
 
     public SamplingParams withTopP(float p) {
-        return new SamplingParams(maxTokens, temperature, topK, p, minP, repetitionPenalty, seed, stop);
+        return new SamplingParams(maxTokens, temperature, topK, p, minP, repetitionPenalty, seed, stop, ignoreEos);
     }
 
     public SamplingParams withMinP(float p) {
-        return new SamplingParams(maxTokens, temperature, topK, topP, p, repetitionPenalty, seed, stop);
+        return new SamplingParams(maxTokens, temperature, topK, topP, p, repetitionPenalty, seed, stop, ignoreEos);
     }
 
     public SamplingParams withRepetitionPenalty(float r) {
-        return new SamplingParams(maxTokens, temperature, topK, topP, minP, r, seed, stop);
+        return new SamplingParams(maxTokens, temperature, topK, topP, minP, r, seed, stop, ignoreEos);
     }
 
     public SamplingParams withSeed(long s) {
-        return new SamplingParams(maxTokens, temperature, topK, topP, minP, repetitionPenalty, s, stop);
+        return new SamplingParams(maxTokens, temperature, topK, topP, minP, repetitionPenalty, s, stop, ignoreEos);
     }
 
     public SamplingParams withStop(List<String> s) {
-        return new SamplingParams(maxTokens, temperature, topK, topP, minP, repetitionPenalty, seed, s);
+        return new SamplingParams(maxTokens, temperature, topK, topP, minP, repetitionPenalty, seed, s, ignoreEos);
     }
 }

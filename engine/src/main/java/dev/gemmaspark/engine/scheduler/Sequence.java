@@ -68,7 +68,7 @@ final class Sequence {
             output = Arrays.copyOf(output, output.length * 2);
         }
         output[outputCount++] = token;
-        if (tokenizer.isEndOfGeneration(token)) {
+        if (!params.ignoreEos() && tokenizer.isEndOfGeneration(token)) {
             finish(FinishReason.STOP, token, "");
             return true;
         }

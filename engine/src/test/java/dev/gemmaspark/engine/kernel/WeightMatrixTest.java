@@ -152,6 +152,30 @@ class WeightMatrixTest {
         }
     }
 
+    /** Large batches convert their activations on the pool, token ranges split across threads: same results. */
+    @ParameterizedTest
+    @EnumSource(value = GGMLType.class, names = {"F16", "BF16", "Q4_0", "Q4_1", "Q4_K"})
+    void parallelActivationConversionMatchesSequential(GGMLType type) {
+        Random rnd = new Random(400 + type.ordinal());
+        int rows = 3;
+        int cols = 8192;
+        int n = 9; // 9 * 8192 elements: converted by the pool
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment data = RandomWeights.of(type, (long) rows * cols, rnd, arena);
+            WeightMatrix m = WeightMatrix.of("w", type, data, rows, cols, ActivationRounding.LLAMA_CPP);
+            float[] x = gaussian(rnd, n * cols);
+            float[] all = new float[n * rows];
+            m.matmul(THREE, x, n, all);
+            for (int t = 0; t < n; t++) {
+                float[] alone = new float[rows];
+                m.matmul(ONE, x, t * cols, 1, alone, 0);
+                assertArrayEquals(alone, Arrays.copyOfRange(all, t * rows, (t + 1) * rows), 0f, type + " token " + t);
+                ScalarKernels.Dot ref = ScalarKernels.dot(type, data, 0, x, t * cols, cols);
+                assertEquals(ref.value(), alone[0], 1e-6 * ref.magnitude(), type + " token " + t + " row 0 vs reference");
+            }
+        }
+    }
+
     /** NONE: the exactly dequantized weights times the f32 activations, against the same product in double. */
     @ParameterizedTest
     @EnumSource(GGMLType.class)
