@@ -27,7 +27,7 @@ public final class GemmaSparkExtensions implements SparkSessionExtensionsProvide
             for (boolean fullResult : new boolean[] {false, true}) {
                 String name = GemmaFunction.sqlName(task, fullResult);
                 ExpressionInfo info = new ExpressionInfo(GemmaSparkExtensions.class.getName(), null, name,
-                        GemmaCalls.usage(task, fullResult), "");
+                        GemmaCalls.usage(task, fullResult), "", "", "", "", "", "", "");
                 extensions.injectFunction(new Tuple3<>(new FunctionIdentifier(name, Option.empty(), Option.empty()),
                         info, GemmaCalls.builder(task, fullResult)));
             }

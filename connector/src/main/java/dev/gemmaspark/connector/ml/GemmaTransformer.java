@@ -1,5 +1,6 @@
 package dev.gemmaspark.connector.ml;
 
+import java.io.Serial;
 import dev.gemmaspark.connector.GemmaFunctions;
 import dev.gemmaspark.connector.runtime.GemmaTask;
 import dev.gemmaspark.connector.sql.GemmaFunction;
@@ -32,6 +33,9 @@ import org.apache.spark.sql.types.StructType;
  * persistence ({@code save(path)}, {@link #load(String)}).
  */
 public final class GemmaTransformer extends Transformer implements DefaultParamsWritable {
+    @Serial
+    private static final long serialVersionUID = 1L;
+
     private final String uid;
     private final Param<String> inputCol;
     private final Param<String> outputCol;

@@ -1,5 +1,6 @@
 package dev.gemmaspark.connector.ml;
 
+import java.io.Serial;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,6 +11,9 @@ import org.apache.spark.ml.util.Identifiable;
 
 /** A string-to-string map parameter, saved by ML persistence as a JSON object. */
 public final class StringMapParam extends Param<Map<String, String>> {
+    @Serial
+    private static final long serialVersionUID = 1L;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public StringMapParam(Identifiable parent, String name, String doc) {

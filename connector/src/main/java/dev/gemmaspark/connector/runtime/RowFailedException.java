@@ -1,7 +1,11 @@
 package dev.gemmaspark.connector.runtime;
 
+import java.io.Serial;
 /** A row failed while {@code failOnError} is set: the task fails, naming the row and why. */
 public final class RowFailedException extends RuntimeException {
+    @Serial
+    private static final long serialVersionUID = 1L;
+
     /**
      * @param what  the function or task that failed, e.g. {@code gemma_generate}
      * @param row   which row, e.g. {@code row 3 of partition 1 (input 'Once upon...')}

@@ -22,6 +22,7 @@ final class GemmaFileTable implements SupportsRead {
     }
 
     @Override
+    @SuppressWarnings("deprecation") // columns() derives from it; Spark 4.2 still asks every table for it
     public StructType schema() {
         return ArrowResults.schema(ResultColumn.record(options.task()));
     }

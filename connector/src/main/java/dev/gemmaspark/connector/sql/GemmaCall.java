@@ -1,5 +1,6 @@
 package dev.gemmaspark.connector.sql;
 
+import java.io.Serial;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.catalyst.expressions.ApplyFunctionExpression;
@@ -16,6 +17,9 @@ import scala.collection.immutable.Seq;
  * evaluating it row by row reaches {@link GemmaFunction#produceResult}, which explains why it may not.
  */
 public final class GemmaCall extends ApplyFunctionExpression implements Unevaluable {
+    @Serial
+    private static final long serialVersionUID = 1L;
+
 
     public GemmaCall(ScalarFunction<?> function, Seq<Expression> children) {
         super(function, children);

@@ -1,5 +1,6 @@
 package dev.gemmaspark.connector.sql;
 
+import java.io.Serial;
 import java.util.List;
 import java.util.Objects;
 import org.apache.spark.sql.catalyst.expressions.Attribute;
@@ -15,7 +16,12 @@ import scala.collection.immutable.Seq;
  * role that {@code ArrowEvalPython} plays for Python UDFs. Written in Java as a plain {@code LogicalPlan}
  * whose product elements are its constructor arguments, so Catalyst's tree transformations can copy it.
  */
+// Catalyst trees and their Scala collections are serializable at run time, not by declared type
+@SuppressWarnings("serial")
 public final class GemmaEval extends LogicalPlan {
+    @Serial
+    private static final long serialVersionUID = 1L;
+
     private final Seq<Expression> calls;
     private final Seq<Attribute> resultAttrs;
     private final LogicalPlan child;

@@ -1,5 +1,6 @@
 package dev.gemmaspark.connector.sql;
 
+import java.io.Serial;
 import java.util.List;
 import java.util.Objects;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -21,7 +22,12 @@ import scala.jdk.javaapi.CollectionConverters;
  * The physical operator of {@link GemmaEval} (shown as {@code GemmaEval} in the Spark UI), with SQL metrics:
  * rows, rows with errors, engine calls, prompt and generated tokens, engine time, rows and tokens per second.
  */
+// Catalyst trees and their Scala collections are serializable at run time, not by declared type
+@SuppressWarnings("serial")
 public final class GemmaEvalExec extends SparkPlan {
+    @Serial
+    private static final long serialVersionUID = 1L;
+
     private final Seq<Expression> calls;
     private final Seq<Attribute> resultAttrs;
     private final SparkPlan child;

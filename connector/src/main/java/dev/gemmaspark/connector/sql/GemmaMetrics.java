@@ -1,5 +1,6 @@
 package dev.gemmaspark.connector.sql;
 
+import java.io.Serial;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -9,6 +10,9 @@ import org.apache.spark.sql.execution.metric.SQLMetrics;
 
 /** The SQL metrics of a {@link GemmaEvalExec}, created on the driver and updated by its tasks. */
 final class GemmaMetrics implements Serializable {
+    @Serial
+    private static final long serialVersionUID = 1L;
+
     final SQLMetric rows;
     final SQLMetric errorRows;
     final SQLMetric engineCalls;

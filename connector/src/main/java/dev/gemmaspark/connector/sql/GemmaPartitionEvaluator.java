@@ -1,5 +1,6 @@
 package dev.gemmaspark.connector.sql;
 
+import java.io.Serial;
 import dev.gemmaspark.connector.runtime.Inference;
 import dev.gemmaspark.connector.runtime.ModelKey;
 import dev.gemmaspark.connector.runtime.ModelRegistry;
@@ -28,7 +29,12 @@ import scala.collection.immutable.Seq;
  * evaluates each call's arguments, hands the batch to the executor's shared model, and returns the rows
  * with the answers appended, in their order.
  */
+// Catalyst trees and their Scala collections are serializable at run time, not by declared type
+@SuppressWarnings("serial")
 final class GemmaPartitionEvaluator implements Function2<Integer, Iterator<InternalRow>, Iterator<InternalRow>> {
+    @Serial
+    private static final long serialVersionUID = 1L;
+
     private final List<Expression> calls;
     private final Seq<Attribute> childOutput;
     private final DataType[] outputTypes;
