@@ -1,0 +1,2 @@
+/** Spark ML integration: {@link dev.gemmaspark.connector.ml.GemmaTransformer} and its persistence. */
+package dev.gemmaspark.connector.ml;

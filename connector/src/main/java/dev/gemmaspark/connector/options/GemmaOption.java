@@ -1,0 +1,70 @@
+package dev.gemmaspark.connector.options;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Every option of the connector, by the name users write: {@code spark.gemma.<name>} in the Spark
+ * configuration, {@code <name>} in a per-call options map or a DataSource {@code .option(...)}.
+ */
+public enum GemmaOption {
+    MODEL("model", null, "path or URI of the Gemma 3n GGUF file (local, hdfs://, s3a://, ...); required"),
+    MAX_TOKENS("maxTokens", "256", "the most tokens generated per row"),
+    TEMPERATURE("temperature", "0", "sampling temperature; 0 is greedy"),
+    TOP_K("topK", "0", "keep the k most likely tokens; 0 keeps all"),
+    TOP_P("topP", "1", "nucleus sampling threshold in (0, 1]"),
+    MIN_P("minP", "0", "drop tokens below minP times the top probability, in [0, 1]"),
+    SEED("seed", "0", "base seed; each row samples with a seed derived from it and the row's input"),
+    STOP("stop", "", "a stop string, or a JSON array of stop strings"),
+    SYSTEM_PROMPT("systemPrompt", "", "a system instruction put before every prompt; empty for none"),
+    BATCH_SIZE("batchSize", "32", "rows handed to the engine in one call"),
+    CONTEXT_LENGTH("contextLength", "4096", "the most tokens (prompt plus output) of one row; 0 is the model's own"),
+    THREADS("threads", "0", "engine threads per executor; 0 follows spark.executor.cores (else all processors)"),
+    FAIL_ON_ERROR("failOnError", "false", "fail the task on the first row that fails, instead of a null result"),
+    LOCAL_CACHE_DIR("localCacheDir", "", "where executors keep local copies of remote models; empty is "
+            + "<java.io.tmpdir>/gemma-spark-models");
+
+    /** Prefix of the options in the Spark (session) configuration. */
+    public static final String CONF_PREFIX = "spark.gemma.";
+
+    private final String key;
+    private final String defaultValue;
+    private final String doc;
+
+    GemmaOption(String key, String defaultValue, String doc) {
+        this.key = key;
+        this.defaultValue = defaultValue;
+        this.doc = doc;
+    }
+
+    /** The name without prefix, as written in option maps. */
+    public String key() {
+        return key;
+    }
+
+    /** The Spark configuration key. */
+    public String confKey() {
+        return CONF_PREFIX + key;
+    }
+
+    /** The default as text; null when the option is required. */
+    public String defaultValue() {
+        return defaultValue;
+    }
+
+    public String doc() {
+        return doc;
+    }
+
+    /** The option named {@code name}, ignoring case (DataSource options arrive lower-cased). */
+    public static Optional<GemmaOption> byKey(String name) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        return Arrays.stream(values()).filter(o -> o.key.toLowerCase(Locale.ROOT).equals(lower)).findFirst();
+    }
+
+    /** All option names, for messages. */
+    public static String names() {
+        return String.join(", ", Arrays.stream(values()).map(GemmaOption::key).toList());
+    }
+}

@@ -1,0 +1,33 @@
+package dev.gemmaspark.connector.options;
+
+import dev.gemmaspark.engine.EngineOptions;
+import dev.gemmaspark.engine.sampling.SamplingParams;
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * The checked options of one call, shipped to the executors with the plan. See {@link GemmaOption} for
+ * what each means; {@code systemPrompt} and {@code localCacheDir} are null when not set.
+ */
+public record GemmaSettings(String model, int maxTokens, float temperature, int topK, float topP, float minP,
+                            long seed, List<String> stop, String systemPrompt, int batchSize, int contextLength,
+                            int threads, boolean failOnError, String localCacheDir) implements Serializable {
+
+    public GemmaSettings {
+        stop = List.copyOf(stop);
+    }
+
+    /** The sampling parameters of a row whose request seed is {@code rowSeed}. */
+    public SamplingParams sampling(long rowSeed) {
+        return new SamplingParams(maxTokens, temperature, topK, topP, minP, 1f, rowSeed, stop);
+    }
+
+    /**
+     * How the executor loads the model; {@code defaultThreads} applies when {@code threads} is 0. The
+     * engine's own defaults decide how many sequences it decodes together.
+     */
+    public EngineOptions engineOptions(int defaultThreads) {
+        return EngineOptions.defaults().withThreads(threads > 0 ? threads : defaultThreads)
+                .withContextLength(contextLength);
+    }
+}

@@ -1,0 +1,42 @@
+package dev.gemmaspark.connector.runtime;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * What the model is asked to do with each row. New tasks (transcription of audio files) add a constant
+ * here and a way to build their engine calls in {@link Inference}.
+ */
+public enum GemmaTask {
+    /** Chat-templated free generation from a prompt. */
+    GENERATE,
+    /** Free generation of a summary of a text, optionally limited to a number of words. */
+    SUMMARIZE,
+    /** The most likely of a list of labels, by the log-likelihood of each label as the answer. */
+    CLASSIFY,
+    /** The log-likelihood of a text, optionally following a context. */
+    SCORE;
+
+    /** The lower-case name used in SQL function names and the {@code task} option. */
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Whether the task runs free generation (batched through the engine's scheduler). */
+    public boolean generates() {
+        return this == GENERATE || this == SUMMARIZE;
+    }
+
+    /** The task named {@code value}; {@code source} names the option in the message of a bad value. */
+    public static GemmaTask parse(String value, String source) {
+        if (value != null) {
+            for (GemmaTask t : values()) {
+                if (t.label().equalsIgnoreCase(value.strip())) {
+                    return t;
+                }
+            }
+        }
+        throw new IllegalArgumentException(source + " must be one of "
+                + Arrays.stream(values()).map(GemmaTask::label).toList() + ", got '" + value + "'");
+    }
+}

@@ -1,0 +1,143 @@
+package dev.gemmaspark.connector.runtime;
+
+import dev.gemmaspark.connector.options.GemmaSettings;
+import dev.gemmaspark.engine.GenerationRequest;
+import dev.gemmaspark.engine.GenerationResult;
+import dev.gemmaspark.engine.ScoreResult;
+import dev.gemmaspark.engine.tokenizer.ChatMessage;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs one task over a list of rows on a shared model: generation rows go to the engine in batches of
+ * {@code batchSize}, classify and score rows one engine call per label or row. A row that is invalid or
+ * whose engine call fails gets an error result; the others go on.
+ */
+public final class Inference {
+    private final SharedModel model;
+    private final GemmaTask task;
+    private final GemmaSettings settings;
+    private long engineCalls;
+
+    public Inference(SharedModel model, GemmaTask task, GemmaSettings settings) {
+        this.model = model;
+        this.task = task;
+        this.settings = settings;
+    }
+
+    /** How many times this object has called the engine (generation batches, score calls). */
+    public long engineCalls() {
+        return engineCalls;
+    }
+
+    /** One result per input, in the order of the inputs. */
+    public List<RowResult> run(List<TaskInput> inputs) {
+        RowResult[] results = new RowResult[inputs.size()];
+        List<Integer> valid = new ArrayList<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            String problem = problem(inputs.get(i));
+            if (problem != null) {
+                results[i] = RowResult.failed(problem);
+            } else {
+                valid.add(i);
+            }
+        }
+        if (task.generates()) {
+            generate(inputs, valid, results);
+        } else {
+            for (int i : valid) {
+                results[i] = scoreRow(inputs.get(i));
+            }
+        }
+        return List.of(results);
+    }
+
+    /** Why a row cannot be run, or null. */
+    private String problem(TaskInput in) {
+        if (in.text() == null) {
+            return "input is null";
+        }
+        if (in.text().isBlank()) {
+            return "input is empty";
+        }
+        if (task == GemmaTask.SUMMARIZE && in.maxWords() != null && in.maxWords() <= 0) {
+            return "max_words must be > 0, got " + in.maxWords();
+        }
+        if (task == GemmaTask.CLASSIFY) {
+            if (in.labels() == null || in.labels().isEmpty()) {
+                return "no labels to classify into";
+            }
+            for (int l = 0; l < in.labels().size(); l++) {
+                String label = in.labels().get(l);
+                if (label == null || label.isEmpty()) {
+                    return "label #" + (l + 1) + " is null or empty";
+                }
+            }
+        }
+        return null;
+    }
+
+    private void generate(List<TaskInput> inputs, List<Integer> rows, RowResult[] results) {
+        for (int start = 0; start < rows.size(); start += settings.batchSize()) {
+            List<Integer> chunk = rows.subList(start, Math.min(rows.size(), start + settings.batchSize()));
+            List<GenerationRequest> requests = new ArrayList<>(chunk.size());
+            for (int i : chunk) {
+                requests.add(request(inputs.get(i)));
+            }
+            List<GenerationResult> answers;
+            engineCalls++;
+            try {
+                answers = model.generateAll(requests);
+            } catch (RuntimeException e) {
+                for (int i : chunk) {
+                    results[i] = RowResult.failed("inference failed: " + e);
+                }
+                continue;
+            }
+            for (int k = 0; k < chunk.size(); k++) {
+                results[chunk.get(k)] = fromGeneration(answers.get(k));
+            }
+        }
+    }
+
+    private GenerationRequest request(TaskInput in) {
+        String user = task == GemmaTask.SUMMARIZE ? Prompts.summarize(in.text(), in.maxWords()) : in.text();
+        List<ChatMessage> messages = Prompts.conversation(settings.systemPrompt(), user);
+        long seed = settings.temperature() == 0f ? settings.seed()
+                : RowSeeds.derive(settings.seed(), messages.toString());
+        return GenerationRequest.chat(messages, settings.sampling(seed));
+    }
+
+    private static RowResult fromGeneration(GenerationResult r) {
+        if (r.error() != null) {
+            return RowResult.failed(r.error());
+        }
+        return new RowResult(r.text(), r.promptTokenCount(), r.outputTokenCount(), r.finishReason().label(),
+                null, null, null);
+    }
+
+    private RowResult scoreRow(TaskInput in) {
+        try {
+            if (task == GemmaTask.SCORE) {
+                engineCalls++;
+                ScoreResult s = model.score(in.context(), in.text());
+                return new RowResult(null, null, null, null, null, s.logLikelihood(), s.tokens());
+            }
+            String context = Prompts.chatContext(settings.systemPrompt(), Prompts.classify(in.text(), in.labels()));
+            String best = null;
+            ScoreResult bestScore = null;
+            for (String label : in.labels()) {
+                engineCalls++;
+                ScoreResult s = model.score(context, label);
+                if (bestScore == null || s.logLikelihood() > bestScore.logLikelihood()) {
+                    best = label;
+                    bestScore = s;
+                }
+            }
+            return new RowResult(best, model.promptTokenCount(context), bestScore.tokens(), "stop", null,
+                    bestScore.logLikelihood(), bestScore.tokens());
+        } catch (RuntimeException e) {
+            return RowResult.failed("inference failed: " + e);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package dev.gemmaspark.connector.runtime;
+
+import dev.gemmaspark.connector.options.GemmaSettings;
+import dev.gemmaspark.engine.EngineOptions;
+import org.apache.spark.SparkEnv;
+
+/**
+ * What identifies one loaded model in an executor: the model as the user named it (a path or URI), how
+ * it is loaded, and where a remote file is copied to.
+ *
+ * @param model         the path or URI of the GGUF file
+ * @param options       the engine's load options
+ * @param localCacheDir the directory for local copies of remote files; null for the default
+ */
+public record ModelKey(String model, EngineOptions options, String localCacheDir) {
+
+    /**
+     * The key of the model {@code settings} ask for in this executor. Unless set, the engine's threads
+     * follow the executor's cores: all tasks of the executor share the one model and its thread pool.
+     */
+    public static ModelKey of(GemmaSettings settings) {
+        int processors = Runtime.getRuntime().availableProcessors();
+        SparkEnv env = SparkEnv.get();
+        int cores = env == null ? processors : env.conf().getInt("spark.executor.cores", processors);
+        return new ModelKey(settings.model(), settings.engineOptions(cores), settings.localCacheDir());
+    }
+}

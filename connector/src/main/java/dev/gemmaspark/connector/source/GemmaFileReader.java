@@ -1,0 +1,116 @@
+package dev.gemmaspark.connector.source;
+
+import dev.gemmaspark.connector.runtime.Inference;
+import dev.gemmaspark.connector.runtime.ModelKey;
+import dev.gemmaspark.connector.runtime.ModelRegistry;
+import dev.gemmaspark.connector.runtime.RowFailedException;
+import dev.gemmaspark.connector.runtime.RowResult;
+import dev.gemmaspark.connector.runtime.TaskInput;
+import dev.gemmaspark.connector.sql.ResultColumn;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.connector.read.PartitionReader;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
+
+/**
+ * Reads the files of one partition a batch at a time, runs the task on the executor's shared model, and
+ * returns each batch's results as Arrow vectors. A file that cannot be read or is too large gets an error
+ * row like any failed input.
+ */
+final class GemmaFileReader implements PartitionReader<ColumnarBatch> {
+    /** Larger files cannot fit any context; reading them whole would only waste memory. */
+    static final long MAX_FILE_BYTES = 64L << 20;
+
+    private final List<InputFile> files;
+    private final SourceOptions options;
+    private final Configuration conf;
+    private final List<ResultColumn> columns;
+    private final BufferAllocator allocator = new RootAllocator();
+    private Inference inference;
+    private ColumnarBatch current;
+    private int next;
+
+    GemmaFileReader(FilePartition partition, SourceOptions options, Configuration conf) {
+        this.files = partition.files();
+        this.options = options;
+        this.conf = conf;
+        this.columns = ResultColumn.record(options.task());
+    }
+
+    @Override
+    public boolean next() {
+        closeCurrent();
+        if (next >= files.size()) {
+            return false;
+        }
+        List<InputFile> batch = files.subList(next, Math.min(files.size(), next + options.settings().batchSize()));
+        next += batch.size();
+        List<TaskInput> inputs = new ArrayList<>(batch.size());
+        List<String> readErrors = new ArrayList<>(batch.size());
+        for (InputFile f : batch) {
+            try {
+                inputs.add(options.input(read(f)));
+                readErrors.add(null);
+            } catch (IOException e) {
+                inputs.add(options.input(null));
+                readErrors.add("cannot read " + f.path() + ": " + e.getMessage());
+            }
+        }
+        List<RowResult> results = new ArrayList<>(inference().run(inputs));
+        for (int i = 0; i < results.size(); i++) {
+            if (readErrors.get(i) != null) {
+                results.set(i, RowResult.failed(readErrors.get(i)));
+            }
+            if (results.get(i).isError() && options.settings().failOnError()) {
+                throw new RowFailedException("the gemma data source (task " + options.task().label() + ")",
+                        "file " + batch.get(i).path(), results.get(i).error());
+            }
+        }
+        current = ArrowResults.batch(allocator, batch, results, columns);
+        return true;
+    }
+
+    @Override
+    public ColumnarBatch get() {
+        return current;
+    }
+
+    private Inference inference() {
+        if (inference == null) {
+            var model = ModelRegistry.acquire(ModelKey.of(options.settings()), conf);
+            inference = new Inference(model, options.task(), options.settings());
+        }
+        return inference;
+    }
+
+    private String read(InputFile file) throws IOException {
+        if (file.size() > MAX_FILE_BYTES) {
+            throw new IOException("the file has " + file.size() + " bytes, more than the " + MAX_FILE_BYTES
+                    + " a row may have");
+        }
+        Path path = new Path(file.path());
+        try (InputStream in = path.getFileSystem(conf).open(path)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private void closeCurrent() {
+        if (current != null) {
+            current.close();
+            current = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        closeCurrent();
+        allocator.close();
+    }
+}

@@ -1,0 +1,106 @@
+package dev.gemmaspark.connector.source;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gemmaspark.connector.options.GemmaOption;
+import dev.gemmaspark.connector.options.GemmaOptions;
+import dev.gemmaspark.connector.options.GemmaSettings;
+import dev.gemmaspark.connector.runtime.GemmaTask;
+import dev.gemmaspark.connector.runtime.TaskInput;
+import java.io.Serializable;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The options of a {@code gemma} read: the paths, the {@code task} and what it needs ({@code prompt} with a
+ * {@code {content}} placeholder for generate, {@code maxWords} for summarize, {@code labels} for classify,
+ * {@code context} for score), and the gemma options, which override the session's {@code spark.gemma.*}.
+ * A task that reads another kind of file (audio, for {@code transcribe}) adds its input here and in
+ * {@link #input}.
+ */
+record SourceOptions(List<String> paths, GemmaTask task, String prompt, Integer maxWords, List<String> labels,
+                     String context, GemmaSettings settings, String modelSource) implements Serializable {
+
+    static final String WHERE = "the gemma data source";
+    private static final String CONTENT = "{content}";
+    private static final Set<String> OWN = Set.of("path", "paths", "task", "prompt", "maxwords", "labels", "context");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Parses and checks {@code options} (keys in any case) over the session configuration {@code conf}. */
+    static SourceOptions parse(Map<String, String> options, Map<String, String> conf) {
+        Map<String, String> lower = new java.util.HashMap<>();
+        options.forEach((k, v) -> lower.put(k.toLowerCase(java.util.Locale.ROOT), v));
+        String taskName = lower.get("task");
+        if (taskName == null) {
+            throw new IllegalArgumentException("option 'task' of " + WHERE + " is required: one of generate, "
+                    + "summarize, classify, score");
+        }
+        GemmaTask task = GemmaTask.parse(taskName, "option 'task' of " + WHERE);
+        GemmaOptions gemma = GemmaOptions.fromConf(conf).overriddenBy(GemmaOptions.fromMap(options, WHERE, OWN));
+        String prompt = lower.getOrDefault("prompt", CONTENT);
+        if (task == GemmaTask.GENERATE && !prompt.contains(CONTENT)) {
+            throw new IllegalArgumentException("option 'prompt' of " + WHERE + " must contain " + CONTENT
+                    + ", where each file's text goes");
+        }
+        List<String> labels = task == GemmaTask.CLASSIFY ? labels(lower.get("labels")) : null;
+        Integer maxWords = task == GemmaTask.SUMMARIZE && lower.containsKey("maxwords")
+                ? positive(lower.get("maxwords")) : null;
+        return new SourceOptions(paths(lower), task, prompt, maxWords, labels, lower.get("context"),
+                gemma.settings(), gemma.source(GemmaOption.MODEL));
+    }
+
+    /** The task input of a file with text {@code content}. */
+    TaskInput input(String content) {
+        String text = task == GemmaTask.GENERATE && content != null ? prompt.replace(CONTENT, content) : content;
+        return new TaskInput(text, maxWords, labels, context);
+    }
+
+    private static List<String> paths(Map<String, String> lower) {
+        if (lower.containsKey("paths")) {
+            try {
+                return List.copyOf(JSON.readValue(lower.get("paths"), new TypeReference<List<String>>() {}));
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException("option 'paths' of " + WHERE + " is not a JSON array of paths");
+            }
+        }
+        if (lower.containsKey("path")) {
+            return List.of(lower.get("path"));
+        }
+        throw new IllegalArgumentException(WHERE + " needs the files to read: load(path) or .option('path', ...)");
+    }
+
+    private static List<String> labels(String text) {
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException("option 'labels' of " + WHERE + " is required for task classify: "
+                    + "a JSON array of labels or a comma-separated list");
+        }
+        List<String> labels;
+        if (text.strip().startsWith("[")) {
+            try {
+                labels = JSON.readValue(text, new TypeReference<List<String>>() {});
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException("option 'labels' of " + WHERE + " is not a JSON array of strings");
+            }
+        } else {
+            labels = java.util.Arrays.stream(text.split(",")).map(String::strip).toList();
+        }
+        if (labels.isEmpty() || labels.stream().anyMatch(l -> l == null || l.isEmpty())) {
+            throw new IllegalArgumentException("option 'labels' of " + WHERE + " has an empty label: '" + text + "'");
+        }
+        return List.copyOf(labels);
+    }
+
+    private static int positive(String text) {
+        try {
+            int n = Integer.parseInt(text.strip());
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("option 'maxWords' of " + WHERE + " must be an integer > 0, got '" + text + "'");
+    }
+}

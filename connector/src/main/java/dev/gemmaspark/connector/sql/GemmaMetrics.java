@@ -1,0 +1,49 @@
+package dev.gemmaspark.connector.sql;
+
+import java.io.Serial;
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.spark.SparkContext;
+import org.apache.spark.sql.execution.metric.SQLMetric;
+import org.apache.spark.sql.execution.metric.SQLMetrics;
+
+/** The SQL metrics of a {@link GemmaEvalExec}, created on the driver and updated by its tasks. */
+final class GemmaMetrics implements Serializable {
+    @Serial
+    private static final long serialVersionUID = 1L;
+
+    final SQLMetric rows;
+    final SQLMetric errorRows;
+    final SQLMetric engineCalls;
+    final SQLMetric promptTokens;
+    final SQLMetric generatedTokens;
+    final SQLMetric engineTime;
+    final SQLMetric rowsPerSecond;
+    final SQLMetric tokensPerSecond;
+
+    GemmaMetrics(SparkContext sc) {
+        rows = SQLMetrics.createMetric(sc, "number of output rows");
+        errorRows = SQLMetrics.createMetric(sc, "rows with errors");
+        engineCalls = SQLMetrics.createMetric(sc, "engine calls");
+        promptTokens = SQLMetrics.createMetric(sc, "prompt tokens");
+        generatedTokens = SQLMetrics.createMetric(sc, "generated tokens");
+        engineTime = SQLMetrics.createNanoTimingMetric(sc, "engine time", -1);
+        rowsPerSecond = SQLMetrics.createV2CustomMetric(sc, new RateMetric.RowsPerSecond());
+        tokensPerSecond = SQLMetrics.createV2CustomMetric(sc, new RateMetric.TokensPerSecond());
+    }
+
+    /** By name, as the operator reports them. */
+    Map<String, SQLMetric> byName() {
+        Map<String, SQLMetric> m = new LinkedHashMap<>();
+        m.put("numOutputRows", rows);
+        m.put("errorRows", errorRows);
+        m.put("engineCalls", engineCalls);
+        m.put("promptTokens", promptTokens);
+        m.put("generatedTokens", generatedTokens);
+        m.put("engineTime", engineTime);
+        m.put("rowsPerSecond", rowsPerSecond);
+        m.put("tokensPerSecond", tokensPerSecond);
+        return m;
+    }
+}

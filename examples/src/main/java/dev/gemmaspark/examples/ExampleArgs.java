@@ -1,0 +1,39 @@
+package dev.gemmaspark.examples;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The command line of an example job ({@code --model M --input I --output O}) and its Spark session: the
+ * Gemma extension and plugin on, {@code local[*]} when spark-submit gave no master, and the model from
+ * {@code --model}, else {@code GEMMA_MODEL}, else {@code spark.gemma.model}.
+ */
+record ExampleArgs(String input, String output, SparkSession spark) {
+
+    static ExampleArgs parse(String app, String[] args, String defaultInput, String defaultOutput) {
+        Map<String, String> named = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 == args.length) {
+                throw new IllegalArgumentException("usage: " + app + " [--model GGUF] [--input PATH] [--output PATH]");
+            }
+            named.put(args[i].substring(2), args[++i]);
+        }
+        SparkConf conf = new SparkConf();
+        SparkSession.Builder builder = SparkSession.builder().appName(app)
+                .config("spark.sql.extensions", "dev.gemmaspark.connector.GemmaSparkExtensions")
+                .config("spark.plugins", "dev.gemmaspark.connector.GemmaPlugin");
+        if (!conf.contains("spark.master")) {
+            builder.master("local[*]");
+        }
+        String model = named.getOrDefault("model", System.getenv("GEMMA_MODEL"));
+        if (model != null && !model.isBlank()) {
+            builder.config("spark.gemma.model", model);
+        } else if (!conf.contains("spark.gemma.model")) {
+            throw new IllegalArgumentException(app + " needs a model: --model, GEMMA_MODEL or spark.gemma.model");
+        }
+        return new ExampleArgs(named.getOrDefault("input", defaultInput), named.getOrDefault("output", defaultOutput),
+                builder.getOrCreate());
+    }
+}

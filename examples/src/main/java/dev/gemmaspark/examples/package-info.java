@@ -1,0 +1,6 @@
+/**
+ * Runnable jobs over the sample data in {@code examples/data}: summarize a document table to Parquet, classify
+ * labelled documents, score documents, and summarize a folder of text files through the gemma data source.
+ * Each runs under {@code spark-submit} or, without a master, on {@code local[*]}.
+ */
+package dev.gemmaspark.examples;
