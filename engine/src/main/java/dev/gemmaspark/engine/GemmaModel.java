@@ -1,5 +1,11 @@
 package dev.gemmaspark.engine;
 
+import dev.gemmaspark.engine.audio.AudioConfig;
+import dev.gemmaspark.engine.audio.AudioEmbedding;
+import dev.gemmaspark.engine.audio.AudioEncoder;
+import dev.gemmaspark.engine.audio.AudioPrompt;
+import dev.gemmaspark.engine.audio.LongAudio;
+import dev.gemmaspark.engine.audio.decode.AudioDecoder;
 import dev.gemmaspark.engine.gguf.GGUFFile;
 import dev.gemmaspark.engine.kernel.ActivationRounding;
 import dev.gemmaspark.engine.kernel.ThreadPool;
@@ -8,10 +14,15 @@ import dev.gemmaspark.engine.model.ForwardPass;
 import dev.gemmaspark.engine.model.Gemma3nConfig;
 import dev.gemmaspark.engine.model.Gemma3nModel;
 import dev.gemmaspark.engine.model.KVCache;
+import dev.gemmaspark.engine.sampling.SamplingParams;
+import dev.gemmaspark.engine.scheduler.PromptEmbeddings;
 import dev.gemmaspark.engine.scheduler.Scheduler;
 import dev.gemmaspark.engine.scheduler.SchedulerOptions;
+import dev.gemmaspark.engine.tokenizer.ChatMessage;
 import dev.gemmaspark.engine.tokenizer.ChatTemplate;
 import dev.gemmaspark.engine.tokenizer.GemmaTokenizer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +38,8 @@ import java.util.concurrent.ExecutionException;
 public final class GemmaModel implements AutoCloseable {
     /** Positions per forward pass when computing the logits of every position of a sequence. */
     private static final int LOGITS_CHUNK = 16;
+    /** Shorter recordings hold less than one 32 ms analysis frame of the audio front end. */
+    private static final int MIN_AUDIO_SAMPLES = 512;
     private static final System.Logger LOG = System.getLogger(GemmaModel.class.getName());
 
     private final GGUFFile file;
@@ -36,11 +49,13 @@ public final class GemmaModel implements AutoCloseable {
     private final Scheduler scheduler;
     private final EngineOptions options;
     private final int contextLength;
+    /** The audio tower, when the model was loaded with audio weights (or its GGUF carries them). */
+    private final AudioEncoder audio;
     /** The kernels' thread pool runs one forward pass at a time. */
     private final Object forwardLock = new Object();
     private ForwardPass scoringPass;
 
-    private GemmaModel(GGUFFile file, EngineOptions options) {
+    private GemmaModel(GGUFFile file, Path audioWeights, EngineOptions options) {
         this.file = file;
         this.options = options;
         Gemma3nConfig config = Gemma3nConfig.fromGGUF(file);
@@ -60,6 +75,7 @@ public final class GemmaModel implements AutoCloseable {
         this.model = new Gemma3nModel(file, contextLength, ActivationRounding.LLAMA_CPP);
         this.pool = new ThreadPool(options.threads());
         ForwardPass pass = new ForwardPass(model, pool, options.batchTokens(), options.exactGelu());
+        this.audio = loadAudio(file, audioWeights, config, pool);
         this.scheduler = new Scheduler(pass, tokenizer, forwardLock,
                 new SchedulerOptions(sequences, options.batchTokens(), contextLength), config.vocabSize());
     }
@@ -79,15 +95,48 @@ public final class GemmaModel implements AutoCloseable {
         return (int) Math.min(options.maxSequences(), fit);
     }
 
-    /** Maps {@code gguf} and checks it; a bad file fails here with its name and the problem. */
+    /**
+     * Maps {@code gguf} and checks it; a bad file fails here with its name and the problem. The audio
+     * encoder comes along when the GGUF carries the audio tower.
+     */
     public static GemmaModel load(Path gguf, EngineOptions options) {
+        return load(gguf, null, options);
+    }
+
+    /**
+     * Like {@link #load(Path, EngineOptions)}, with the audio tower and embedder read from
+     * {@code audioWeights} (a Hugging Face safetensors file or sharded folder; null: from the GGUF if there).
+     */
+    public static GemmaModel load(Path gguf, Path audioWeights, EngineOptions options) {
         GGUFFile file = GGUFFile.open(gguf);
         try {
-            return new GemmaModel(file, options);
+            return new GemmaModel(file, audioWeights, options);
         } catch (RuntimeException e) {
             file.close();
             throw e;
         }
+    }
+
+    private static AudioEncoder loadAudio(GGUFFile file, Path audioWeights, Gemma3nConfig config, ThreadPool pool) {
+        AudioEncoder encoder;
+        try {
+            if (audioWeights != null) {
+                encoder = AudioEncoder.load(audioWeights, pool);
+            } else if (AudioEncoder.hasAudioTower(file)) {
+                encoder = AudioEncoder.load(file, AudioConfig.GEMMA3N, pool);
+            } else {
+                return null;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(audioWeights + ": cannot read the audio weights: " + e.getMessage(), e);
+        }
+        if (encoder.config().textHiddenSize() != config.nEmbd()) {
+            encoder.close();
+            throw new IllegalArgumentException((audioWeights != null ? audioWeights : file.path()) + ": the audio"
+                    + " embedder projects to " + encoder.config().textHiddenSize() + " values, the text model is "
+                    + config.nEmbd() + " wide");
+        }
+        return encoder;
     }
 
     public GemmaTokenizer tokenizer() {
@@ -185,6 +234,99 @@ public final class GemmaModel implements AutoCloseable {
         return new ScoreResult(sum[0], cont.length);
     }
 
+    /** Whether this model can transcribe audio (it was loaded with the audio tower). */
+    public boolean hasAudio() {
+        return audio != null;
+    }
+
+    /**
+     * Transcribes recordings (mono 16 kHz samples, e.g. from {@link AudioDecoder}) together: every
+     * recording is cut into windows of at most 30 s, all windows are encoded in one batch and decoded
+     * through the scheduler, and each recording's windows are joined. A recording that cannot be
+     * transcribed (too short, silent) gets a result with finish reason {@code ERROR}; the others go on.
+     *
+     * @param prompt the instruction that follows the audio in the user turn, e.g. "Transcribe this audio."
+     */
+    public List<TranscriptionResult> transcribeAll(List<float[]> recordings, String prompt, SamplingParams params) {
+        if (audio == null) {
+            throw new IllegalStateException(file.path() + ": this model has no audio encoder; load it with the audio"
+                    + " weights (model.audio_tower.*, model.embed_audio.*)");
+        }
+        int softId = tokenizer.tokenId(AudioPrompt.SOFT_TOKEN);
+        int endId = tokenizer.tokenId("<end_of_audio>");
+        if (softId < 0 || endId < 0) {
+            throw new IllegalStateException(file.path() + ": the vocabulary has no audio tokens (files converted before"
+                    + " 2026 have 262144 tokens; convert again with the current llama.cpp converter)");
+        }
+        List<String> problems = new ArrayList<>();
+        List<float[]> clips = new ArrayList<>();
+        int[] windowsOf = new int[recordings.size()];
+        for (float[] r : recordings) {
+            String problem = r.length <= MIN_AUDIO_SAMPLES ? "audio shorter than 33 ms (" + r.length + " samples)"
+                    : LongAudio.isSilent(r) ? "the audio is silent" : null;
+            problems.add(problem);
+            if (problem == null) {
+                for (LongAudio.Window w : LongAudio.split(r)) {
+                    clips.add(w.slice(r));
+                    windowsOf[problems.size() - 1]++;
+                }
+            }
+        }
+        List<AudioEmbedding> embedded = audio.embed(clips);
+        String rendered = ChatTemplate.render(List.of(ChatMessage.user(AudioPrompt.SOFT_TOKEN + prompt)), true);
+        float[] endOfAudio = audio.hardEmbedding(AudioPrompt.END_OF_AUDIO_ID);
+        List<CompletableFuture<GenerationResult>> windows = new ArrayList<>();
+        for (AudioEmbedding e : embedded) {
+            int[] tokens = tokenizer.encode(AudioPrompt.expand(rendered, e.slots()), true, true);
+            PromptEmbeddings inputs = PromptEmbeddings.forPrompt(tokens.length);
+            int slot = 0;
+            for (int p = 0; p < tokens.length; p++) {
+                if (tokens[p] == softId) {
+                    inputs.set(p, e.embeddings(), slot++ * e.width());
+                } else if (tokens[p] == endId) {
+                    inputs.set(p, endOfAudio, 0);
+                }
+            }
+            windows.add(scheduler.submit(tokens, inputs, params, null));
+        }
+        List<TranscriptionResult> results = new ArrayList<>();
+        int next = 0;
+        for (int i = 0; i < recordings.size(); i++) {
+            double seconds = recordings.get(i).length / (double) AudioDecoder.MODEL_RATE;
+            if (problems.get(i) != null) {
+                results.add(TranscriptionResult.failed(seconds, problems.get(i)));
+                continue;
+            }
+            StringBuilder text = new StringBuilder();
+            int tokens = 0;
+            FinishReason reason = FinishReason.STOP;
+            String error = null;
+            for (int w = 0; w < windowsOf[i]; w++) {
+                try {
+                    GenerationResult g = join(windows.get(next + w));
+                    if (!text.isEmpty() && !g.text().isBlank()) {
+                        text.append(' ');
+                    }
+                    text.append(g.text().strip());
+                    tokens += g.outputTokenCount();
+                    if (g.finishReason() == FinishReason.LENGTH) {
+                        reason = FinishReason.LENGTH;
+                    }
+                } catch (RuntimeException ex) {
+                    error = String.valueOf(ex.getMessage());
+                }
+            }
+            next += windowsOf[i];
+            results.add(error != null ? TranscriptionResult.failed(seconds, error)
+                    : new TranscriptionResult(text.toString(), seconds, tokens, reason, null));
+        }
+        return results;
+    }
+
+    public TranscriptionResult transcribe(float[] recording, String prompt, SamplingParams params) {
+        return transcribeAll(List.of(recording), prompt, params).getFirst();
+    }
+
     /** The logits of every position of {@code tokens} (used exactly as given), row-major [n][vocab]. */
     public float[] logits(int[] tokens) {
         int vocab = config().vocabSize();
@@ -269,6 +411,9 @@ public final class GemmaModel implements AutoCloseable {
     @Override
     public void close() {
         scheduler.close();
+        if (audio != null) {
+            audio.close();
+        }
         synchronized (forwardLock) {
             pool.close();
             file.close();

@@ -67,6 +67,16 @@ public final class Scheduler implements AutoCloseable {
      * cancelling it stops the request at the next step.
      */
     public CompletableFuture<GenerationResult> submit(int[] prompt, SamplingParams params, TokenListener listener) {
+        return submit(prompt, null, params, listener);
+    }
+
+    /** Like {@link #submit(int[], SamplingParams, TokenListener)}, with embeddings at some prompt positions. */
+    public CompletableFuture<GenerationResult> submit(int[] prompt, PromptEmbeddings embeddings, SamplingParams params,
+                                                      TokenListener listener) {
+        if (embeddings != null && embeddings.arrays().length != prompt.length) {
+            throw new IllegalArgumentException("embeddings cover " + embeddings.arrays().length + " positions, the prompt "
+                    + prompt.length);
+        }
         if (prompt.length == 0) {
             throw new IllegalArgumentException("empty prompt: nothing to condition on (not even BOS)");
         }
@@ -74,7 +84,7 @@ public final class Scheduler implements AutoCloseable {
             throw new IllegalArgumentException("prompt of " + prompt.length + " tokens does not fit the context length "
                     + options.contextLength() + " (it needs room for at least one generated token)");
         }
-        Sequence s = new Sequence(prompt, params, listener, tokenizer, vocabSize);
+        Sequence s = new Sequence(prompt, embeddings, params, listener, tokenizer, vocabSize);
         if (closed) {
             throw new IllegalStateException("the model is closed");
         }
@@ -146,7 +156,12 @@ public final class Scheduler implements AutoCloseable {
             for (int i = 0; i < chunk; i++) {
                 int pos = s.prefilled + i;
                 boolean last = pos == s.prompt.length - 1;
-                batch.add(s.prompt[pos], pos, s.cache, last);
+                if (s.embeddings != null && s.embeddings.has(pos)) {
+                    batch.add(PromptEmbeddings.PER_LAYER_TOKEN, s.embeddings.arrays()[pos], s.embeddings.offsets()[pos],
+                            pos, s.cache, last);
+                } else {
+                    batch.add(s.prompt[pos], pos, s.cache, last);
+                }
                 if (last) {
                     rowOwner[rows++] = s;
                 }

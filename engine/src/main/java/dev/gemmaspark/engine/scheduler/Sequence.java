@@ -15,6 +15,8 @@ import java.util.concurrent.CompletableFuture;
 /** One request while the scheduler runs it: prompt progress, output so far, sampler and text state. */
 final class Sequence {
     final int[] prompt;
+    /** Embeddings replacing the token embedding at some prompt positions, or null. */
+    final PromptEmbeddings embeddings;
     final SamplingParams params;
     final CompletableFuture<GenerationResult> future;
     private final TokenListener listener;
@@ -29,8 +31,10 @@ final class Sequence {
     /** Prompt tokens already in the cache. */
     int prefilled;
 
-    Sequence(int[] prompt, SamplingParams params, TokenListener listener, GemmaTokenizer tokenizer, int vocabSize) {
+    Sequence(int[] prompt, PromptEmbeddings embeddings, SamplingParams params, TokenListener listener,
+             GemmaTokenizer tokenizer, int vocabSize) {
         this.prompt = prompt;
+        this.embeddings = embeddings;
         this.params = params;
         this.listener = listener;
         this.tokenizer = tokenizer;

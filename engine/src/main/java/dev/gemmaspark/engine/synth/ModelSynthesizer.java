@@ -35,7 +35,7 @@ public final class ModelSynthesizer {
      */
     public static void write(Preset preset, GGMLType quant, long seed, Path vocabFrom, Path out) throws IOException {
         int fileType = QuantPolicy.fileType(quant);
-        Vocabulary vocab = vocabFrom == null ? SyntheticVocabulary.create() : Vocabulary.fromGGUF(vocabFrom);
+        Vocabulary vocab = vocabFrom == null ? SyntheticVocabulary.create(preset.multimodalTokens) : Vocabulary.fromGGUF(vocabFrom);
         vocab = vocab.paddedTo(Math.max(preset.vocabSize, vocab.size()));
         List<TensorSpec> specs = GemmaLayout.tensors(preset, vocab.size());
 

@@ -5,12 +5,15 @@ import java.util.Locale;
 
 /**
  * The dimensions of a synthesized Gemma 3n model. E2B and E4B are the real models' (HF configs, spec 3.1) with the
- * current converter's 262400-token vocabulary; TINY is the golden {@code tiny6q} test model's.
+ * current converter's 262400-token vocabulary; TINY is the golden {@code tiny6q} test model's; TINY_AUDIO is a
+ * two-layer model as wide as the golden small audio tower's embedder (96), with a window that sees a whole audio
+ * span, and whose vocabulary has the audio tokens, for end-to-end transcription tests.
  */
 public enum Preset {
-    E2B(30, 2048, 8192, 8, 2, 256, 512, 32768, 10, 262_400, 262_144),
-    E4B(35, 2048, 16384, 8, 2, 256, 512, 32768, 15, 262_400, 262_144),
-    TINY(6, 256, 1024, 4, 2, 64, 16, 2048, 0, 500, Integer.MAX_VALUE);
+    E2B(30, 2048, 8192, 8, 2, 256, 512, 32768, 10, 262_400, 262_144, false),
+    E4B(35, 2048, 16384, 8, 2, 256, 512, 32768, 15, 262_400, 262_144, false),
+    TINY(6, 256, 1024, 4, 2, 64, 16, 2048, 0, 500, Integer.MAX_VALUE, false),
+    TINY_AUDIO(2, 96, 384, 2, 1, 48, 512, 2048, 0, 500, Integer.MAX_VALUE, true);
 
     public final int layers;
     public final int embd;
@@ -29,9 +32,12 @@ public enum Preset {
      * the vocabulary size with zero rows.
      */
     public final int perLayerEmbeddedTokens;
+    /** Whether the synthetic vocabulary carries the multimodal control tokens (audio and image). */
+    public final boolean multimodalTokens;
 
     Preset(int layers, int embd, int ffn, int heads, int kvHeads, int headDim, int slidingWindow,
-           int contextLength, int sharedKvLayers, int vocabSize, int perLayerEmbeddedTokens) {
+           int contextLength, int sharedKvLayers, int vocabSize, int perLayerEmbeddedTokens,
+           boolean multimodalTokens) {
         this.layers = layers;
         this.embd = embd;
         this.ffn = ffn;
@@ -43,9 +49,10 @@ public enum Preset {
         this.sharedKvLayers = sharedKvLayers;
         this.vocabSize = vocabSize;
         this.perLayerEmbeddedTokens = perLayerEmbeddedTokens;
+        this.multimodalTokens = multimodalTokens;
     }
 
-    /** The preset called {@code name}, case-insensitive (e2b, e4b, tiny). */
+    /** The preset called {@code name}, case-insensitive (e2b, e4b, tiny, tiny_audio). */
     public static Preset parse(String name) {
         try {
             return valueOf(name.toUpperCase(Locale.ROOT));

@@ -21,6 +21,9 @@ final class SyntheticVocabulary {
     private static final String SPACE = "\u2581";
     private static final List<String> CONTROL_TOKENS = List.of("<pad>", "<eos>", "<bos>", "<unk>", "<mask>",
             "<start_of_turn>", "<end_of_turn>");
+    /** Gemma 3n's multimodal control tokens, for models that take audio or images. */
+    private static final List<String> MULTIMODAL_TOKENS = List.of("<start_of_image>", "<end_of_image>",
+            "<image_soft_token>", "<start_of_audio>", "<end_of_audio>", "<audio_soft_token>");
     private static final String CHARACTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,!?'\"-:;()";
     private static final List<String> WORDS = List.of("the", "and", "of", "to", "in", "is", "was", "it", "for", "on",
             "with", "as", "he", "she", "they", "you", "that", "this", "time", "little", "girl", "once", "upon", "there",
@@ -82,12 +85,18 @@ final class SyntheticVocabulary {
     private SyntheticVocabulary() {
     }
 
-    static Vocabulary create() {
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> out = new java.util.ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+
+    static Vocabulary create(boolean multimodal) {
         String[] tokens = new String[SIZE];
         float[] scores = new float[SIZE];
         int[] types = new int[SIZE];
         int id = 0;
-        for (String t : CONTROL_TOKENS) {
+        for (String t : multimodal ? concat(CONTROL_TOKENS, MULTIMODAL_TOKENS) : CONTROL_TOKENS) {
             tokens[id] = t;
             scores[id] = -1000f;
             types[id++] = CONTROL;

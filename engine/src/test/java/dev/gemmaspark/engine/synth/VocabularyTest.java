@@ -56,7 +56,7 @@ class VocabularyTest {
 
     @Test
     void aVocabularyAlreadyLargeEnoughIsKept() {
-        Vocabulary v = SyntheticVocabulary.create();
+        Vocabulary v = SyntheticVocabulary.create(false);
         assertEquals(SyntheticVocabulary.SIZE, v.size());
         assertSame(v, v.paddedTo(100));
     }
