@@ -88,10 +88,10 @@ final class Q6KKernel extends TiledKernel {
         FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F), acc2 = FloatVector.zero(F), acc3 = FloatVector.zero(F);
         for (int sb = 0; sb < blocks; sb++, off += 210, x0 += 256, x1 += 256, x2 += 256, x3 += 256) {
             float dw = Float.float16ToFloat(w.get(LittleEndian.I16, off + 208));
-            FloatVector p0 = FloatVector.zero(F), q0 = p0;
-            FloatVector p1 = FloatVector.zero(F), q1 = p1;
-            FloatVector p2 = FloatVector.zero(F), q2 = p2;
-            FloatVector p3 = FloatVector.zero(F), q3 = p3;
+            FloatVector p0 = FloatVector.zero(F);
+            FloatVector p1 = FloatVector.zero(F);
+            FloatVector p2 = FloatVector.zero(F);
+            FloatVector p3 = FloatVector.zero(F);
             for (int it = 0; it < 8; it++) {
                 int h = it >> 2;
                 int k = it & 3;
@@ -111,19 +111,19 @@ final class Q6KKernel extends TiledKernel {
                         .or(hi.lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32)
                         .convertShape(VectorOperators.B2F, F, 0)).mul(w.get(ValueLayout.JAVA_BYTE, sc + 6));
                 int c = 128 * h + 8 * k;
-                p0 = w1.fma(FloatVector.fromArray(F, xq, x0 + c + 32), w0.fma(FloatVector.fromArray(F, xq, x0 + c), p0));
-                q0 = w3.fma(FloatVector.fromArray(F, xq, x0 + c + 96), w2.fma(FloatVector.fromArray(F, xq, x0 + c + 64), q0));
-                p1 = w1.fma(FloatVector.fromArray(F, xq, x1 + c + 32), w0.fma(FloatVector.fromArray(F, xq, x1 + c), p1));
-                q1 = w3.fma(FloatVector.fromArray(F, xq, x1 + c + 96), w2.fma(FloatVector.fromArray(F, xq, x1 + c + 64), q1));
-                p2 = w1.fma(FloatVector.fromArray(F, xq, x2 + c + 32), w0.fma(FloatVector.fromArray(F, xq, x2 + c), p2));
-                q2 = w3.fma(FloatVector.fromArray(F, xq, x2 + c + 96), w2.fma(FloatVector.fromArray(F, xq, x2 + c + 64), q2));
-                p3 = w1.fma(FloatVector.fromArray(F, xq, x3 + c + 32), w0.fma(FloatVector.fromArray(F, xq, x3 + c), p3));
-                q3 = w3.fma(FloatVector.fromArray(F, xq, x3 + c + 96), w2.fma(FloatVector.fromArray(F, xq, x3 + c + 64), q3));
+                p0 = p0.add(w3.fma(FloatVector.fromArray(F, xq, x0 + c + 96), w2.fma(FloatVector.fromArray(F, xq, x0 + c + 64),
+                        w1.fma(FloatVector.fromArray(F, xq, x0 + c + 32), w0.mul(FloatVector.fromArray(F, xq, x0 + c))))));
+                p1 = p1.add(w3.fma(FloatVector.fromArray(F, xq, x1 + c + 96), w2.fma(FloatVector.fromArray(F, xq, x1 + c + 64),
+                        w1.fma(FloatVector.fromArray(F, xq, x1 + c + 32), w0.mul(FloatVector.fromArray(F, xq, x1 + c))))));
+                p2 = p2.add(w3.fma(FloatVector.fromArray(F, xq, x2 + c + 96), w2.fma(FloatVector.fromArray(F, xq, x2 + c + 64),
+                        w1.fma(FloatVector.fromArray(F, xq, x2 + c + 32), w0.mul(FloatVector.fromArray(F, xq, x2 + c))))));
+                p3 = p3.add(w3.fma(FloatVector.fromArray(F, xq, x3 + c + 96), w2.fma(FloatVector.fromArray(F, xq, x3 + c + 64),
+                        w1.fma(FloatVector.fromArray(F, xq, x3 + c + 32), w0.mul(FloatVector.fromArray(F, xq, x3 + c))))));
             }
-            acc0 = p0.add(q0).fma(FloatVector.broadcast(F, dw * xd[d0 + sb]), acc0);
-            acc1 = p1.add(q1).fma(FloatVector.broadcast(F, dw * xd[d1 + sb]), acc1);
-            acc2 = p2.add(q2).fma(FloatVector.broadcast(F, dw * xd[d2 + sb]), acc2);
-            acc3 = p3.add(q3).fma(FloatVector.broadcast(F, dw * xd[d3 + sb]), acc3);
+            acc0 = p0.fma(FloatVector.broadcast(F, dw * xd[d0 + sb]), acc0);
+            acc1 = p1.fma(FloatVector.broadcast(F, dw * xd[d1 + sb]), acc1);
+            acc2 = p2.fma(FloatVector.broadcast(F, dw * xd[d2 + sb]), acc2);
+            acc3 = p3.fma(FloatVector.broadcast(F, dw * xd[d3 + sb]), acc3);
         }
         acc0.intoArray(lanes, 0);
         acc1.intoArray(lanes, 8);
