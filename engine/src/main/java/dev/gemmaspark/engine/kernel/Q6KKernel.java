@@ -1,5 +1,6 @@
 package dev.gemmaspark.engine.kernel;
 
+import dev.gemmaspark.engine.quant.KScales;
 import dev.gemmaspark.engine.quant.LittleEndian;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -88,6 +89,7 @@ final class Q6KKernel extends TiledKernel {
         FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F), acc2 = FloatVector.zero(F), acc3 = FloatVector.zero(F);
         for (int sb = 0; sb < blocks; sb++, off += 210, x0 += 256, x1 += 256, x2 += 256, x3 += 256) {
             float dw = Float.float16ToFloat(w.get(LittleEndian.I16, off + 208));
+            KScales.q6k(w, off + 192, lanes, SCALES);
             FloatVector p0 = FloatVector.zero(F);
             FloatVector p1 = FloatVector.zero(F);
             FloatVector p2 = FloatVector.zero(F);
@@ -99,17 +101,17 @@ final class Q6KKernel extends TiledKernel {
                 ByteVector lo = ByteVector.fromMemorySegment(B8, w, ql, LE);
                 ByteVector lo32 = ByteVector.fromMemorySegment(B8, w, ql + 32, LE);
                 IntVector hi = ByteVector.fromMemorySegment(B8, w, off + 128 + 32 * h + 8 * k, LE).reinterpretAsInts();
-                long sc = off + 192 + 8 * h + (k >> 1);
+                int sc = SCALES + 8 * h + (k >> 1);
                 FloatVector w0 = ((FloatVector) lo.and((byte) 15).or(hi.lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x30))
-                        .sub((byte) 32).convertShape(VectorOperators.B2F, F, 0)).mul(w.get(ValueLayout.JAVA_BYTE, sc));
+                        .sub((byte) 32).convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.broadcast(F, lanes[sc]));
                 FloatVector w1 = ((FloatVector) lo32.and((byte) 15).or(hi.lanewise(VectorOperators.LSHL, 2).reinterpretAsBytes().and((byte) 0x30))
-                        .sub((byte) 32).convertShape(VectorOperators.B2F, F, 0)).mul(w.get(ValueLayout.JAVA_BYTE, sc + 2));
+                        .sub((byte) 32).convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.broadcast(F, lanes[sc + 2]));
                 FloatVector w2 = ((FloatVector) lo.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15)
                         .or(hi.reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32).convertShape(VectorOperators.B2F, F, 0))
-                        .mul(w.get(ValueLayout.JAVA_BYTE, sc + 4));
+                        .mul(FloatVector.broadcast(F, lanes[sc + 4]));
                 FloatVector w3 = ((FloatVector) lo32.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15)
                         .or(hi.lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32)
-                        .convertShape(VectorOperators.B2F, F, 0)).mul(w.get(ValueLayout.JAVA_BYTE, sc + 6));
+                        .convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.broadcast(F, lanes[sc + 6]));
                 int c = 128 * h + 8 * k;
                 p0 = p0.add(w3.fma(FloatVector.fromArray(F, xq, x0 + c + 96), w2.fma(FloatVector.fromArray(F, xq, x0 + c + 64),
                         w1.fma(FloatVector.fromArray(F, xq, x0 + c + 32), w0.mul(FloatVector.fromArray(F, xq, x0 + c))))));
