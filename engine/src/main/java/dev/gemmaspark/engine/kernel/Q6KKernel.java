@@ -3,7 +3,6 @@ package dev.gemmaspark.engine.kernel;
 import dev.gemmaspark.engine.quant.KScales;
 import dev.gemmaspark.engine.quant.LittleEndian;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -30,6 +29,7 @@ final class Q6KKernel extends TiledKernel {
         FloatVector acc0 = FloatVector.zero(F);
         for (int sb = 0; sb < blocks; sb++, off += 210, x0 += 256) {
             float dw = Float.float16ToFloat(w.get(LittleEndian.I16, off + 208));
+            KScales.q6k(w, off + 192, lanes, SCALES);
             FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
             for (int it = 0; it < 4; it++) {
                 // One token: two adjacent column slices share their four group scales, applied once to their sum.
@@ -61,16 +61,16 @@ final class Q6KKernel extends TiledKernel {
                 FloatVector w3b = (FloatVector) lqb.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15)
                         .or(hib.lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32)
                         .convertShape(VectorOperators.B2F, F, 0);
-                long sc = off + 192 + 8 * h + kk;
+                int sc = SCALES + 8 * h + kk;
                 int c = 128 * h + 16 * kk;
                 p0 = w0b.fma(FloatVector.fromArray(F, xq, x0 + c + 8), w0a.mul(FloatVector.fromArray(F, xq, x0 + c + 0)))
-                        .fma(FloatVector.broadcast(F, (float) w.get(ValueLayout.JAVA_BYTE, sc + 0)), p0);
+                        .fma(FloatVector.broadcast(F, lanes[sc]), p0);
                 p1 = w1b.fma(FloatVector.fromArray(F, xq, x0 + c + 40), w1a.mul(FloatVector.fromArray(F, xq, x0 + c + 32)))
-                        .fma(FloatVector.broadcast(F, (float) w.get(ValueLayout.JAVA_BYTE, sc + 2)), p1);
+                        .fma(FloatVector.broadcast(F, lanes[sc + 2]), p1);
                 p2 = w2b.fma(FloatVector.fromArray(F, xq, x0 + c + 72), w2a.mul(FloatVector.fromArray(F, xq, x0 + c + 64)))
-                        .fma(FloatVector.broadcast(F, (float) w.get(ValueLayout.JAVA_BYTE, sc + 4)), p2);
+                        .fma(FloatVector.broadcast(F, lanes[sc + 4]), p2);
                 p3 = w3b.fma(FloatVector.fromArray(F, xq, x0 + c + 104), w3a.mul(FloatVector.fromArray(F, xq, x0 + c + 96)))
-                        .fma(FloatVector.broadcast(F, (float) w.get(ValueLayout.JAVA_BYTE, sc + 6)), p3);
+                        .fma(FloatVector.broadcast(F, lanes[sc + 6]), p3);
             }
             acc0 = p0.add(p1).add(p2.add(p3)).fma(FloatVector.broadcast(F, dw * xd[d0 + sb]), acc0);
         }
