@@ -96,15 +96,14 @@ public final class Dequantizer {
     private static void q2_K(MemorySegment s, long o, float[] y, int p) {
         float d = f16(s, o + 80);
         float min = f16(s, o + 82);
-        float[] sm = new float[32];
-        KScales.q2k(s, o, sm, 0);
         int is = 0;
         for (int half = 0; half < 2; half++) {
             long q = o + 16 + 32 * half;
             for (int shift = 0; shift < 8; shift += 2) {
                 for (int part = 0; part < 2; part++) {
-                    float dl = d * sm[is];
-                    float ml = min * sm[16 + is++];
+                    int sc = u8(s, o + is++);
+                    float dl = d * (sc & 15);
+                    float ml = min * (sc >>> 4);
                     for (int l = 0; l < 16; l++) {
                         y[p++] = dl * ((u8(s, q + 16 * part + l) >>> shift) & 3) - ml;
                     }
@@ -115,15 +114,15 @@ public final class Dequantizer {
 
     private static void q3_K(MemorySegment s, long o, float[] y, int p) {
         float dAll = f16(s, o + 108);
-        float[] scales = new float[16];
-        KScales.q3k(s, o + 96, scales, 0);
+        long packed = s.get(LittleEndian.I64, o + 96);
+        int packedHigh = s.get(LittleEndian.I32, o + 104);
         int is = 0;
         int m = 1;
         for (int half = 0; half < 2; half++) {
             long q = o + 32 + 32 * half;
             for (int shift = 0; shift < 8; shift += 2) {
                 for (int part = 0; part < 2; part++) {
-                    float dl = dAll * scales[is++];
+                    float dl = dAll * KScales.q3kScale(packed, packedHigh, is++);
                     for (int l = 16 * part; l < 16 * part + 16; l++) {
                         int q2 = (u8(s, q + l) >>> shift) & 3;
                         y[p++] = dl * (q2 - ((u8(s, o + l) & m) != 0 ? 0 : 4));

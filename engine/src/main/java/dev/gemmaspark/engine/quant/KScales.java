@@ -34,18 +34,30 @@ public final class KScales {
     }
 
     /**
-     * Q3_K, from the 12 bytes at {@code offset}: the signed scale of group k (0..15) to {@code dst[dstOff + k]}:
-     * low 4 bits from s[k] (k < 8) or s[k-8] >> 4, high 2 bits from s[8 + k%4] >> 2*(k/4), minus 32.
+     * Q3_K: the signed scale of group k (0..15) from the 12 packed bytes read as {@code b0to7} and {@code
+     * b8to11}: low 4 bits from s[k] (k < 8) or s[k-8] >> 4, high 2 bits from s[8 + k%4] >> 2*(k/4), minus 32.
      */
+    public static int q3kScale(long b0to7, int b8to11, int k) {
+        int low = (int) (b0to7 >>> (8 * (k & 7) + 4 * (k >>> 3))) & 15;
+        int high = (b8to11 >>> (8 * (k & 3) + 2 * (k >>> 2))) & 3;
+        return (low | (high << 4)) - 32;
+    }
+
+    /** Q3_K, from the 12 bytes at {@code offset}: the 16 signed scales to {@code dst[dstOff ..]}. */
     public static void q3k(MemorySegment s, long offset, float[] dst, int dstOff) {
-        long low = s.get(LittleEndian.I64, offset);
-        int high = s.get(LittleEndian.I32, offset + 8);
-        for (int quarter = 0; quarter < 4; quarter++) {
-            int lowBits = (int) (low >>> (quarter % 2 * 32 + quarter / 2 * 4)) & 0x0F0F0F0F;
-            int highBits = (high >>> (2 * quarter)) & 0x03030303;
-            int packed = lowBits | (highBits << 4);
-            for (int i = 0; i < 4; i++) {
-                dst[dstOff + 4 * quarter + i] = ((packed >>> (8 * i)) & 0xFF) - 32;
+        long b0to7 = s.get(LittleEndian.I64, offset);
+        int b8to11 = s.get(LittleEndian.I32, offset + 8);
+        for (int k = 0; k < 16; k++) {
+            dst[dstOff + k] = q3kScale(b0to7, b8to11, k);
+        }
+    }
+
+    /** Q6_K, from the 16 int8 scales at {@code offset}: scale of group k (0..15) to {@code dst[dstOff + k]}. */
+    public static void q6k(MemorySegment s, long offset, float[] dst, int dstOff) {
+        for (int half = 0; half < 2; half++) {
+            long b = s.get(LittleEndian.I64, offset + 8 * half);
+            for (int i = 0; i < 8; i++) {
+                dst[dstOff + 8 * half + i] = (byte) (b >>> (8 * i));
             }
         }
     }
