@@ -62,7 +62,7 @@ class MainTest {
 
     @Test
     void unknownOrMissingCommandsAreUsageErrors() {
-        assertUsageError("unknown command 'frob' (commands: info, tokenize, generate, logits, bench)", "frob");
+        assertUsageError("unknown command 'frob' (commands: info, tokenize, generate, logits, bench, synth)", "frob");
         CliRun none = CliRun.of();
         assertEquals(2, none.status());
         assertTrue(none.err().startsWith("gemma-spark: Gemma 3n inference in pure Java"), none.err());
@@ -72,7 +72,7 @@ class MainTest {
     void helpListsTheCommandsAndEachCommandsOptions() {
         CliRun top = CliRun.of("--help");
         assertEquals(0, top.status());
-        for (String command : new String[] {"info", "tokenize", "generate", "logits"}) {
+        for (String command : new String[] {"info", "tokenize", "generate", "logits", "bench", "synth"}) {
             assertTrue(top.out().contains("\n  " + command + " "), top.out());
         }
         CliRun generate = CliRun.of("generate", "--help");
