@@ -62,7 +62,8 @@ class MainTest {
 
     @Test
     void unknownOrMissingCommandsAreUsageErrors() {
-        assertUsageError("unknown command 'frob' (commands: info, tokenize, generate, logits, bench, transcribe)", "frob");
+        assertUsageError("unknown command 'frob' (commands: info, tokenize, generate, logits, bench, synth,"
+                + " transcribe)", "frob");
         CliRun none = CliRun.of();
         assertEquals(2, none.status());
         assertTrue(none.err().startsWith("gemma-spark: Gemma 3n inference in pure Java"), none.err());
@@ -72,7 +73,7 @@ class MainTest {
     void helpListsTheCommandsAndEachCommandsOptions() {
         CliRun top = CliRun.of("--help");
         assertEquals(0, top.status());
-        for (String command : new String[] {"info", "tokenize", "generate", "logits"}) {
+        for (String command : new String[] {"info", "tokenize", "generate", "logits", "bench", "synth"}) {
             assertTrue(top.out().contains("\n  " + command + " "), top.out());
         }
         CliRun generate = CliRun.of("generate", "--help");
