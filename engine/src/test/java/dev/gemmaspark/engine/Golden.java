@@ -13,9 +13,16 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
-/** The llama.cpp reference data under test resources {@code golden/} (see its README). */
+/**
+ * The reference data under test resources {@code golden/} (llama.cpp's for text, transformers' for audio; see
+ * the READMEs there), and .npy reading.
+ */
 public final class Golden {
+    private static final Pattern SHAPE = Pattern.compile("'shape': \\(([^)]*)\\)");
+    private static final Pattern DESCR = Pattern.compile("'descr': '([^']*)'");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private Golden() {
@@ -59,25 +66,84 @@ public final class Golden {
         return out;
     }
 
-    /** A little-endian float32 C-order .npy file, flattened. */
-    public static float[] npy(String relative) {
-        try {
-            byte[] bytes = Files.readAllBytes(path(relative));
-            ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-            int major = bytes[6];
-            int headerLen = major == 1 ? buf.getShort(8) & 0xFFFF : buf.getInt(8);
-            int start = (major == 1 ? 10 : 12) + headerLen;
-            String header = new String(bytes, major == 1 ? 10 : 12, headerLen, StandardCharsets.US_ASCII);
-            if (!header.contains("'<f4'") || header.contains("'fortran_order': True")) {
-                throw new IllegalArgumentException(relative + ": not little-endian float32 C order: " + header);
+    /** A C-order .npy array: float32 or float64 data in {@code values} (as double), or bool in {@code flags}. */
+    public record Npy(int[] shape, double[] values, boolean[] flags) {
+        public float[] floats() {
+            float[] out = new float[values.length];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = (float) values[i];
             }
-            float[] out = new float[(bytes.length - start) / 4];
-            buf.position(start);
-            buf.asFloatBuffer().get(out);
             return out;
+        }
+
+        public int dim(int i) {
+            return shape[i];
+        }
+    }
+
+    public static Npy npyArray(String relative) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(path(relative));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        int major = bytes[6];
+        int headerLen = major == 1 ? buf.getShort(8) & 0xFFFF : buf.getInt(8);
+        int start = (major == 1 ? 10 : 12) + headerLen;
+        String header = new String(bytes, major == 1 ? 10 : 12, headerLen, StandardCharsets.US_ASCII);
+        if (header.contains("'fortran_order': True")) {
+            throw new IllegalArgumentException(relative + ": Fortran order");
+        }
+        Matcher s = SHAPE.matcher(header);
+        Matcher d = DESCR.matcher(header);
+        if (!s.find() || !d.find()) {
+            throw new IllegalArgumentException(relative + ": bad header " + header);
+        }
+        String[] dims = s.group(1).split(",");
+        int count = 0;
+        for (String dim : dims) {
+            if (!dim.isBlank()) {
+                count++;
+            }
+        }
+        int[] shape = new int[count];
+        int n = 1;
+        for (int i = 0, j = 0; i < dims.length; i++) {
+            if (!dims[i].isBlank()) {
+                shape[j] = Integer.parseInt(dims[i].trim());
+                n *= shape[j++];
+            }
+        }
+        buf.position(start);
+        return switch (d.group(1)) {
+            case "<f4" -> {
+                double[] v = new double[n];
+                for (int i = 0; i < n; i++) {
+                    v[i] = buf.getFloat();
+                }
+                yield new Npy(shape, v, null);
+            }
+            case "<f8" -> {
+                double[] v = new double[n];
+                buf.asDoubleBuffer().get(v);
+                yield new Npy(shape, v, null);
+            }
+            case "|b1" -> {
+                boolean[] f = new boolean[n];
+                for (int i = 0; i < n; i++) {
+                    f[i] = bytes[start + i] != 0;
+                }
+                yield new Npy(shape, null, f);
+            }
+            default -> throw new IllegalArgumentException(relative + ": unsupported dtype " + d.group(1));
+        };
+    }
+
+    /** A float32 or float64 .npy file, flattened to float. */
+    public static float[] npy(String relative) {
+        return npyArray(relative).floats();
     }
 
     /** Largest absolute element-wise difference. */

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gemmaspark.engine.audio.AudioGolden.Npy;
+import dev.gemmaspark.engine.Golden.Npy;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

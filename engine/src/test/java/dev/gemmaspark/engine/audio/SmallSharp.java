@@ -2,7 +2,7 @@ package dev.gemmaspark.engine.audio;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gemmaspark.engine.audio.AudioGolden.Npy;
+import dev.gemmaspark.engine.Golden.Npy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;

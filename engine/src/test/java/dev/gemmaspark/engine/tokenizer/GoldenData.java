@@ -1,13 +1,13 @@
 package dev.gemmaspark.engine.tokenizer;
 
+import dev.gemmaspark.engine.Golden;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gemmaspark.engine.gguf.GGUFFile;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
-import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
@@ -26,15 +26,7 @@ final class GoldenData {
     }
 
     static Path path(String relative) {
-        URL url = GoldenData.class.getResource("/golden/" + relative);
-        if (url == null) {
-            throw new IllegalStateException("test resource golden/" + relative + " is missing");
-        }
-        try {
-            return Path.of(url.toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return Golden.path(relative);
     }
 
     /** The tokenizer of a model file, e.g. {@code models/gemma3-vocab.gguf}. */
@@ -47,11 +39,7 @@ final class GoldenData {
     }
 
     static JsonNode json(String relative) {
-        try {
-            return JSON.readTree(path(relative).toFile());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Golden.json(relative);
     }
 
     /** The lines of {@code tokenizer/cases.jsonl}, one JSON object each. */
@@ -73,11 +61,7 @@ final class GoldenData {
     }
 
     static int[] ints(JsonNode array) {
-        int[] out = new int[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = array.get(i).asInt();
-        }
-        return out;
+        return Golden.ints(array);
     }
 
     static byte[] hex(String hex) {
