@@ -18,7 +18,8 @@ public enum GemmaOption {
     TOP_K("topK", "0", "keep the k most likely tokens; 0 keeps all"),
     TOP_P("topP", "1", "nucleus sampling threshold in (0, 1]"),
     MIN_P("minP", "0", "drop tokens below minP times the top probability, in [0, 1]"),
-    SEED("seed", "0", "base seed; each row samples with a seed derived from it and the row's input"),
+    SEED("seed", "0", "base seed; each row samples with a seed derived from it and the row's input (a transcription"
+            + " samples with the seed itself)"),
     STOP("stop", "", "a stop string, or a JSON array of stop strings"),
     SYSTEM_PROMPT("systemPrompt", "", "a system instruction put before every prompt; empty for none"),
     TRANSCRIBE_PROMPT("transcribePrompt", "Transcribe this audio.", "the instruction that follows the audio in "
