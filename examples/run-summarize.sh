@@ -3,6 +3,7 @@
 # on local[*].  Usage: examples/run-summarize.sh [--model path/to/gemma-3n.gguf]   (or GEMMA_MODEL=...)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source examples/job.sh
 model="${GEMMA_MODEL:-}"
 if [[ "${1:-}" == "--model" ]]; then model="$2"; fi
 extra=()
@@ -17,9 +18,5 @@ if [[ -z "$model" ]]; then
 ##############################################################################################
 NOTE
 fi
-export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
-mvn -q -DskipTests -pl examples -am package
-# shellcheck disable=SC2046
-exec "$JAVA_HOME/bin/java" $(cat examples/target/jvm.flags) "${extra[@]}" \
-  -cp "examples/target/classes:$(cat examples/target/local-classpath.txt)" \
-  dev.gemmaspark.examples.SummarizeDocuments --model "$model" --output target/summaries
+build_examples
+run_example "${extra[@]}" SummarizeDocuments --model "$model" --output target/summaries

@@ -73,6 +73,20 @@ public final class GemmaFunctions {
         return call(GemmaTask.SCORE, true, options, text, context);
     }
 
+    /** {@code gemma_transcribe(audio)}: the transcript of each recording (the bytes of a WAV, FLAC or MP3 file). */
+    public static Column transcribe(Column audio) {
+        return call(GemmaTask.TRANSCRIBE, false, Map.of(), audio);
+    }
+
+    public static Column transcribe(Column audio, Map<String, String> options) {
+        return call(GemmaTask.TRANSCRIBE, false, options, audio);
+    }
+
+    /** {@code gemma_transcribe_result(audio)}: text, audio_seconds, output_tokens, finish_reason, error. */
+    public static Column transcribeResult(Column audio, Map<String, String> options) {
+        return call(GemmaTask.TRANSCRIBE, true, options, audio);
+    }
+
     /**
      * The call of {@code task}'s function over {@code args} with {@code options}; what {@link
      * dev.gemmaspark.connector.ml.GemmaTransformer} builds for its input column.

@@ -6,9 +6,10 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * The command line of an example job ({@code --model M --input I --output O}) and its Spark session: the
- * Gemma extension and plugin on, {@code local[*]} when spark-submit gave no master, and the model from
- * {@code --model}, else {@code GEMMA_MODEL}, else {@code spark.gemma.model}.
+ * The command line of an example job ({@code --model M [--audio-weights W] --input I --output O}) and its Spark
+ * session: the Gemma extension and plugin on, {@code local[*]} when spark-submit gave no master, the model from
+ * {@code --model}, else {@code GEMMA_MODEL}, else {@code spark.gemma.model}, and the audio weights from
+ * {@code --audio-weights}, else {@code GEMMA_AUDIO_WEIGHTS}, else {@code spark.gemma.audioWeights} (if set).
  */
 record ExampleArgs(String input, String output, SparkSession spark) {
 
@@ -16,7 +17,8 @@ record ExampleArgs(String input, String output, SparkSession spark) {
         Map<String, String> named = new HashMap<>();
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 == args.length) {
-                throw new IllegalArgumentException("usage: " + app + " [--model GGUF] [--input PATH] [--output PATH]");
+                throw new IllegalArgumentException("usage: " + app + " [--model GGUF] [--audio-weights PATH] "
+                        + "[--input PATH] [--output PATH]");
             }
             named.put(args[i].substring(2), args[++i]);
         }
@@ -32,6 +34,10 @@ record ExampleArgs(String input, String output, SparkSession spark) {
             builder.config("spark.gemma.model", model);
         } else if (!conf.contains("spark.gemma.model")) {
             throw new IllegalArgumentException(app + " needs a model: --model, GEMMA_MODEL or spark.gemma.model");
+        }
+        String audioWeights = named.getOrDefault("audio-weights", System.getenv("GEMMA_AUDIO_WEIGHTS"));
+        if (audioWeights != null && !audioWeights.isBlank()) {
+            builder.config("spark.gemma.audioWeights", audioWeights);
         }
         return new ExampleArgs(named.getOrDefault("input", defaultInput), named.getOrDefault("output", defaultOutput),
                 builder.getOrCreate());

@@ -1,6 +1,7 @@
 /**
  * Runnable jobs over the sample data in {@code examples/data}: summarize a document table to Parquet, classify
- * labelled documents, score documents, and summarize a folder of text files through the gemma data source.
+ * labelled documents, score documents, summarize a folder of text files and transcribe a folder of recordings
+ * through the gemma data source.
  * Each runs under {@code spark-submit} or, without a master, on {@code local[*]}.
  */
 package dev.gemmaspark.examples;

@@ -27,7 +27,8 @@ import org.apache.spark.sql.types.StructType;
 /**
  * A Spark ML stage that adds the result of a gemma task over {@code inputCol} as {@code outputCol}, batched
  * like the SQL functions (the session needs the Gemma extension). Params: {@code inputCol}, {@code outputCol},
- * {@code task} (generate, summarize, classify, score), {@code labels} (classify), {@code maxWords}
+ * {@code task} (generate, summarize, classify, score; transcribe over a binary column of audio file bytes),
+ * {@code labels} (classify), {@code maxWords}
  * (summarize), {@code fullResult} (the {@code _result} record instead of the plain value), and
  * {@code options}, the gemma options without the {@code spark.gemma.} prefix. Saved and loaded with ML
  * persistence ({@code save(path)}, {@link #load(String)}).
@@ -52,9 +53,9 @@ public final class GemmaTransformer extends Transformer implements DefaultParams
     /** The constructor ML persistence calls with the saved uid. */
     public GemmaTransformer(String uid) {
         this.uid = uid;
-        inputCol = new Param<>(this, "inputCol", "the input text column");
+        inputCol = new Param<>(this, "inputCol", "the input column: text, or audio file bytes for transcribe");
         outputCol = new Param<>(this, "outputCol", "the output column");
-        task = new Param<>(this, "task", "generate, summarize, classify or score");
+        task = new Param<>(this, "task", "generate, summarize, classify, score or transcribe");
         labels = new StringArrayParam(this, "labels", "the labels of task classify");
         maxWords = new IntParam(this, "maxWords", "the word limit of task summarize (0: none)");
         fullResult = new BooleanParam(this, "fullResult", "return the full result record");

@@ -10,14 +10,20 @@ import java.util.Optional;
  */
 public enum GemmaOption {
     MODEL("model", null, "path or URI of the Gemma 3n GGUF file (local, hdfs://, s3a://, ...); required"),
+    AUDIO_WEIGHTS("audioWeights", "", "path or URI of the audio tower and embedder: a Hugging Face safetensors file "
+            + "(with its config.json beside it), a checkpoint folder, or a GGUF holding them; empty takes them from the "
+            + "model's GGUF, if it has them"),
     MAX_TOKENS("maxTokens", "256", "the most tokens generated per row"),
     TEMPERATURE("temperature", "0", "sampling temperature; 0 is greedy"),
     TOP_K("topK", "0", "keep the k most likely tokens; 0 keeps all"),
     TOP_P("topP", "1", "nucleus sampling threshold in (0, 1]"),
     MIN_P("minP", "0", "drop tokens below minP times the top probability, in [0, 1]"),
-    SEED("seed", "0", "base seed; each row samples with a seed derived from it and the row's input"),
+    SEED("seed", "0", "base seed; each row samples with a seed derived from it and the row's input (a transcription"
+            + " samples with the seed itself)"),
     STOP("stop", "", "a stop string, or a JSON array of stop strings"),
     SYSTEM_PROMPT("systemPrompt", "", "a system instruction put before every prompt; empty for none"),
+    TRANSCRIBE_PROMPT("transcribePrompt", "Transcribe this audio.", "the instruction that follows the audio in "
+            + "a transcription's user turn"),
     BATCH_SIZE("batchSize", "32", "rows handed to the engine in one call"),
     CONTEXT_LENGTH("contextLength", "4096", "the most tokens (prompt plus output) of one row; 0 is the model's own"),
     THREADS("threads", "0", "engine threads per executor; 0 follows spark.executor.cores (else all processors)"),

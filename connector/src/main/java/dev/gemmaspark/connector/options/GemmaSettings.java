@@ -7,11 +7,12 @@ import java.util.List;
 
 /**
  * The checked options of one call, shipped to the executors with the plan. See {@link GemmaOption} for
- * what each means; {@code systemPrompt} and {@code localCacheDir} are null when not set.
+ * what each means; {@code audioWeights}, {@code systemPrompt} and {@code localCacheDir} are null when not set.
  */
-public record GemmaSettings(String model, int maxTokens, float temperature, int topK, float topP, float minP,
-                            long seed, List<String> stop, String systemPrompt, int batchSize, int contextLength,
-                            int threads, boolean failOnError, String localCacheDir) implements Serializable {
+public record GemmaSettings(String model, String audioWeights, int maxTokens, float temperature, int topK, float topP,
+                            float minP, long seed, List<String> stop, String systemPrompt, String transcribePrompt,
+                            int batchSize, int contextLength, int threads, boolean failOnError, String localCacheDir)
+        implements Serializable {
 
     public GemmaSettings {
         stop = List.copyOf(stop);

@@ -25,6 +25,7 @@ final class SettingsParser {
         int threads = intAtLeast(GemmaOption.THREADS, 0);
         return new GemmaSettings(
                 model.strip(),
+                emptyToNull(options.text(GemmaOption.AUDIO_WEIGHTS).strip()),
                 intAtLeast(GemmaOption.MAX_TOKENS, 0),
                 floatIn(GemmaOption.TEMPERATURE, 0f, Float.MAX_VALUE, false),
                 intAtLeast(GemmaOption.TOP_K, 0),
@@ -33,6 +34,7 @@ final class SettingsParser {
                 longValue(GemmaOption.SEED),
                 stopStrings(),
                 emptyToNull(options.text(GemmaOption.SYSTEM_PROMPT)),
+                options.text(GemmaOption.TRANSCRIBE_PROMPT),
                 intAtLeast(GemmaOption.BATCH_SIZE, 1),
                 intAtLeast(GemmaOption.CONTEXT_LENGTH, 0),
                 threads,

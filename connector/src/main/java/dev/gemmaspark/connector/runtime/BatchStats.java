@@ -5,7 +5,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
-/** How many generation batches of each size one shared model has run, over all tasks of the executor. */
+/** How many generation and transcription batches of each size one shared model has run, over all tasks of the executor. */
 public final class BatchStats {
     private final ConcurrentHashMap<Integer, LongAdder> countBySize = new ConcurrentHashMap<>();
 
@@ -20,7 +20,7 @@ public final class BatchStats {
         return copy;
     }
 
-    /** Rows generated over all batches. */
+    /** Rows answered over all batches. */
     public long rows() {
         return countBySize().entrySet().stream().mapToLong(e -> e.getKey() * e.getValue()).sum();
     }

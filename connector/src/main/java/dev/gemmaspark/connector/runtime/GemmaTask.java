@@ -3,10 +3,7 @@ package dev.gemmaspark.connector.runtime;
 import java.util.Arrays;
 import java.util.Locale;
 
-/**
- * What the model is asked to do with each row. New tasks (transcription of audio files) add a constant
- * here and a way to build their engine calls in {@link Inference}.
- */
+/** What the model is asked to do with each row; {@link Inference} turns each into its engine calls. */
 public enum GemmaTask {
     /** Chat-templated free generation from a prompt. */
     GENERATE,
@@ -15,16 +12,18 @@ public enum GemmaTask {
     /** The most likely of a list of labels, by the log-likelihood of each label as the answer. */
     CLASSIFY,
     /** The log-likelihood of a text, optionally following a context. */
-    SCORE;
+    SCORE,
+    /** Speech to text of a recording, given as the bytes of a WAV, FLAC or MP3 file. */
+    TRANSCRIBE;
 
     /** The lower-case name used in SQL function names and the {@code task} option. */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** Whether the task runs free generation (batched through the engine's scheduler). */
-    public boolean generates() {
-        return this == GENERATE || this == SUMMARIZE;
+    /** Whether the task's input is audio (file bytes) rather than text. */
+    public boolean readsAudio() {
+        return this == TRANSCRIBE;
     }
 
     /** The task named {@code value}; {@code source} names the option in the message of a bad value. */

@@ -4,14 +4,17 @@ import dev.gemmaspark.connector.options.GemmaSettings;
 import dev.gemmaspark.engine.GenerationRequest;
 import dev.gemmaspark.engine.GenerationResult;
 import dev.gemmaspark.engine.ScoreResult;
+import dev.gemmaspark.engine.TranscriptionResult;
+import dev.gemmaspark.engine.audio.decode.AudioDecoder;
+import dev.gemmaspark.engine.audio.decode.AudioFormatException;
 import dev.gemmaspark.engine.tokenizer.ChatMessage;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs one task over a list of rows on a shared model: generation rows go to the engine in batches of
- * {@code batchSize}, classify and score rows one engine call per label or row. A row that is invalid or
- * whose engine call fails gets an error result; the others go on.
+ * Runs one task over a list of rows on a shared model: generation and transcription rows go to the engine
+ * in batches of {@code batchSize}, classify and score rows one engine call per label or row. A row that is
+ * invalid (undecodable audio included) or whose engine call fails gets an error result; the others go on.
  */
 public final class Inference {
     private final SharedModel model;
@@ -25,7 +28,7 @@ public final class Inference {
         this.settings = settings;
     }
 
-    /** How many times this object has called the engine (generation batches, score calls). */
+    /** How many times this object has called the engine (generation and transcription batches, score calls). */
     public long engineCalls() {
         return engineCalls;
     }
@@ -42,18 +45,19 @@ public final class Inference {
                 valid.add(i);
             }
         }
-        if (task.generates()) {
-            generate(inputs, valid, results);
-        } else {
-            for (int i : valid) {
-                results[i] = scoreRow(inputs.get(i));
-            }
+        switch (task) {
+            case GENERATE, SUMMARIZE -> generate(inputs, valid, results);
+            case TRANSCRIBE -> transcribe(inputs, valid, results);
+            case CLASSIFY, SCORE -> valid.forEach(i -> results[i] = scoreRow(inputs.get(i)));
         }
         return List.of(results);
     }
 
     /** Why a row cannot be run, or null. */
     private String problem(TaskInput in) {
+        if (task.readsAudio()) {
+            return in.audio() == null ? "input is null" : in.audio().length == 0 ? "input is empty" : null;
+        }
         if (in.text() == null) {
             return "input is null";
         }
@@ -113,7 +117,55 @@ public final class Inference {
             return RowResult.failed(r.error());
         }
         return new RowResult(r.text(), r.promptTokenCount(), r.outputTokenCount(), r.finishReason().label(),
-                null, null, null);
+                null, null, null, null);
+    }
+
+    /**
+     * Decodes each batch's recordings and transcribes them in one engine call. The engine takes one set of
+     * sampling parameters per call, so every row samples with {@code seed} itself: a row's transcript depends
+     * only on its audio and the options, whatever batch or attempt it ran in.
+     */
+    private void transcribe(List<TaskInput> inputs, List<Integer> rows, RowResult[] results) {
+        if (rows.isEmpty()) {
+            return;
+        }
+        model.requireAudio();
+        for (int start = 0; start < rows.size(); start += settings.batchSize()) {
+            List<Integer> decoded = new ArrayList<>();
+            List<float[]> recordings = new ArrayList<>();
+            for (int i : rows.subList(start, Math.min(rows.size(), start + settings.batchSize()))) {
+                TaskInput in = inputs.get(i);
+                try {
+                    recordings.add(AudioDecoder.decode(in.audio(), in.name()));
+                    decoded.add(i);
+                } catch (AudioFormatException e) {
+                    results[i] = RowResult.failed(e.getMessage());
+                } catch (RuntimeException e) {
+                    results[i] = RowResult.failed(in.name() + ": cannot decode the audio: " + e);
+                }
+            }
+            if (decoded.isEmpty()) {
+                continue;
+            }
+            List<TranscriptionResult> answers;
+            engineCalls++;
+            try {
+                answers = model.transcribeAll(recordings, settings.transcribePrompt(), settings.sampling(settings.seed()));
+            } catch (RuntimeException e) {
+                for (int i : decoded) {
+                    results[i] = RowResult.failed("inference failed: " + e);
+                }
+                continue;
+            }
+            for (int k = 0; k < decoded.size(); k++) {
+                results[decoded.get(k)] = fromTranscription(answers.get(k));
+            }
+        }
+    }
+
+    private static RowResult fromTranscription(TranscriptionResult r) {
+        return new RowResult(r.text(), null, r.error() == null ? r.outputTokens() : null, r.finishReason().label(),
+                r.error(), null, null, r.audioSeconds());
     }
 
     private RowResult scoreRow(TaskInput in) {
@@ -121,7 +173,7 @@ public final class Inference {
             if (task == GemmaTask.SCORE) {
                 engineCalls++;
                 ScoreResult s = model.score(in.context(), in.text());
-                return new RowResult(null, null, null, null, null, s.logLikelihood(), s.tokens());
+                return new RowResult(null, null, null, null, null, s.logLikelihood(), s.tokens(), null);
             }
             String context = Prompts.chatContext(settings.systemPrompt(), Prompts.classify(in.text(), in.labels()));
             String best = null;
@@ -135,7 +187,7 @@ public final class Inference {
                 }
             }
             return new RowResult(best, model.promptTokenCount(context), bestScore.tokens(), "stop", null,
-                    bestScore.logLikelihood(), bestScore.tokens());
+                    bestScore.logLikelihood(), bestScore.tokens(), null);
         } catch (RuntimeException e) {
             return RowResult.failed("inference failed: " + e);
         }

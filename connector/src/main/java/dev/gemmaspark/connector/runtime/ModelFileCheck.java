@@ -1,5 +1,7 @@
 package dev.gemmaspark.connector.runtime;
 
+import dev.gemmaspark.connector.options.GemmaSettings;
+import dev.gemmaspark.engine.audio.AudioEncoder;
 import dev.gemmaspark.engine.gguf.GGUFFile;
 import dev.gemmaspark.engine.model.Gemma3nConfig;
 import java.io.FileNotFoundException;
@@ -13,31 +15,53 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 
 /**
- * The driver's check of a model file before any task starts, so a bad path or a corrupt file fails the
- * query at once with the file named instead of failing every task. A local file is opened and its
- * Gemma 3n configuration read; a remote one is checked for existence and the GGUF magic (copying it to
- * the driver only to check it would cost as much as the job's first load).
+ * The driver's check of a model file (and of the audio weights) before any task starts, so a bad path or a
+ * corrupt file fails the query at once with the file named instead of failing every task. A local file is
+ * opened and its Gemma 3n configuration read; a remote one is checked for existence and the GGUF magic
+ * (copying it to the driver only to check it would cost as much as the job's first load).
  */
 public final class ModelFileCheck {
-    /** Files already found good, by path, size and modification time. */
+    /** Local model files already found good, by path, size and modification time: whether each has the audio tower. */
     private static final ConcurrentHashMap<String, Boolean> CHECKED = new ConcurrentHashMap<>();
 
     private ModelFileCheck() {}
 
+    /**
+     * Checks the model and audio weights {@code settings} name; {@code modelOption} and {@code audioOption} name
+     * the settings in messages. A transcription without audio weights needs a model whose GGUF has the audio
+     * tower (checked for a local file; a remote one is checked when an executor loads it).
+     */
+    public static void check(GemmaSettings settings, String modelOption, String audioOption, boolean transcribes,
+                             Configuration conf) {
+        Boolean hasAudioTower = checkModel(settings.model(), modelOption, conf);
+        if (settings.audioWeights() != null) {
+            checkAudioWeights(settings.audioWeights(), audioOption, conf);
+        } else if (transcribes && Boolean.FALSE.equals(hasAudioTower)) {
+            throw new IllegalArgumentException("model file " + settings.model() + " (" + modelOption + ") has no audio "
+                    + "tower: set " + audioOption + " to the audio weights (the Gemma 3n Hugging Face checkpoint's "
+                    + "safetensors, with model.audio_tower.* and model.embed_audio.*)");
+        }
+    }
+
     /** Throws {@link IllegalArgumentException} naming {@code model} and the problem; {@code option} names the setting. */
     public static void check(String model, String option, Configuration conf) {
+        checkModel(model, option, conf);
+    }
+
+    /** Whether the model's GGUF has the audio tower; null when not known (a remote file). */
+    private static Boolean checkModel(String model, String option, Configuration conf) {
         try {
             if (ModelLocalizer.isLocal(model)) {
-                checkLocal(ModelLocalizer.localPath(model, null, conf), model, option);
-            } else {
-                checkRemote(model, option, conf);
+                return checkLocal(ModelLocalizer.localPath(model, null, conf), model, option);
             }
+            checkRemote(model, option, conf);
+            return null;
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read model file " + model + " (" + option + "): " + e, e);
         }
     }
 
-    private static void checkLocal(Path path, String model, String option) throws IOException {
+    private static boolean checkLocal(Path path, String model, String option) throws IOException {
         if (!Files.exists(path)) {
             throw new IllegalArgumentException("model file " + model + " (" + option + ") does not exist");
         }
@@ -45,16 +69,20 @@ public final class ModelFileCheck {
             throw new IllegalArgumentException("model file " + model + " (" + option + ") is not a readable file");
         }
         String id = path.toAbsolutePath() + "|" + Files.size(path) + "|" + Files.getLastModifiedTime(path);
-        if (CHECKED.containsKey(id)) {
-            return;
+        Boolean known = CHECKED.get(id);
+        if (known != null) {
+            return known;
         }
+        boolean hasAudioTower;
         try (GGUFFile file = GGUFFile.open(path)) {
             Gemma3nConfig.fromGGUF(file);
+            hasAudioTower = AudioEncoder.hasAudioTower(file);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("model file " + model + " (" + option + ") is not a usable Gemma 3n "
                     + "GGUF file: " + e.getMessage(), e);
         }
-        CHECKED.put(id, Boolean.TRUE);
+        CHECKED.put(id, hasAudioTower);
+        return hasAudioTower;
     }
 
     private static void checkRemote(String model, String option, Configuration conf) throws IOException {
@@ -75,6 +103,28 @@ public final class ModelFileCheck {
                 throw new IllegalArgumentException("model file " + model + " (" + option + ") is not a GGUF file "
                         + "(no 'GGUF' magic at the start)");
             }
+        }
+    }
+
+    /** The audio weights exist: a readable file or a folder, local or remote. The engine reads them on load. */
+    private static void checkAudioWeights(String weights, String option, Configuration conf) {
+        try {
+            if (ModelLocalizer.isLocal(weights)) {
+                Path path = ModelLocalizer.localPath(weights, null, conf);
+                if (!Files.exists(path)) {
+                    throw new IllegalArgumentException("audio weights " + weights + " (" + option + ") do not exist");
+                }
+                if (!Files.isDirectory(path) && !Files.isReadable(path)) {
+                    throw new IllegalArgumentException("audio weights " + weights + " (" + option + ") are not readable");
+                }
+                return;
+            }
+            org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(weights);
+            if (!path.getFileSystem(conf).exists(path)) {
+                throw new IllegalArgumentException("audio weights " + weights + " (" + option + ") do not exist");
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read audio weights " + weights + " (" + option + "): " + e, e);
         }
     }
 }

@@ -5,14 +5,15 @@ import dev.gemmaspark.engine.EngineOptions;
 import org.apache.spark.SparkEnv;
 
 /**
- * What identifies one loaded model in an executor: the model as the user named it (a path or URI), how
- * it is loaded, and where a remote file is copied to.
+ * What identifies one loaded model in an executor: the model and its audio weights as the user named them
+ * (paths or URIs), how it is loaded, and where remote files are copied to.
  *
  * @param model         the path or URI of the GGUF file
+ * @param audioWeights  the path or URI of the audio tower's weights; null: the GGUF's own, if any
  * @param options       the engine's load options
  * @param localCacheDir the directory for local copies of remote files; null for the default
  */
-public record ModelKey(String model, EngineOptions options, String localCacheDir) {
+public record ModelKey(String model, String audioWeights, EngineOptions options, String localCacheDir) {
 
     /**
      * The key of the model {@code settings} ask for in this executor. Unless set, the engine's threads
@@ -22,6 +23,7 @@ public record ModelKey(String model, EngineOptions options, String localCacheDir
         int processors = Runtime.getRuntime().availableProcessors();
         SparkEnv env = SparkEnv.get();
         int cores = env == null ? processors : env.conf().getInt("spark.executor.cores", processors);
-        return new ModelKey(settings.model(), settings.engineOptions(cores), settings.localCacheDir());
+        return new ModelKey(settings.model(), settings.audioWeights(), settings.engineOptions(cores),
+                settings.localCacheDir());
     }
 }

@@ -63,7 +63,7 @@ public final class ModelRegistry {
             Slot slot = SLOTS.remove(key);
             SharedModel m = slot == null ? null : slot.release();
             if (m != null) {
-                LOG.info("Closing Gemma model {}: generation batches {}", key.model(), m.stats());
+                LOG.info("Closing Gemma model {}: engine batches {}", key.model(), m.stats());
                 m.close();
             }
         }
@@ -72,15 +72,25 @@ public final class ModelRegistry {
     private static SharedModel load(ModelKey key, Configuration hadoopConf) {
         long start = System.nanoTime();
         Path local;
+        Path audio = null;
         try {
             local = ModelLocalizer.localPath(key.model(), key.localCacheDir(), hadoopConf);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot copy model " + key.model() + " to local disk: " + e.getMessage(), e);
         }
-        GemmaModel model = GemmaModel.load(local, key.options());
+        if (key.audioWeights() != null) {
+            try {
+                audio = ModelLocalizer.localCheckpoint(key.audioWeights(), key.localCacheDir(), hadoopConf);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot copy audio weights " + key.audioWeights() + " to local disk: "
+                        + e.getMessage(), e);
+            }
+        }
+        GemmaModel model = GemmaModel.load(local, audio, key.options());
         int n = LOADS.incrementAndGet();
-        LOG.info("Loaded Gemma model {} from {} with {} engine threads in {} ms (model load #{} of this JVM)",
-                key.model(), local, key.options().threads(), (System.nanoTime() - start) / 1_000_000, n);
+        LOG.info("Loaded Gemma model {}{} from {} with {} engine threads in {} ms (model load #{} of this JVM)",
+                key.model(), audio == null ? "" : " with audio weights " + key.audioWeights(), local,
+                key.options().threads(), (System.nanoTime() - start) / 1_000_000, n);
         return new SharedModel(key, model);
     }
 }

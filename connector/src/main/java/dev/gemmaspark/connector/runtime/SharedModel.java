@@ -4,11 +4,14 @@ import dev.gemmaspark.engine.GemmaModel;
 import dev.gemmaspark.engine.GenerationRequest;
 import dev.gemmaspark.engine.GenerationResult;
 import dev.gemmaspark.engine.ScoreResult;
+import dev.gemmaspark.engine.TranscriptionResult;
+import dev.gemmaspark.engine.audio.AudioPrompt;
+import dev.gemmaspark.engine.sampling.SamplingParams;
 import java.util.List;
 
 /**
  * The one loaded model of an executor for a {@link ModelKey}, used by all its tasks at once (the engine
- * is thread-safe), with the sizes of the batches it was given.
+ * is thread-safe), with the sizes of the generation and transcription batches it was given.
  */
 public final class SharedModel implements AutoCloseable {
     private final ModelKey key;
@@ -27,6 +30,26 @@ public final class SharedModel implements AutoCloseable {
     public List<GenerationResult> generateAll(List<GenerationRequest> batch) {
         stats.record(batch.size());
         return model.generateAll(batch);
+    }
+
+    public List<TranscriptionResult> transcribeAll(List<float[]> recordings, String prompt, SamplingParams params) {
+        stats.record(recordings.size());
+        return model.transcribeAll(recordings, prompt, params);
+    }
+
+    /**
+     * Throws, naming the model and the option to set, when this model cannot transcribe: it was loaded without
+     * audio weights, or its vocabulary lacks the audio tokens. A task fails on it rather than every row.
+     */
+    public void requireAudio() {
+        if (!model.hasAudio()) {
+            throw new IllegalStateException("model " + key.model() + " has no audio encoder: set spark.gemma.audioWeights"
+                    + " (option audioWeights) to the audio weights (the Gemma 3n Hugging Face checkpoint's safetensors)");
+        }
+        if (model.tokenizer().tokenId(AudioPrompt.SOFT_TOKEN) < 0) {
+            throw new IllegalStateException("model " + key.model() + " has no audio tokens in its vocabulary (GGUF files"
+                    + " converted before 2026 have 262144 tokens; convert it again with the current llama.cpp converter)");
+        }
     }
 
     public ScoreResult score(String context, String text) {

@@ -14,7 +14,8 @@ import scala.jdk.javaapi.CollectionConverters;
 /**
  * {@code spark.read.format("gemma")}: columns {@code path, text, prompt_tokens, output_tokens,
  * finish_reason, error} for tasks generate, summarize and classify, {@code path, log_likelihood, tokens,
- * perplexity, error} for score. Registered by name through {@code META-INF/services}.
+ * perplexity, error} for score, {@code path, text, audio_seconds, output_tokens, finish_reason, error} for
+ * transcribe (audio files). Registered by name through {@code META-INF/services}.
  */
 public final class GemmaDataSource implements TableProvider, DataSourceRegister {
 

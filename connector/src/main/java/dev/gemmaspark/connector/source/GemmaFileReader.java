@@ -9,7 +9,6 @@ import dev.gemmaspark.connector.runtime.TaskInput;
 import dev.gemmaspark.connector.sql.ResultColumn;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
@@ -25,8 +24,13 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
  * row like any failed input.
  */
 final class GemmaFileReader implements PartitionReader<ColumnarBatch> {
-    /** Larger files cannot fit any context; reading them whole would only waste memory. */
-    static final long MAX_FILE_BYTES = 64L << 20;
+    /** Larger text files cannot fit any context; reading them whole would only waste memory. */
+    static final long MAX_TEXT_FILE_BYTES = 64L << 20;
+    /**
+     * Larger audio files are refused: a row is read whole into a Java array (at most 2 GiB), and decoded it
+     * takes 230 MB per hour of audio. 1 GiB is an hour of 44.1 kHz stereo WAV, many hours of FLAC or MP3.
+     */
+    static final long MAX_AUDIO_FILE_BYTES = 1L << 30;
 
     private final List<InputFile> files;
     private final SourceOptions options;
@@ -56,10 +60,10 @@ final class GemmaFileReader implements PartitionReader<ColumnarBatch> {
         List<String> readErrors = new ArrayList<>(batch.size());
         for (InputFile f : batch) {
             try {
-                inputs.add(options.input(read(f)));
+                inputs.add(options.input(read(f), f.path()));
                 readErrors.add(null);
             } catch (IOException e) {
-                inputs.add(options.input(null));
+                inputs.add(options.input(null, f.path()));
                 readErrors.add("cannot read " + f.path() + ": " + e.getMessage());
             }
         }
@@ -90,14 +94,14 @@ final class GemmaFileReader implements PartitionReader<ColumnarBatch> {
         return inference;
     }
 
-    private String read(InputFile file) throws IOException {
-        if (file.size() > MAX_FILE_BYTES) {
-            throw new IOException("the file has " + file.size() + " bytes, more than the " + MAX_FILE_BYTES
-                    + " a row may have");
+    private byte[] read(InputFile file) throws IOException {
+        long max = options.task().readsAudio() ? MAX_AUDIO_FILE_BYTES : MAX_TEXT_FILE_BYTES;
+        if (file.size() > max) {
+            throw new IOException("the file has " + file.size() + " bytes, more than the " + max + " a row may have");
         }
         Path path = new Path(file.path());
         try (InputStream in = path.getFileSystem(conf).open(path)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return in.readAllBytes();
         }
     }
 

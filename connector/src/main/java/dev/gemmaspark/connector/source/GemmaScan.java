@@ -49,7 +49,8 @@ final class GemmaScan implements ScanBuilder, Scan, Batch {
     public InputPartition[] planInputPartitions() {
         SparkSession session = SparkSession.active();
         Configuration conf = session.sessionState().newHadoopConf();
-        ModelFileCheck.check(options.settings().model(), options.modelSource(), conf);
+        ModelFileCheck.check(options.settings(), options.modelSource(), options.audioWeightsSource(),
+                options.task().readsAudio(), conf);
         List<InputFile> files = FileListing.list(options.paths(), conf);
         return FilePartition.split(files, session.sparkContext().defaultParallelism()).toArray(InputPartition[]::new);
     }

@@ -9,6 +9,7 @@ import dev.gemmaspark.connector.options.GemmaSettings;
 import dev.gemmaspark.connector.runtime.GemmaTask;
 import dev.gemmaspark.connector.runtime.TaskInput;
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -16,12 +17,13 @@ import java.util.Set;
 /**
  * The options of a {@code gemma} read: the paths, the {@code task} and what it needs ({@code prompt} with a
  * {@code {content}} placeholder for generate, {@code maxWords} for summarize, {@code labels} for classify,
- * {@code context} for score), and the gemma options, which override the session's {@code spark.gemma.*}.
- * A task that reads another kind of file (audio, for {@code transcribe}) adds its input here and in
- * {@link #input}.
+ * {@code context} for score; {@code transcribe} reads audio files and takes {@code transcribePrompt} like
+ * every gemma option), and the gemma options, which override the session's {@code spark.gemma.*}.
+ * {@code modelSource} and {@code audioWeightsSource} name where the model and audio weights were set.
  */
 record SourceOptions(List<String> paths, GemmaTask task, String prompt, Integer maxWords, List<String> labels,
-                     String context, GemmaSettings settings, String modelSource) implements Serializable {
+                     String context, GemmaSettings settings, String modelSource, String audioWeightsSource)
+        implements Serializable {
 
     static final String WHERE = "the gemma data source";
     private static final String CONTENT = "{content}";
@@ -34,8 +36,8 @@ record SourceOptions(List<String> paths, GemmaTask task, String prompt, Integer 
         options.forEach((k, v) -> lower.put(k.toLowerCase(java.util.Locale.ROOT), v));
         String taskName = lower.get("task");
         if (taskName == null) {
-            throw new IllegalArgumentException("option 'task' of " + WHERE + " is required: one of generate, "
-                    + "summarize, classify, score");
+            throw new IllegalArgumentException("option 'task' of " + WHERE + " is required: one of "
+                    + java.util.Arrays.stream(GemmaTask.values()).map(GemmaTask::label).toList());
         }
         GemmaTask task = GemmaTask.parse(taskName, "option 'task' of " + WHERE);
         GemmaOptions gemma = GemmaOptions.fromConf(conf).overriddenBy(GemmaOptions.fromMap(options, WHERE, OWN));
@@ -48,13 +50,19 @@ record SourceOptions(List<String> paths, GemmaTask task, String prompt, Integer 
         Integer maxWords = task == GemmaTask.SUMMARIZE && lower.containsKey("maxwords")
                 ? positive(lower.get("maxwords")) : null;
         return new SourceOptions(paths(lower), task, prompt, maxWords, labels, lower.get("context"),
-                gemma.settings(), gemma.source(GemmaOption.MODEL));
+                gemma.settings(), gemma.source(GemmaOption.MODEL), gemma.source(GemmaOption.AUDIO_WEIGHTS));
     }
 
-    /** The task input of a file with text {@code content}. */
-    TaskInput input(String content) {
-        String text = task == GemmaTask.GENERATE && content != null ? prompt.replace(CONTENT, content) : content;
-        return new TaskInput(text, maxWords, labels, context);
+    /** The task input of the file at {@code path} with bytes {@code content} (null when it could not be read). */
+    TaskInput input(byte[] content, String path) {
+        if (task.readsAudio()) {
+            return TaskInput.audio(content, path);
+        }
+        String text = content == null ? null : new String(content, StandardCharsets.UTF_8);
+        if (task == GemmaTask.GENERATE && text != null) {
+            text = prompt.replace(CONTENT, text);
+        }
+        return TaskInput.of(text, maxWords, labels, context);
     }
 
     private static List<String> paths(Map<String, String> lower) {

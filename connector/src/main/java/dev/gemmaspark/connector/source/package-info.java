@@ -1,6 +1,6 @@
 /**
  * The {@code gemma} DataSource V2: {@code spark.read.format("gemma").option("task", ...).load(paths)} reads
- * files through the Hadoop FileSystem API, one row per file, spreads them over partitions by size, and
+ * files (text, or audio for task {@code transcribe}) through the Hadoop FileSystem API, one row per file, spreads them over partitions by size, and
  * runs the model in the partition readers, which return columnar (Arrow) batches of results.
  */
 package dev.gemmaspark.connector.source;

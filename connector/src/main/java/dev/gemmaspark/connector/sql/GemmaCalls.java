@@ -34,11 +34,13 @@ public final class GemmaCalls {
             case SUMMARIZE -> "text [, max_words] [, options]";
             case CLASSIFY -> "text, labels [, options]";
             case SCORE -> "text [, context] [, options]";
+            case TRANSCRIBE -> "audio [, options]";
         };
         String returns = fullResult ? "the full result record" : switch (task) {
             case GENERATE, SUMMARIZE -> "the generated text";
             case CLASSIFY -> "the most likely label";
             case SCORE -> "struct<log_likelihood, tokens, perplexity>";
+            case TRANSCRIBE -> "the transcript of the audio (the bytes of a WAV, FLAC or MP3 file)";
         };
         return name + "(" + args + ") - runs Gemma 3n in batches and returns " + returns
                 + "; options is a constant map<string,string> of gemma options without the spark.gemma. prefix.";
@@ -59,7 +61,7 @@ public final class GemmaCalls {
             data = args.subList(0, args.size() - 1);
         }
         int min = task == GemmaTask.CLASSIFY ? 2 : 1;
-        int max = task == GemmaTask.GENERATE ? 1 : 2;
+        int max = task == GemmaTask.GENERATE || task == GemmaTask.TRANSCRIBE ? 1 : 2;
         if (data.size() < min || data.size() > max) {
             throw new IllegalArgumentException(name + " takes " + (min == max ? min : min + " or " + max)
                     + " arguments before its options map, got " + data.size() + ": usage " + usage(task, fullResult));

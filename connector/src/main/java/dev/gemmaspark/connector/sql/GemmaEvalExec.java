@@ -20,7 +20,8 @@ import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * The physical operator of {@link GemmaEval} (shown as {@code GemmaEval} in the Spark UI), with SQL metrics:
- * rows, rows with errors, engine calls, prompt and generated tokens, engine time, rows and tokens per second.
+ * rows, rows with errors, engine calls, prompt and generated tokens, engine time, audio transcribed, rows and
+ * tokens per second.
  */
 // Catalyst trees and their Scala collections are serializable at run time, not by declared type
 @SuppressWarnings("serial")

@@ -28,7 +28,8 @@ import org.apache.spark.unsafe.types.UTF8String;
  *
  * @param task        what the function asks of the model
  * @param fullResult  whether it returns the full record (the {@code _result} variant)
- * @param dataArgs    how many row arguments it takes (the second one: max_words, labels or context)
+ * @param dataArgs    how many row arguments it takes (the second one: max_words, labels or context); the
+ *                    first is text, or the bytes of an audio file for transcribe
  * @param callOptions the options map of the call, without prefix, in key order
  * @param settings    the merged, checked settings; null until the optimizer rule resolves the call
  */
@@ -57,9 +58,10 @@ public record GemmaFunction(GemmaTask task, boolean fullResult, int dataArgs, So
             case SUMMARIZE -> DataTypes.IntegerType;
             case CLASSIFY -> DataTypes.createArrayType(DataTypes.StringType, true);
             case SCORE -> DataTypes.StringType;
+            case TRANSCRIBE -> null;
         };
-        return dataArgs == 1 ? new DataType[] {DataTypes.StringType}
-                : new DataType[] {DataTypes.StringType, second};
+        DataType first = task.readsAudio() ? DataTypes.BinaryType : DataTypes.StringType;
+        return dataArgs == 1 ? new DataType[] {first} : new DataType[] {first, second};
     }
 
     @Override
@@ -96,22 +98,26 @@ public record GemmaFunction(GemmaTask task, boolean fullResult, int dataArgs, So
         GemmaOptions options = GemmaOptions.fromConf(sessionConf)
                 .overriddenBy(GemmaOptions.fromMap(callOptions, name(), Set.of()));
         GemmaSettings resolved = options.settings();
-        ModelFileCheck.check(resolved.model(), options.source(GemmaOption.MODEL), hadoopConf);
+        ModelFileCheck.check(resolved, options.source(GemmaOption.MODEL), options.source(GemmaOption.AUDIO_WEIGHTS),
+                task.readsAudio(), hadoopConf);
         return new GemmaFunction(task, fullResult, dataArgs, callOptions, resolved);
     }
 
-    /** The task input of a row from the evaluated arguments of this call. */
-    TaskInput input(InternalRow args) {
+    /** The task input of a row from the evaluated arguments of this call; {@code row} names it in messages. */
+    TaskInput input(InternalRow args, String row) {
+        if (task.readsAudio()) {
+            return TaskInput.audio(args.isNullAt(0) ? null : args.getBinary(0), row);
+        }
         String text = args.isNullAt(0) ? null : args.getUTF8String(0).toString();
         if (dataArgs == 1) {
             return TaskInput.of(text);
         }
         boolean secondNull = args.isNullAt(1);
         return switch (task) {
-            case GENERATE -> TaskInput.of(text);
-            case SUMMARIZE -> new TaskInput(text, secondNull ? null : args.getInt(1), null, null);
-            case CLASSIFY -> new TaskInput(text, null, secondNull ? null : strings(args.getArray(1)), null);
-            case SCORE -> new TaskInput(text, null, null, secondNull ? null : args.getUTF8String(1).toString());
+            case GENERATE, TRANSCRIBE -> TaskInput.of(text);
+            case SUMMARIZE -> TaskInput.of(text, secondNull ? null : args.getInt(1), null, null);
+            case CLASSIFY -> TaskInput.of(text, null, secondNull ? null : strings(args.getArray(1)), null);
+            case SCORE -> TaskInput.of(text, null, null, secondNull ? null : args.getUTF8String(1).toString());
         };
     }
 

@@ -19,6 +19,8 @@ final class GemmaMetrics implements Serializable {
     final SQLMetric promptTokens;
     final SQLMetric generatedTokens;
     final SQLMetric engineTime;
+    /** The length of the recordings transcribed, beside engine time: the real-time factor. */
+    final SQLMetric audioTime;
     final SQLMetric rowsPerSecond;
     final SQLMetric tokensPerSecond;
 
@@ -29,6 +31,7 @@ final class GemmaMetrics implements Serializable {
         promptTokens = SQLMetrics.createMetric(sc, "prompt tokens");
         generatedTokens = SQLMetrics.createMetric(sc, "generated tokens");
         engineTime = SQLMetrics.createNanoTimingMetric(sc, "engine time", -1);
+        audioTime = SQLMetrics.createTimingMetric(sc, "audio transcribed", -1);
         rowsPerSecond = SQLMetrics.createV2CustomMetric(sc, new RateMetric.RowsPerSecond());
         tokensPerSecond = SQLMetrics.createV2CustomMetric(sc, new RateMetric.TokensPerSecond());
     }
@@ -42,6 +45,7 @@ final class GemmaMetrics implements Serializable {
         m.put("promptTokens", promptTokens);
         m.put("generatedTokens", generatedTokens);
         m.put("engineTime", engineTime);
+        m.put("audioTime", audioTime);
         m.put("rowsPerSecond", rowsPerSecond);
         m.put("tokensPerSecond", tokensPerSecond);
         return m;

@@ -138,8 +138,8 @@ final class GemmaPartitionEvaluator implements Function2<Integer, Iterator<Inter
             for (int c = 0; c < runners.size(); c++) {
                 CallRunner runner = runners.get(c);
                 List<TaskInput> inputs = new ArrayList<>(rows.size());
-                for (InternalRow row : rows) {
-                    inputs.add(runner.function.input(runner.args.apply(row)));
+                for (int r = 0; r < rows.size(); r++) {
+                    inputs.add(runner.function.input(runner.args.apply(rows.get(r)), rowName(r)));
                 }
                 long start = System.nanoTime();
                 Inference inference = runner.inference();
@@ -150,9 +150,8 @@ final class GemmaPartitionEvaluator implements Function2<Integer, Iterator<Inter
                 for (int r = 0; r < results.size(); r++) {
                     RowResult result = results.get(r);
                     if (result.isError() && runner.function.settings().failOnError()) {
-                        throw new RowFailedException(runner.function.name(), "row " + (rowsRead + r)
-                                + " of partition " + partition + " (input " + inputs.get(r).excerpt() + ")",
-                                result.error());
+                        throw new RowFailedException(runner.function.name(), rowName(r) + " (input "
+                                + inputs.get(r).excerpt() + ")", result.error());
                     }
                     values[r][c] = runner.function.toCatalyst(result);
                 }
@@ -167,15 +166,23 @@ final class GemmaPartitionEvaluator implements Function2<Integer, Iterator<Inter
             metrics.tokensPerSecond.set(RateMetric.taskValue(tokensDone, engineNanos));
         }
 
+        /** Names the {@code r}-th row of the current batch: its position in the partition. */
+        private String rowName(int r) {
+            return "row " + (rowsRead + r) + " of partition " + partition;
+        }
+
         private void record(List<RowResult> results, long engineCalls, long nanos) {
             long prompt = 0;
             long generated = 0;
             long errors = 0;
+            double audioSeconds = 0;
             for (RowResult r : results) {
                 prompt += r.promptTokens() == null ? 0 : r.promptTokens();
                 generated += r.outputTokens() == null ? 0 : r.outputTokens();
                 errors += r.isError() ? 1 : 0;
+                audioSeconds += r.audioSeconds() == null || r.isError() ? 0 : r.audioSeconds();
             }
+            metrics.audioTime.add(Math.round(audioSeconds * 1000));
             tokensDone += generated;
             engineNanos += nanos;
             metrics.promptTokens.add(prompt);

@@ -12,7 +12,8 @@ import org.apache.spark.sql.types.StructType;
 /**
  * The fields of a result record, as the {@code _result} functions and the gemma data source return them:
  * {@code text, prompt_tokens, output_tokens, finish_reason, error} for generate, summarize and classify;
- * {@code log_likelihood, tokens, perplexity, error} for score.
+ * {@code log_likelihood, tokens, perplexity, error} for score; {@code text, audio_seconds, output_tokens,
+ * finish_reason, error} for transcribe.
  */
 public enum ResultColumn {
     TEXT("text", DataTypes.StringType, RowResult::text),
@@ -22,7 +23,8 @@ public enum ResultColumn {
     ERROR("error", DataTypes.StringType, RowResult::error),
     LOG_LIKELIHOOD("log_likelihood", DataTypes.DoubleType, RowResult::logLikelihood),
     TOKENS("tokens", DataTypes.IntegerType, RowResult::scoredTokens),
-    PERPLEXITY("perplexity", DataTypes.DoubleType, RowResult::perplexity);
+    PERPLEXITY("perplexity", DataTypes.DoubleType, RowResult::perplexity),
+    AUDIO_SECONDS("audio_seconds", DataTypes.DoubleType, RowResult::audioSeconds);
 
     private final String column;
     private final DataType type;
@@ -49,8 +51,11 @@ public enum ResultColumn {
 
     /** The fields of the full record of {@code task}. */
     public static List<ResultColumn> record(GemmaTask task) {
-        return task == GemmaTask.SCORE ? List.of(LOG_LIKELIHOOD, TOKENS, PERPLEXITY, ERROR)
-                : List.of(TEXT, PROMPT_TOKENS, OUTPUT_TOKENS, FINISH_REASON, ERROR);
+        return switch (task) {
+            case SCORE -> List.of(LOG_LIKELIHOOD, TOKENS, PERPLEXITY, ERROR);
+            case TRANSCRIBE -> List.of(TEXT, AUDIO_SECONDS, OUTPUT_TOKENS, FINISH_REASON, ERROR);
+            case GENERATE, SUMMARIZE, CLASSIFY -> List.of(TEXT, PROMPT_TOKENS, OUTPUT_TOKENS, FINISH_REASON, ERROR);
+        };
     }
 
     /** The fields of {@code gemma_score}'s plain result. */

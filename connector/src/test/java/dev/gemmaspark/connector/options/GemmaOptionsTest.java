@@ -15,7 +15,8 @@ class GemmaOptionsTest {
     @Test
     void defaultsAreTheDocumentedOnes() {
         GemmaSettings s = GemmaOptions.fromConf(CONF).settings();
-        assertEquals(new GemmaSettings("/m.gguf", 256, 0f, 0, 1f, 0f, 0L, List.of(), null, 32, 4096, 0, false, null), s);
+        assertEquals(new GemmaSettings("/m.gguf", null, 256, 0f, 0, 1f, 0f, 0L, List.of(), null, "Transcribe this audio.",
+                32, 4096, 0, false, null), s);
     }
 
     @Test
@@ -28,6 +29,15 @@ class GemmaOptionsTest {
         assertEquals(0.5f, s.temperature());
         assertEquals(List.of("\n", "END"), s.stop());
         assertEquals("Be brief.", s.systemPrompt());
+    }
+
+    @Test
+    void audioWeightsAndTranscribePrompt() {
+        GemmaSettings s = GemmaOptions.fromConf(Map.of("spark.gemma.model", "m", "spark.gemma.audioWeights",
+                " hdfs:///models/gemma-3n/ ")).overriddenBy(GemmaOptions.fromMap(Map.of("transcribePrompt",
+                "Transcribe this call."), "gemma_transcribe", Set.of())).settings();
+        assertEquals("hdfs:///models/gemma-3n/", s.audioWeights());
+        assertEquals("Transcribe this call.", s.transcribePrompt());
     }
 
     @Test

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gemmaspark.connector.TestAudio;
 import dev.gemmaspark.connector.TestSpark;
+import dev.gemmaspark.engine.EngineOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -56,6 +58,35 @@ class ModelLocalizerTest {
         Files.write(local, new byte[10]);
         assertEquals(local, ModelLocalizer.localPath(uri, cache.toString(), conf()));
         assertEquals(Files.size(TestSpark.MODEL), Files.size(local));
+    }
+
+    @Test
+    void remoteCheckpointIsCopiedWithItsConfigAndLoads(@TempDir Path remoteDir, @TempDir Path cache) throws Exception {
+        Path checkpoint = Files.createDirectories(remoteDir.resolve("gemma-3n"));
+        Path config = TestAudio.GOLDEN.resolve("small_sharp/config.json");
+        Path weights = TestAudio.GOLDEN.resolve("small_sharp/weights/model.safetensors");
+        Files.copy(config, checkpoint.resolve("config.json"));
+        Files.copy(weights, checkpoint.resolve("model.safetensors"));
+        Files.writeString(checkpoint.resolve("README.md"), "not part of the weights");
+
+        Path file = ModelLocalizer.localCheckpoint("testremote://" + checkpoint.resolve("model.safetensors"),
+                cache.toString(), conf());
+        assertEquals("model.safetensors", file.getFileName().toString());
+        assertArrayEquals(Files.readAllBytes(weights), Files.readAllBytes(file));
+        assertArrayEquals(Files.readAllBytes(config), Files.readAllBytes(file.resolveSibling("config.json")));
+        try (var copied = Files.list(file.getParent())) {
+            assertEquals(2, copied.count(), "the weights and config.json, nothing else");
+        }
+        Path folder = ModelLocalizer.localCheckpoint("testremote://" + checkpoint, cache.toString(), conf());
+        try (var copied = Files.list(folder)) {
+            assertEquals(List.of("README.md", "config.json", "model.safetensors"),
+                    copied.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        assertEquals(checkpoint, ModelLocalizer.localCheckpoint(checkpoint.toString(), cache.toString(), conf()));
+
+        ModelKey key = new ModelKey(TestAudio.model().toString(), "testremote://" + checkpoint.resolve("model.safetensors"),
+                EngineOptions.defaults().withThreads(1).withContextLength(256), cache.toString());
+        ModelRegistry.acquire(key, conf()).requireAudio();
     }
 
     @Test

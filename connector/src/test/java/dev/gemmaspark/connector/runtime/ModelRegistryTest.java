@@ -18,7 +18,7 @@ class ModelRegistryTest {
     @Test
     void concurrentFirstUsersShareOneLoad() throws Exception {
         // options no other test uses, so this key is loaded here for the first time
-        ModelKey key = new ModelKey(TestSpark.MODEL.toString(),
+        ModelKey key = new ModelKey(TestSpark.MODEL.toString(), null,
                 EngineOptions.defaults().withThreads(1).withContextLength(192), null);
         int loadsBefore = ModelRegistry.loadCount();
         CountDownLatch start = new CountDownLatch(1);
