@@ -64,7 +64,7 @@ final class Q6KKernel extends TiledKernel {
                 int sc = SCALES + 8 * h + kk;
                 int c = 128 * h + 16 * kk;
                 p0 = w0b.fma(FloatVector.fromArray(F, xq, x0 + c + 8), w0a.mul(FloatVector.fromArray(F, xq, x0 + c + 0)))
-                        .fma(FloatVector.broadcast(F, lanes[sc]), p0);
+                        .fma(FloatVector.broadcast(F, lanes[sc + 0]), p0);
                 p1 = w1b.fma(FloatVector.fromArray(F, xq, x0 + c + 40), w1a.mul(FloatVector.fromArray(F, xq, x0 + c + 32)))
                         .fma(FloatVector.broadcast(F, lanes[sc + 2]), p1);
                 p2 = w2b.fma(FloatVector.fromArray(F, xq, x0 + c + 72), w2a.mul(FloatVector.fromArray(F, xq, x0 + c + 64)))
