@@ -19,7 +19,7 @@ final class Activations {
     private static final ThreadLocal<Activations> PER_THREAD = ThreadLocal.withInitial(Activations::new);
 
     float[] values = new float[0];
-    /** Q8_0/Q8_1: the quantized values again as 16-bit lanes, for the kernels that multiply in integers. */
+    /** Q8_0/Q8_1/Q8_K: the quantized values again as 16-bit lanes, for the kernels that multiply in integers. */
     short[] shorts = new short[0];
     float[] scales = new float[0];
     float[] sums = new float[0];
@@ -66,6 +66,7 @@ final class Activations {
             }
             case Q8_K -> {
                 scales = ensure(scales, size / 256);
+                shorts = shorts.length < size ? new short[size] : shorts;
                 bsums16 = ensure(bsums16, size / 16);
                 bsums32 = ensure(bsums32, size / 32);
                 if (bsumInts.length < size / 16) {
@@ -109,6 +110,7 @@ final class Activations {
             }
             case Q8_K -> {
                 ActivationQuantizer.q8_K(x, xOff + from, count / 256, values, from, scales, from / 256, bsumInts, from / 16);
+                toShorts(from, count);
                 for (int i = from / 32; i < (from + count) / 32; i++) {
                     bsums16[2 * i] = bsumInts[2 * i];
                     bsums16[2 * i + 1] = bsumInts[2 * i + 1];
