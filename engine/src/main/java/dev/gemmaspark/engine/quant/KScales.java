@@ -52,16 +52,6 @@ public final class KScales {
         }
     }
 
-    /** Q6_K, from the 16 int8 scales at {@code offset}: scale of group k (0..15) to {@code dst[dstOff + k]}. */
-    public static void q6k(MemorySegment s, long offset, float[] dst, int dstOff) {
-        for (int half = 0; half < 2; half++) {
-            long b = s.get(LittleEndian.I64, offset + 8 * half);
-            for (int i = 0; i < 8; i++) {
-                dst[dstOff + 8 * half + i] = (byte) (b >>> (8 * i));
-            }
-        }
-    }
-
     /** Q2_K, from the 16 bytes at {@code offset}: scale (low nibble) of group k to {@code dst[dstOff + k]}, min (high nibble) to {@code dst[dstOff + 16 + k]}. */
     public static void q2k(MemorySegment s, long offset, float[] dst, int dstOff) {
         for (int half = 0; half < 2; half++) {
