@@ -7,7 +7,6 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -15,8 +14,6 @@ import jdk.incubator.vector.VectorOperators;
  * of each value taken from qh (bit 2c of qh[l] for the low nibbles of chunk c, bit 2c+1 for the high ones).
  */
 final class Q5KKernel extends TiledKernel {
-    private static final VectorMask<Byte> UPPER_HALF = VectorMask.fromArray(B8, new boolean[] {false, false, false, false, true, true, true, true}, 0);
-
     Q5KKernel() {
         super(Activations.Format.Q8_K);
     }
@@ -34,14 +31,12 @@ final class Q5KKernel extends TiledKernel {
         for (int sb = 0; sb < blocks; sb++, off += 176, x0 += 256) {
             float dw = Float.float16ToFloat(w.get(LittleEndian.I16, off));
             float dmin = Float.float16ToFloat(w.get(LittleEndian.I16, off + 2));
-            long scales = KScales.q4kScales(w.get(LittleEndian.I64, off + 4), w.get(LittleEndian.I32, off + 12));
-            // The 8 mins as lanes, unpacked like KScales.q4kMins: m = s[j+4] & 63 for j < 4, else (s[j+4] >> 4) | (s[j] >> 6) << 4.
-            ByteVector s4to11 = ByteVector.fromMemorySegment(B8, w, off + 8, LE);
-            ByteVector s0to7 = ByteVector.fromMemorySegment(B8, w, off + 4, LE);
-            FloatVector mins = (FloatVector) s4to11.and((byte) 63).blend(s4to11.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                    .reinterpretAsBytes().and((byte) 15).or(s0to7.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes()
-                    .and((byte) 0x30)), UPPER_HALF).convertShape(VectorOperators.B2F, F, 0);
-            IntVector p0 = IntVector.zero(I8);
+            long packed = w.get(LittleEndian.I64, off + 4);
+            int packedHigh = w.get(LittleEndian.I32, off + 12);
+            long scales = KScales.q4kScales(packed, packedHigh);
+            KScales.spread(KScales.q4kMins(packed, packedHigh), lanes, SCALES);
+            FloatVector mins = FloatVector.fromArray(F, lanes, SCALES);
+            FloatVector p0 = FloatVector.zero(F);
             for (int c = 0; c < 4; c++) {
                 long q = off + 48 + 32 * c;
                 ByteVector qa = ByteVector.fromMemorySegment(B16, w, q, LE);
@@ -56,15 +51,17 @@ final class Q5KKernel extends TiledKernel {
                     .or(ha.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2 * c + 1).reinterpretAsBytes().and((byte) 1).reinterpretAsInts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes()).convertShape(VectorOperators.B2S, S16, 0);
                 ShortVector ub = (ShortVector) qb.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15)
                     .or(hb.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2 * c + 1).reinterpretAsBytes().and((byte) 1).reinterpretAsInts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes()).convertShape(VectorOperators.B2S, S16, 0);
-                int scLow = (int) (scales >>> (c << 4)) & 0xFF;
-                int scHigh = (int) (scales >>> ((c << 4) + 8)) & 0xFF;
+                float scLow = (int) (scales >>> (c << 4)) & 0xFF;
+                float scHigh = (int) (scales >>> ((c << 4) + 8)) & 0xFF;
                 int e = 64 * c;
                 IntVector s0 = la.mul(ShortVector.fromArray(S16, xq, x0 + e)).add(lb.mul(ShortVector.fromArray(S16, xq, x0 + e + 16))).reinterpretAsInts();
                 IntVector u0 = ua.mul(ShortVector.fromArray(S16, xq, x0 + e + 32)).add(ub.mul(ShortVector.fromArray(S16, xq, x0 + e + 48))).reinterpretAsInts();
-                p0 = p0.add(s0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(s0.lanewise(VectorOperators.ASHR, 16)).mul(scLow))
-                        .add(u0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(u0.lanewise(VectorOperators.ASHR, 16)).mul(scHigh));
+                p0 = ((FloatVector) s0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(s0.lanewise(VectorOperators.ASHR, 16))
+                        .convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, scLow), p0);
+                p0 = ((FloatVector) u0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(u0.lanewise(VectorOperators.ASHR, 16))
+                        .convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, scHigh), p0);
             }
-            acc0 = ((FloatVector) p0.convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, dw * xd[d0 + sb]), acc0);
+            acc0 = p0.fma(FloatVector.broadcast(F, dw * xd[d0 + sb]), acc0);
             acc0 = mins.mul(FloatVector.fromArray(F, bs, 8 * (d0 + sb))).fma(FloatVector.broadcast(F, -xd[d0 + sb] * dmin), acc0);
         }
         acc0.intoArray(lanes, 0);
@@ -87,17 +84,15 @@ final class Q5KKernel extends TiledKernel {
         for (int sb = 0; sb < blocks; sb++, off += 176, x0 += 256, x1 += 256, x2 += 256, x3 += 256) {
             float dw = Float.float16ToFloat(w.get(LittleEndian.I16, off));
             float dmin = Float.float16ToFloat(w.get(LittleEndian.I16, off + 2));
-            long scales = KScales.q4kScales(w.get(LittleEndian.I64, off + 4), w.get(LittleEndian.I32, off + 12));
-            // The 8 mins as lanes, unpacked like KScales.q4kMins: m = s[j+4] & 63 for j < 4, else (s[j+4] >> 4) | (s[j] >> 6) << 4.
-            ByteVector s4to11 = ByteVector.fromMemorySegment(B8, w, off + 8, LE);
-            ByteVector s0to7 = ByteVector.fromMemorySegment(B8, w, off + 4, LE);
-            FloatVector mins = (FloatVector) s4to11.and((byte) 63).blend(s4to11.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                    .reinterpretAsBytes().and((byte) 15).or(s0to7.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes()
-                    .and((byte) 0x30)), UPPER_HALF).convertShape(VectorOperators.B2F, F, 0);
-            IntVector p0 = IntVector.zero(I8);
-            IntVector p1 = IntVector.zero(I8);
-            IntVector p2 = IntVector.zero(I8);
-            IntVector p3 = IntVector.zero(I8);
+            long packed = w.get(LittleEndian.I64, off + 4);
+            int packedHigh = w.get(LittleEndian.I32, off + 12);
+            long scales = KScales.q4kScales(packed, packedHigh);
+            KScales.spread(KScales.q4kMins(packed, packedHigh), lanes, SCALES);
+            FloatVector mins = FloatVector.fromArray(F, lanes, SCALES);
+            FloatVector p0 = FloatVector.zero(F);
+            FloatVector p1 = FloatVector.zero(F);
+            FloatVector p2 = FloatVector.zero(F);
+            FloatVector p3 = FloatVector.zero(F);
             for (int c = 0; c < 4; c++) {
                 long q = off + 48 + 32 * c;
                 ByteVector qa = ByteVector.fromMemorySegment(B16, w, q, LE);
@@ -112,33 +107,41 @@ final class Q5KKernel extends TiledKernel {
                     .or(ha.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2 * c + 1).reinterpretAsBytes().and((byte) 1).reinterpretAsInts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes()).convertShape(VectorOperators.B2S, S16, 0);
                 ShortVector ub = (ShortVector) qb.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15)
                     .or(hb.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2 * c + 1).reinterpretAsBytes().and((byte) 1).reinterpretAsInts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes()).convertShape(VectorOperators.B2S, S16, 0);
-                int scLow = (int) (scales >>> (c << 4)) & 0xFF;
-                int scHigh = (int) (scales >>> ((c << 4) + 8)) & 0xFF;
+                float scLow = (int) (scales >>> (c << 4)) & 0xFF;
+                float scHigh = (int) (scales >>> ((c << 4) + 8)) & 0xFF;
                 int e = 64 * c;
                 IntVector s0 = la.mul(ShortVector.fromArray(S16, xq, x0 + e)).add(lb.mul(ShortVector.fromArray(S16, xq, x0 + e + 16))).reinterpretAsInts();
                 IntVector u0 = ua.mul(ShortVector.fromArray(S16, xq, x0 + e + 32)).add(ub.mul(ShortVector.fromArray(S16, xq, x0 + e + 48))).reinterpretAsInts();
-                p0 = p0.add(s0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(s0.lanewise(VectorOperators.ASHR, 16)).mul(scLow))
-                        .add(u0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(u0.lanewise(VectorOperators.ASHR, 16)).mul(scHigh));
+                p0 = ((FloatVector) s0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(s0.lanewise(VectorOperators.ASHR, 16))
+                        .convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, scLow), p0);
+                p0 = ((FloatVector) u0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(u0.lanewise(VectorOperators.ASHR, 16))
+                        .convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, scHigh), p0);
                 IntVector s1 = la.mul(ShortVector.fromArray(S16, xq, x1 + e)).add(lb.mul(ShortVector.fromArray(S16, xq, x1 + e + 16))).reinterpretAsInts();
                 IntVector u1 = ua.mul(ShortVector.fromArray(S16, xq, x1 + e + 32)).add(ub.mul(ShortVector.fromArray(S16, xq, x1 + e + 48))).reinterpretAsInts();
-                p1 = p1.add(s1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(s1.lanewise(VectorOperators.ASHR, 16)).mul(scLow))
-                        .add(u1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(u1.lanewise(VectorOperators.ASHR, 16)).mul(scHigh));
+                p1 = ((FloatVector) s1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(s1.lanewise(VectorOperators.ASHR, 16))
+                        .convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, scLow), p1);
+                p1 = ((FloatVector) u1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(u1.lanewise(VectorOperators.ASHR, 16))
+                        .convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, scHigh), p1);
                 IntVector s2 = la.mul(ShortVector.fromArray(S16, xq, x2 + e)).add(lb.mul(ShortVector.fromArray(S16, xq, x2 + e + 16))).reinterpretAsInts();
                 IntVector u2 = ua.mul(ShortVector.fromArray(S16, xq, x2 + e + 32)).add(ub.mul(ShortVector.fromArray(S16, xq, x2 + e + 48))).reinterpretAsInts();
-                p2 = p2.add(s2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(s2.lanewise(VectorOperators.ASHR, 16)).mul(scLow))
-                        .add(u2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(u2.lanewise(VectorOperators.ASHR, 16)).mul(scHigh));
+                p2 = ((FloatVector) s2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(s2.lanewise(VectorOperators.ASHR, 16))
+                        .convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, scLow), p2);
+                p2 = ((FloatVector) u2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(u2.lanewise(VectorOperators.ASHR, 16))
+                        .convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, scHigh), p2);
                 IntVector s3 = la.mul(ShortVector.fromArray(S16, xq, x3 + e)).add(lb.mul(ShortVector.fromArray(S16, xq, x3 + e + 16))).reinterpretAsInts();
                 IntVector u3 = ua.mul(ShortVector.fromArray(S16, xq, x3 + e + 32)).add(ub.mul(ShortVector.fromArray(S16, xq, x3 + e + 48))).reinterpretAsInts();
-                p3 = p3.add(s3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(s3.lanewise(VectorOperators.ASHR, 16)).mul(scLow))
-                        .add(u3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(u3.lanewise(VectorOperators.ASHR, 16)).mul(scHigh));
+                p3 = ((FloatVector) s3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(s3.lanewise(VectorOperators.ASHR, 16))
+                        .convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, scLow), p3);
+                p3 = ((FloatVector) u3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(u3.lanewise(VectorOperators.ASHR, 16))
+                        .convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, scHigh), p3);
             }
-            acc0 = ((FloatVector) p0.convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, dw * xd[d0 + sb]), acc0);
+            acc0 = p0.fma(FloatVector.broadcast(F, dw * xd[d0 + sb]), acc0);
             acc0 = mins.mul(FloatVector.fromArray(F, bs, 8 * (d0 + sb))).fma(FloatVector.broadcast(F, -xd[d0 + sb] * dmin), acc0);
-            acc1 = ((FloatVector) p1.convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, dw * xd[d1 + sb]), acc1);
+            acc1 = p1.fma(FloatVector.broadcast(F, dw * xd[d1 + sb]), acc1);
             acc1 = mins.mul(FloatVector.fromArray(F, bs, 8 * (d1 + sb))).fma(FloatVector.broadcast(F, -xd[d1 + sb] * dmin), acc1);
-            acc2 = ((FloatVector) p2.convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, dw * xd[d2 + sb]), acc2);
+            acc2 = p2.fma(FloatVector.broadcast(F, dw * xd[d2 + sb]), acc2);
             acc2 = mins.mul(FloatVector.fromArray(F, bs, 8 * (d2 + sb))).fma(FloatVector.broadcast(F, -xd[d2 + sb] * dmin), acc2);
-            acc3 = ((FloatVector) p3.convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, dw * xd[d3 + sb]), acc3);
+            acc3 = p3.fma(FloatVector.broadcast(F, dw * xd[d3 + sb]), acc3);
             acc3 = mins.mul(FloatVector.fromArray(F, bs, 8 * (d3 + sb))).fma(FloatVector.broadcast(F, -xd[d3 + sb] * dmin), acc3);
         }
         acc0.intoArray(lanes, 0);

@@ -28,6 +28,13 @@ public final class KScales {
         return (b4to7 & 0x3F3F3F3FL) | ((long) high << 32);
     }
 
+    /** The 8 bytes of a packed word as floats, to {@code dst[dstOff .. dstOff+8)}. */
+    public static void spread(long packed, float[] dst, int dstOff) {
+        for (int k = 0; k < 8; k++) {
+            dst[dstOff + k] = (int) (packed >>> (8 * k)) & 0xFF;
+        }
+    }
+
     /** Byte {@code k} of a packed word. */
     public static int get(long packed, int k) {
         return (int) (packed >>> (k << 3)) & 0xFF;
