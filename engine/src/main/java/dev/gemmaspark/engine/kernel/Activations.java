@@ -19,6 +19,8 @@ final class Activations {
     private static final ThreadLocal<Activations> PER_THREAD = ThreadLocal.withInitial(Activations::new);
 
     float[] values = new float[0];
+    /** Q8_0/Q8_1/Q8_K: the quantized values again as 16-bit lanes, for the kernels that multiply in integers. */
+    short[] shorts = new short[0];
     float[] scales = new float[0];
     float[] sums = new float[0];
     /** Q8_K: the sums of each 16 q, and of each 32 (what the Q4_K/Q5_K mins multiply), as floats. */
@@ -53,13 +55,18 @@ final class Activations {
             values = new float[size];
         }
         switch (format) {
-            case Q8_0 -> scales = ensure(scales, size / 32);
+            case Q8_0 -> {
+                scales = ensure(scales, size / 32);
+                shorts = shorts.length < size ? new short[size] : shorts;
+            }
             case Q8_1 -> {
                 scales = ensure(scales, size / 32);
                 sums = ensure(sums, size / 32);
+                shorts = shorts.length < size ? new short[size] : shorts;
             }
             case Q8_K -> {
                 scales = ensure(scales, size / 256);
+                shorts = shorts.length < size ? new short[size] : shorts;
                 bsums16 = ensure(bsums16, size / 16);
                 bsums32 = ensure(bsums32, size / 32);
                 if (bsumInts.length < size / 16) {
@@ -93,16 +100,29 @@ final class Activations {
                     values[i] = HalfFloats.roundToBf16(x[xOff + i]);
                 }
             }
-            case Q8_0 -> ActivationQuantizer.q8_0(x, xOff + from, count / 32, values, from, scales, from / 32);
-            case Q8_1 -> ActivationQuantizer.q8_1(x, xOff + from, count / 32, values, from, scales, from / 32, sums, from / 32);
+            case Q8_0 -> {
+                ActivationQuantizer.q8_0(x, xOff + from, count / 32, values, from, scales, from / 32);
+                toShorts(from, count);
+            }
+            case Q8_1 -> {
+                ActivationQuantizer.q8_1(x, xOff + from, count / 32, values, from, scales, from / 32, sums, from / 32);
+                toShorts(from, count);
+            }
             case Q8_K -> {
                 ActivationQuantizer.q8_K(x, xOff + from, count / 256, values, from, scales, from / 256, bsumInts, from / 16);
+                toShorts(from, count);
                 for (int i = from / 32; i < (from + count) / 32; i++) {
                     bsums16[2 * i] = bsumInts[2 * i];
                     bsums16[2 * i + 1] = bsumInts[2 * i + 1];
                     bsums32[i] = bsumInts[2 * i] + bsumInts[2 * i + 1];
                 }
             }
+        }
+    }
+
+    private void toShorts(int from, int count) {
+        for (int i = from; i < from + count; i++) {
+            shorts[i] = (short) values[i];
         }
     }
 

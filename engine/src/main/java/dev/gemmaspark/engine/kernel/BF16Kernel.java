@@ -16,7 +16,6 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class BF16Kernel extends TiledKernel {
     private static final VectorSpecies<Short> S8 = ShortVector.SPECIES_128;
-    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
 
     BF16Kernel(ActivationRounding rounding) {
         super(rounding == ActivationRounding.LLAMA_CPP ? Activations.Format.BF16 : Activations.Format.F32);

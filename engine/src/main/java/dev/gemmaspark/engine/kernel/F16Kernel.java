@@ -15,7 +15,6 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class F16Kernel extends TiledKernel {
     private static final VectorSpecies<Short> S8 = ShortVector.SPECIES_128;
-    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
 
     F16Kernel(ActivationRounding rounding) {
         super(rounding == ActivationRounding.LLAMA_CPP ? Activations.Format.F16 : Activations.Format.F32);

@@ -4,6 +4,8 @@ import dev.gemmaspark.engine.quant.LittleEndian;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -13,16 +15,9 @@ import jdk.incubator.vector.VectorOperators;
  * summed apart like llama.cpp's {@code summs}.
  */
 final class NibbleKernel extends TiledKernel {
-    /** HIGH_BITS[8*b + i] = 16 when bit i of b is set: a qh byte spread over 8 lanes. */
-    private static final byte[] HIGH_BITS = new byte[256 * 8];
-
-    static {
-        for (int b = 0; b < 256; b++) {
-            for (int i = 0; i < 8; i++) {
-                HIGH_BITS[8 * b + i] = (byte) (((b >>> i) & 1) << 4);
-            }
-        }
-    }
+    /** Lane i holds bit i: selects, from 16 bits of qh broadcast to every lane, the fifth bit of element i. */
+    private static final ShortVector LANE_BITS = ShortVector.fromArray(S16,
+            new short[] {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, (short) 32768}, 0);
 
     private final int blockBytes;
     private final int qsOffset;
@@ -30,7 +25,7 @@ final class NibbleKernel extends TiledKernel {
     private final int qhOffset;
     private final boolean hasMin;
     /** Subtracted from every 4/5-bit value: 16 for Q5_0, 0 for the formats with a min. */
-    private final byte zero;
+    private final short zero;
 
     private NibbleKernel(Activations.Format format, int blockBytes, int qsOffset, int qhOffset, boolean hasMin, int zero) {
         super(format);
@@ -38,7 +33,7 @@ final class NibbleKernel extends TiledKernel {
         this.qsOffset = qsOffset;
         this.qhOffset = qhOffset;
         this.hasMin = hasMin;
-        this.zero = (byte) zero;
+        this.zero = (short) zero;
     }
 
     static NibbleKernel q5_0() {
@@ -57,7 +52,7 @@ final class NibbleKernel extends TiledKernel {
     void dot1(MemorySegment w, long off, Activations a, int t, float[] lanes) {
         int cols = a.cols;
         int blocks = cols >> 5;
-        float[] xq = a.values;
+        short[] xq = a.shorts;
         float[] xd = a.scales;
         float[] xs = a.sums;
         int x0 = t * cols;
@@ -66,21 +61,19 @@ final class NibbleKernel extends TiledKernel {
         float e0 = 0;
         for (int b = 0; b < blocks; b++, off += blockBytes, x0 += 32) {
             int qh = qhOffset >= 0 ? w.get(LittleEndian.I32, off + qhOffset) : 0;
-            ByteVector q0 = ByteVector.fromMemorySegment(B8, w, off + qsOffset, LE);
-            ByteVector q1 = ByteVector.fromMemorySegment(B8, w, off + qsOffset + 8, LE);
-            FloatVector w0 = (FloatVector) q0.and((byte) 15).or(ByteVector.fromArray(B8, HIGH_BITS, (qh & 0xFF) << 3))
-                    .sub(zero).convertShape(VectorOperators.B2F, F, 0);
-            FloatVector w1 = (FloatVector) q1.and((byte) 15).or(ByteVector.fromArray(B8, HIGH_BITS, ((qh >>> 8) & 0xFF) << 3))
-                    .sub(zero).convertShape(VectorOperators.B2F, F, 0);
-            FloatVector w2 = (FloatVector) q0.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15)
-                    .or(ByteVector.fromArray(B8, HIGH_BITS, ((qh >>> 16) & 0xFF) << 3)).sub(zero).convertShape(VectorOperators.B2F, F, 0);
-            FloatVector w3 = (FloatVector) q1.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15)
-                    .or(ByteVector.fromArray(B8, HIGH_BITS, (qh >>> 24) << 3)).sub(zero).convertShape(VectorOperators.B2F, F, 0);
+            ByteVector q = ByteVector.fromMemorySegment(B16, w, off + qsOffset, LE);
+            ShortVector wl = ((ShortVector) q.and((byte) 15).convertShape(VectorOperators.B2S, S16, 0))
+                    .or(ShortVector.broadcast(S16, (short) qh).and(LANE_BITS).compare(VectorOperators.NE, 0).toVector().reinterpretAsShorts()
+                            .and((short) 16)).sub(zero);
+            ShortVector wh = ((ShortVector) q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15)
+                    .convertShape(VectorOperators.B2S, S16, 0))
+                    .or(ShortVector.broadcast(S16, (short) (qh >>> 16)).and(LANE_BITS).compare(VectorOperators.NE, 0).toVector().reinterpretAsShorts()
+                            .and((short) 16)).sub(zero);
             float dw = Float.float16ToFloat(w.get(LittleEndian.I16, off));
             float mw = hasMin ? Float.float16ToFloat(w.get(LittleEndian.I16, off + 2)) : 0f;
-            FloatVector s0 = w3.fma(FloatVector.fromArray(F, xq, x0 + 24), w2.fma(FloatVector.fromArray(F, xq, x0 + 16),
-                    w1.fma(FloatVector.fromArray(F, xq, x0 + 8), w0.mul(FloatVector.fromArray(F, xq, x0)))));
-            acc0 = s0.fma(FloatVector.broadcast(F, dw * xd[d0 + b]), acc0);
+            IntVector p0 = wl.mul(ShortVector.fromArray(S16, xq, x0)).add(wh.mul(ShortVector.fromArray(S16, xq, x0 + 16))).reinterpretAsInts();
+            acc0 = ((FloatVector) p0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p0.lanewise(VectorOperators.ASHR, 16))
+                    .convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, dw * xd[d0 + b]), acc0);
             if (hasMin) {
                 e0 += mw * xs[d0 + b];
             }
@@ -93,7 +86,7 @@ final class NibbleKernel extends TiledKernel {
     void dot4(MemorySegment w, long off, Activations a, int t0, int t1, int t2, int t3, float[] lanes) {
         int cols = a.cols;
         int blocks = cols >> 5;
-        float[] xq = a.values;
+        short[] xq = a.shorts;
         float[] xd = a.scales;
         float[] xs = a.sums;
         int x0 = t0 * cols, x1 = t1 * cols, x2 = t2 * cols, x3 = t3 * cols;
@@ -102,30 +95,28 @@ final class NibbleKernel extends TiledKernel {
         float e0 = 0, e1 = 0, e2 = 0, e3 = 0;
         for (int b = 0; b < blocks; b++, off += blockBytes, x0 += 32, x1 += 32, x2 += 32, x3 += 32) {
             int qh = qhOffset >= 0 ? w.get(LittleEndian.I32, off + qhOffset) : 0;
-            ByteVector q0 = ByteVector.fromMemorySegment(B8, w, off + qsOffset, LE);
-            ByteVector q1 = ByteVector.fromMemorySegment(B8, w, off + qsOffset + 8, LE);
-            FloatVector w0 = (FloatVector) q0.and((byte) 15).or(ByteVector.fromArray(B8, HIGH_BITS, (qh & 0xFF) << 3))
-                    .sub(zero).convertShape(VectorOperators.B2F, F, 0);
-            FloatVector w1 = (FloatVector) q1.and((byte) 15).or(ByteVector.fromArray(B8, HIGH_BITS, ((qh >>> 8) & 0xFF) << 3))
-                    .sub(zero).convertShape(VectorOperators.B2F, F, 0);
-            FloatVector w2 = (FloatVector) q0.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15)
-                    .or(ByteVector.fromArray(B8, HIGH_BITS, ((qh >>> 16) & 0xFF) << 3)).sub(zero).convertShape(VectorOperators.B2F, F, 0);
-            FloatVector w3 = (FloatVector) q1.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15)
-                    .or(ByteVector.fromArray(B8, HIGH_BITS, (qh >>> 24) << 3)).sub(zero).convertShape(VectorOperators.B2F, F, 0);
+            ByteVector q = ByteVector.fromMemorySegment(B16, w, off + qsOffset, LE);
+            ShortVector wl = ((ShortVector) q.and((byte) 15).convertShape(VectorOperators.B2S, S16, 0))
+                    .or(ShortVector.broadcast(S16, (short) qh).and(LANE_BITS).compare(VectorOperators.NE, 0).toVector().reinterpretAsShorts()
+                            .and((short) 16)).sub(zero);
+            ShortVector wh = ((ShortVector) q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15)
+                    .convertShape(VectorOperators.B2S, S16, 0))
+                    .or(ShortVector.broadcast(S16, (short) (qh >>> 16)).and(LANE_BITS).compare(VectorOperators.NE, 0).toVector().reinterpretAsShorts()
+                            .and((short) 16)).sub(zero);
             float dw = Float.float16ToFloat(w.get(LittleEndian.I16, off));
             float mw = hasMin ? Float.float16ToFloat(w.get(LittleEndian.I16, off + 2)) : 0f;
-            FloatVector s0 = w3.fma(FloatVector.fromArray(F, xq, x0 + 24), w2.fma(FloatVector.fromArray(F, xq, x0 + 16),
-                    w1.fma(FloatVector.fromArray(F, xq, x0 + 8), w0.mul(FloatVector.fromArray(F, xq, x0)))));
-            acc0 = s0.fma(FloatVector.broadcast(F, dw * xd[d0 + b]), acc0);
-            FloatVector s1 = w3.fma(FloatVector.fromArray(F, xq, x1 + 24), w2.fma(FloatVector.fromArray(F, xq, x1 + 16),
-                    w1.fma(FloatVector.fromArray(F, xq, x1 + 8), w0.mul(FloatVector.fromArray(F, xq, x1)))));
-            acc1 = s1.fma(FloatVector.broadcast(F, dw * xd[d1 + b]), acc1);
-            FloatVector s2 = w3.fma(FloatVector.fromArray(F, xq, x2 + 24), w2.fma(FloatVector.fromArray(F, xq, x2 + 16),
-                    w1.fma(FloatVector.fromArray(F, xq, x2 + 8), w0.mul(FloatVector.fromArray(F, xq, x2)))));
-            acc2 = s2.fma(FloatVector.broadcast(F, dw * xd[d2 + b]), acc2);
-            FloatVector s3 = w3.fma(FloatVector.fromArray(F, xq, x3 + 24), w2.fma(FloatVector.fromArray(F, xq, x3 + 16),
-                    w1.fma(FloatVector.fromArray(F, xq, x3 + 8), w0.mul(FloatVector.fromArray(F, xq, x3)))));
-            acc3 = s3.fma(FloatVector.broadcast(F, dw * xd[d3 + b]), acc3);
+            IntVector p0 = wl.mul(ShortVector.fromArray(S16, xq, x0)).add(wh.mul(ShortVector.fromArray(S16, xq, x0 + 16))).reinterpretAsInts();
+            acc0 = ((FloatVector) p0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p0.lanewise(VectorOperators.ASHR, 16))
+                    .convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, dw * xd[d0 + b]), acc0);
+            IntVector p1 = wl.mul(ShortVector.fromArray(S16, xq, x1)).add(wh.mul(ShortVector.fromArray(S16, xq, x1 + 16))).reinterpretAsInts();
+            acc1 = ((FloatVector) p1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p1.lanewise(VectorOperators.ASHR, 16))
+                    .convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, dw * xd[d1 + b]), acc1);
+            IntVector p2 = wl.mul(ShortVector.fromArray(S16, xq, x2)).add(wh.mul(ShortVector.fromArray(S16, xq, x2 + 16))).reinterpretAsInts();
+            acc2 = ((FloatVector) p2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p2.lanewise(VectorOperators.ASHR, 16))
+                    .convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, dw * xd[d2 + b]), acc2);
+            IntVector p3 = wl.mul(ShortVector.fromArray(S16, xq, x3)).add(wh.mul(ShortVector.fromArray(S16, xq, x3 + 16))).reinterpretAsInts();
+            acc3 = ((FloatVector) p3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p3.lanewise(VectorOperators.ASHR, 16))
+                    .convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, dw * xd[d3 + b]), acc3);
             if (hasMin) {
                 e0 += mw * xs[d0 + b];
                 e1 += mw * xs[d1 + b];

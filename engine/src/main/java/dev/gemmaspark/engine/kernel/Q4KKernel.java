@@ -5,17 +5,18 @@ import dev.gemmaspark.engine.quant.LittleEndian;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q4_K weights against Q8_K activations (ggml_vec_dot_q4_K_q8_K): per super-block, d_w*d_x times the exact
  * integer sum over the 8 sub-blocks of sc*(sum of nibble*q8), minus dmin_w*d_x times the integer sum of
- * m*(the sub-block's Q8_K 32-sum), both exact integers scaled in f32.
+ * m*(the sub-block's Q8_K 32-sum). Products are taken in 16-bit lanes and summed pairwise into 32-bit lanes,
+ * which are scaled by sc as integer-valued floats (exact below 2^24); each super-block's sums are then scaled
+ * by d_w*d_x.
  */
 final class Q4KKernel extends TiledKernel {
-    private static final VectorMask<Byte> UPPER_HALF = VectorMask.fromArray(B8, new boolean[] {false, false, false, false, true, true, true, true}, 0);
-
     Q4KKernel() {
         super(Activations.Format.Q8_K);
     }
@@ -24,7 +25,7 @@ final class Q4KKernel extends TiledKernel {
     void dot1(MemorySegment w, long off, Activations a, int t, float[] lanes) {
         int cols = a.cols;
         int blocks = cols >> 8;
-        float[] xq = a.values;
+        short[] xq = a.shorts;
         float[] xd = a.scales;
         float[] bs = a.bsums32;
         int x0 = t * cols;
@@ -36,59 +37,27 @@ final class Q4KKernel extends TiledKernel {
             long packed = w.get(LittleEndian.I64, off + 4);
             int packedHigh = w.get(LittleEndian.I32, off + 12);
             long scales = KScales.q4kScales(packed, packedHigh);
-            // The 8 mins as lanes, unpacked like KScales.q4kMins: m = s[j+4] & 63 for j < 4, else (s[j+4] >> 4) | (s[j] >> 6) << 4.
-            ByteVector s4to11 = ByteVector.fromMemorySegment(B8, w, off + 8, LE);
-            ByteVector s0to7 = ByteVector.fromMemorySegment(B8, w, off + 4, LE);
-            FloatVector mins = (FloatVector) s4to11.and((byte) 63).blend(s4to11.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                    .reinterpretAsBytes().and((byte) 15).or(s0to7.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes()
-                    .and((byte) 0x30)), UPPER_HALF).convertShape(VectorOperators.B2F, F, 0);
+            KScales.spread(KScales.q4kMins(packed, packedHigh), lanes, SCALES);
+            FloatVector mins = FloatVector.fromArray(F, lanes, SCALES);
             FloatVector p0 = FloatVector.zero(F);
-            FloatVector q0 = FloatVector.zero(F);
-            for (int g = 0; g < 8; g += 2) {
-                {
-                    int gi = g;
-                    long q = off + 16 + 32 * (gi >> 1);
-                    int shift = (gi & 1) << 2;
-                    FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B8, w, q, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes()
-                            .and((byte) 15)
-                            .convertShape(VectorOperators.B2F, F, 0);
-                    FloatVector w1 = (FloatVector) ByteVector.fromMemorySegment(B8, w, q + 8, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes()
-                            .and((byte) 15)
-                            .convertShape(VectorOperators.B2F, F, 0);
-                    FloatVector w2 = (FloatVector) ByteVector.fromMemorySegment(B8, w, q + 16, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes()
-                            .and((byte) 15)
-                            .convertShape(VectorOperators.B2F, F, 0);
-                    FloatVector w3 = (FloatVector) ByteVector.fromMemorySegment(B8, w, q + 24, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes()
-                            .and((byte) 15)
-                            .convertShape(VectorOperators.B2F, F, 0);
-                    FloatVector scale = FloatVector.broadcast(F, (float) ((scales >>> (gi << 3)) & 0xFF));
-                    int c = 32 * gi;
-                    p0 = w3.fma(FloatVector.fromArray(F, xq, x0 + c + 24), w2.fma(FloatVector.fromArray(F, xq, x0 + c + 16), w1.fma(FloatVector.fromArray(F, xq, x0 + c + 8), w0.mul(FloatVector.fromArray(F, xq, x0 + c)))))
-                            .fma(scale, p0);
-                }
-                {
-                    int gi = g + 1;
-                    long q = off + 16 + 32 * (gi >> 1);
-                    int shift = (gi & 1) << 2;
-                    FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B8, w, q, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes()
-                            .and((byte) 15)
-                            .convertShape(VectorOperators.B2F, F, 0);
-                    FloatVector w1 = (FloatVector) ByteVector.fromMemorySegment(B8, w, q + 8, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes()
-                            .and((byte) 15)
-                            .convertShape(VectorOperators.B2F, F, 0);
-                    FloatVector w2 = (FloatVector) ByteVector.fromMemorySegment(B8, w, q + 16, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes()
-                            .and((byte) 15)
-                            .convertShape(VectorOperators.B2F, F, 0);
-                    FloatVector w3 = (FloatVector) ByteVector.fromMemorySegment(B8, w, q + 24, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes()
-                            .and((byte) 15)
-                            .convertShape(VectorOperators.B2F, F, 0);
-                    FloatVector scale = FloatVector.broadcast(F, (float) ((scales >>> (gi << 3)) & 0xFF));
-                    int c = 32 * gi;
-                    q0 = w3.fma(FloatVector.fromArray(F, xq, x0 + c + 24), w2.fma(FloatVector.fromArray(F, xq, x0 + c + 16), w1.fma(FloatVector.fromArray(F, xq, x0 + c + 8), w0.mul(FloatVector.fromArray(F, xq, x0 + c)))))
-                            .fma(scale, q0);
-                }
+            for (int c = 0; c < 4; c++) {
+                long q = off + 16 + 32 * c;
+                ByteVector qa = ByteVector.fromMemorySegment(B16, w, q, LE);
+                ByteVector qb = ByteVector.fromMemorySegment(B16, w, q + 16, LE);
+                ShortVector la = (ShortVector) qa.and((byte) 15).convertShape(VectorOperators.B2S, S16, 0);
+                ShortVector lb = (ShortVector) qb.and((byte) 15).convertShape(VectorOperators.B2S, S16, 0);
+                ShortVector ua = (ShortVector) qa.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15).convertShape(VectorOperators.B2S, S16, 0);
+                ShortVector ub = (ShortVector) qb.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15).convertShape(VectorOperators.B2S, S16, 0);
+                float scLow = (int) (scales >>> (c << 4)) & 0xFF;
+                float scHigh = (int) (scales >>> ((c << 4) + 8)) & 0xFF;
+                int e = 64 * c;
+                IntVector s0 = la.mul(ShortVector.fromArray(S16, xq, x0 + e)).add(lb.mul(ShortVector.fromArray(S16, xq, x0 + e + 16))).reinterpretAsInts();
+                IntVector u0 = ua.mul(ShortVector.fromArray(S16, xq, x0 + e + 32)).add(ub.mul(ShortVector.fromArray(S16, xq, x0 + e + 48))).reinterpretAsInts();
+                p0 = ((FloatVector) s0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(s0.lanewise(VectorOperators.ASHR, 16))
+                        .convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, scLow), p0);
+                p0 = ((FloatVector) u0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(u0.lanewise(VectorOperators.ASHR, 16))
+                        .convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, scHigh), p0);
             }
-            p0 = p0.add(q0);
             acc0 = p0.fma(FloatVector.broadcast(F, dw * xd[d0 + sb]), acc0);
             acc0 = mins.mul(FloatVector.fromArray(F, bs, 8 * (d0 + sb))).fma(FloatVector.broadcast(F, -xd[d0 + sb] * dmin), acc0);
         }
@@ -100,61 +69,70 @@ final class Q4KKernel extends TiledKernel {
     void dot4(MemorySegment w, long off, Activations a, int t0, int t1, int t2, int t3, float[] lanes) {
         int cols = a.cols;
         int blocks = cols >> 8;
-        float[] xq = a.values;
+        short[] xq = a.shorts;
         float[] xd = a.scales;
         float[] bs = a.bsums32;
         int x0 = t0 * cols, x1 = t1 * cols, x2 = t2 * cols, x3 = t3 * cols;
         int d0 = t0 * blocks, d1 = t1 * blocks, d2 = t2 * blocks, d3 = t3 * blocks;
-        FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F), acc2 = FloatVector.zero(F), acc3 = FloatVector.zero(F);
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        FloatVector acc2 = FloatVector.zero(F);
+        FloatVector acc3 = FloatVector.zero(F);
         for (int sb = 0; sb < blocks; sb++, off += 144, x0 += 256, x1 += 256, x2 += 256, x3 += 256) {
             float dw = Float.float16ToFloat(w.get(LittleEndian.I16, off));
             float dmin = Float.float16ToFloat(w.get(LittleEndian.I16, off + 2));
             long packed = w.get(LittleEndian.I64, off + 4);
             int packedHigh = w.get(LittleEndian.I32, off + 12);
             long scales = KScales.q4kScales(packed, packedHigh);
-            // The 8 mins as lanes, unpacked like KScales.q4kMins: m = s[j+4] & 63 for j < 4, else (s[j+4] >> 4) | (s[j] >> 6) << 4.
-            ByteVector s4to11 = ByteVector.fromMemorySegment(B8, w, off + 8, LE);
-            ByteVector s0to7 = ByteVector.fromMemorySegment(B8, w, off + 4, LE);
-            FloatVector mins = (FloatVector) s4to11.and((byte) 63).blend(s4to11.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4)
-                    .reinterpretAsBytes().and((byte) 15).or(s0to7.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes()
-                    .and((byte) 0x30)), UPPER_HALF).convertShape(VectorOperators.B2F, F, 0);
+            KScales.spread(KScales.q4kMins(packed, packedHigh), lanes, SCALES);
+            FloatVector mins = FloatVector.fromArray(F, lanes, SCALES);
             FloatVector p0 = FloatVector.zero(F);
             FloatVector p1 = FloatVector.zero(F);
             FloatVector p2 = FloatVector.zero(F);
             FloatVector p3 = FloatVector.zero(F);
-            for (int gi = 0; gi < 8; gi++) {
-                long q = off + 16 + 32 * (gi >> 1);
-                int shift = (gi & 1) << 2;
-                FloatVector w0 = (FloatVector) ByteVector.fromMemorySegment(B8, w, q, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes()
-                        .and((byte) 15)
-                        .convertShape(VectorOperators.B2F, F, 0);
-                FloatVector w1 = (FloatVector) ByteVector.fromMemorySegment(B8, w, q + 8, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes()
-                        .and((byte) 15)
-                        .convertShape(VectorOperators.B2F, F, 0);
-                FloatVector w2 = (FloatVector) ByteVector.fromMemorySegment(B8, w, q + 16, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes()
-                        .and((byte) 15)
-                        .convertShape(VectorOperators.B2F, F, 0);
-                FloatVector w3 = (FloatVector) ByteVector.fromMemorySegment(B8, w, q + 24, LE).reinterpretAsInts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes()
-                        .and((byte) 15)
-                        .convertShape(VectorOperators.B2F, F, 0);
-                FloatVector scale = FloatVector.broadcast(F, (float) ((scales >>> (gi << 3)) & 0xFF));
-                int c = 32 * gi;
-                p0 = w3.fma(FloatVector.fromArray(F, xq, x0 + c + 24), w2.fma(FloatVector.fromArray(F, xq, x0 + c + 16), w1.fma(FloatVector.fromArray(F, xq, x0 + c + 8), w0.mul(FloatVector.fromArray(F, xq, x0 + c)))))
-                        .fma(scale, p0);
-                p1 = w3.fma(FloatVector.fromArray(F, xq, x1 + c + 24), w2.fma(FloatVector.fromArray(F, xq, x1 + c + 16), w1.fma(FloatVector.fromArray(F, xq, x1 + c + 8), w0.mul(FloatVector.fromArray(F, xq, x1 + c)))))
-                        .fma(scale, p1);
-                p2 = w3.fma(FloatVector.fromArray(F, xq, x2 + c + 24), w2.fma(FloatVector.fromArray(F, xq, x2 + c + 16), w1.fma(FloatVector.fromArray(F, xq, x2 + c + 8), w0.mul(FloatVector.fromArray(F, xq, x2 + c)))))
-                        .fma(scale, p2);
-                p3 = w3.fma(FloatVector.fromArray(F, xq, x3 + c + 24), w2.fma(FloatVector.fromArray(F, xq, x3 + c + 16), w1.fma(FloatVector.fromArray(F, xq, x3 + c + 8), w0.mul(FloatVector.fromArray(F, xq, x3 + c)))))
-                        .fma(scale, p3);
+            for (int c = 0; c < 4; c++) {
+                long q = off + 16 + 32 * c;
+                ByteVector qa = ByteVector.fromMemorySegment(B16, w, q, LE);
+                ByteVector qb = ByteVector.fromMemorySegment(B16, w, q + 16, LE);
+                ShortVector la = (ShortVector) qa.and((byte) 15).convertShape(VectorOperators.B2S, S16, 0);
+                ShortVector lb = (ShortVector) qb.and((byte) 15).convertShape(VectorOperators.B2S, S16, 0);
+                ShortVector ua = (ShortVector) qa.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15).convertShape(VectorOperators.B2S, S16, 0);
+                ShortVector ub = (ShortVector) qb.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 15).convertShape(VectorOperators.B2S, S16, 0);
+                float scLow = (int) (scales >>> (c << 4)) & 0xFF;
+                float scHigh = (int) (scales >>> ((c << 4) + 8)) & 0xFF;
+                int e = 64 * c;
+                IntVector s0 = la.mul(ShortVector.fromArray(S16, xq, x0 + e)).add(lb.mul(ShortVector.fromArray(S16, xq, x0 + e + 16))).reinterpretAsInts();
+                IntVector u0 = ua.mul(ShortVector.fromArray(S16, xq, x0 + e + 32)).add(ub.mul(ShortVector.fromArray(S16, xq, x0 + e + 48))).reinterpretAsInts();
+                p0 = ((FloatVector) s0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(s0.lanewise(VectorOperators.ASHR, 16))
+                        .convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, scLow), p0);
+                p0 = ((FloatVector) u0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(u0.lanewise(VectorOperators.ASHR, 16))
+                        .convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, scHigh), p0);
+                IntVector s1 = la.mul(ShortVector.fromArray(S16, xq, x1 + e)).add(lb.mul(ShortVector.fromArray(S16, xq, x1 + e + 16))).reinterpretAsInts();
+                IntVector u1 = ua.mul(ShortVector.fromArray(S16, xq, x1 + e + 32)).add(ub.mul(ShortVector.fromArray(S16, xq, x1 + e + 48))).reinterpretAsInts();
+                p1 = ((FloatVector) s1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(s1.lanewise(VectorOperators.ASHR, 16))
+                        .convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, scLow), p1);
+                p1 = ((FloatVector) u1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(u1.lanewise(VectorOperators.ASHR, 16))
+                        .convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, scHigh), p1);
+                IntVector s2 = la.mul(ShortVector.fromArray(S16, xq, x2 + e)).add(lb.mul(ShortVector.fromArray(S16, xq, x2 + e + 16))).reinterpretAsInts();
+                IntVector u2 = ua.mul(ShortVector.fromArray(S16, xq, x2 + e + 32)).add(ub.mul(ShortVector.fromArray(S16, xq, x2 + e + 48))).reinterpretAsInts();
+                p2 = ((FloatVector) s2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(s2.lanewise(VectorOperators.ASHR, 16))
+                        .convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, scLow), p2);
+                p2 = ((FloatVector) u2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(u2.lanewise(VectorOperators.ASHR, 16))
+                        .convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, scHigh), p2);
+                IntVector s3 = la.mul(ShortVector.fromArray(S16, xq, x3 + e)).add(lb.mul(ShortVector.fromArray(S16, xq, x3 + e + 16))).reinterpretAsInts();
+                IntVector u3 = ua.mul(ShortVector.fromArray(S16, xq, x3 + e + 32)).add(ub.mul(ShortVector.fromArray(S16, xq, x3 + e + 48))).reinterpretAsInts();
+                p3 = ((FloatVector) s3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(s3.lanewise(VectorOperators.ASHR, 16))
+                        .convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, scLow), p3);
+                p3 = ((FloatVector) u3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(u3.lanewise(VectorOperators.ASHR, 16))
+                        .convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, scHigh), p3);
             }
             acc0 = p0.fma(FloatVector.broadcast(F, dw * xd[d0 + sb]), acc0);
-            acc1 = p1.fma(FloatVector.broadcast(F, dw * xd[d1 + sb]), acc1);
-            acc2 = p2.fma(FloatVector.broadcast(F, dw * xd[d2 + sb]), acc2);
-            acc3 = p3.fma(FloatVector.broadcast(F, dw * xd[d3 + sb]), acc3);
             acc0 = mins.mul(FloatVector.fromArray(F, bs, 8 * (d0 + sb))).fma(FloatVector.broadcast(F, -xd[d0 + sb] * dmin), acc0);
+            acc1 = p1.fma(FloatVector.broadcast(F, dw * xd[d1 + sb]), acc1);
             acc1 = mins.mul(FloatVector.fromArray(F, bs, 8 * (d1 + sb))).fma(FloatVector.broadcast(F, -xd[d1 + sb] * dmin), acc1);
+            acc2 = p2.fma(FloatVector.broadcast(F, dw * xd[d2 + sb]), acc2);
             acc2 = mins.mul(FloatVector.fromArray(F, bs, 8 * (d2 + sb))).fma(FloatVector.broadcast(F, -xd[d2 + sb] * dmin), acc2);
+            acc3 = p3.fma(FloatVector.broadcast(F, dw * xd[d3 + sb]), acc3);
             acc3 = mins.mul(FloatVector.fromArray(F, bs, 8 * (d3 + sb))).fma(FloatVector.broadcast(F, -xd[d3 + sb] * dmin), acc3);
         }
         acc0.intoArray(lanes, 0);

@@ -6,9 +6,14 @@
  *
  * <p>With {@link dev.gemmaspark.engine.kernel.ActivationRounding#LLAMA_CPP} the activations are first converted
  * to the weight type's vec_dot_type as ggml-cpu does (Q8_0, Q8_1, Q8_K, F16, BF16; spec section 2.3). The
- * quantized kernels keep the quantized values as small integers in float lanes, where products and block sums
- * stay below 2^24 and are therefore exact: each block's integer sum is exactly llama.cpp's; only the f32
- * scaling and accumulation order differs. Every output element is one dot product whose operations depend
+ * quantized kernels compute every block's integer sum exactly, as llama.cpp's integer kernels do: Q4_0, Q8_0,
+ * Q5_0, Q4_1, Q5_1, Q4_K, Q5_K and Q6_K multiply in 16-bit lanes and add pairs into 32-bit lanes; Q2_K and
+ * Q3_K keep small integers in float lanes, where products and sums stay below 2^24. Only the f32 scaling and
+ * accumulation order differs from llama.cpp. Every output element is one dot product whose operations depend
  * only on its row and its token, so results are bit-identical whatever the batch and the thread count.
+ *
+ * <p>The kernel bodies are written out per type and per tile (one token, four tokens) without helper calls:
+ * C2 stops inlining in methods of this size, a vector passed to a call that is not inlined is boxed, and
+ * the hot loops only stay allocation-free and fully intrinsified when written this way.
  */
 package dev.gemmaspark.engine.kernel;

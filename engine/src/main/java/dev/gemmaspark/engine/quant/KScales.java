@@ -28,6 +28,13 @@ public final class KScales {
         return (b4to7 & 0x3F3F3F3FL) | ((long) high << 32);
     }
 
+    /** The 8 bytes of a packed word as floats, to {@code dst[dstOff .. dstOff+8)}. */
+    public static void spread(long packed, float[] dst, int dstOff) {
+        for (int k = 0; k < 8; k++) {
+            dst[dstOff + k] = (int) (packed >>> (8 * k)) & 0xFF;
+        }
+    }
+
     /** Byte {@code k} of a packed word. */
     public static int get(long packed, int k) {
         return (int) (packed >>> (k << 3)) & 0xFF;
@@ -49,16 +56,6 @@ public final class KScales {
         int b8to11 = s.get(LittleEndian.I32, offset + 8);
         for (int k = 0; k < 16; k++) {
             dst[dstOff + k] = q3kScale(b0to7, b8to11, k);
-        }
-    }
-
-    /** Q6_K, from the 16 int8 scales at {@code offset}: scale of group k (0..15) to {@code dst[dstOff + k]}. */
-    public static void q6k(MemorySegment s, long offset, float[] dst, int dstOff) {
-        for (int half = 0; half < 2; half++) {
-            long b = s.get(LittleEndian.I64, offset + 8 * half);
-            for (int i = 0; i < 8; i++) {
-                dst[dstOff + 8 * half + i] = (byte) (b >>> (8 * i));
-            }
         }
     }
 

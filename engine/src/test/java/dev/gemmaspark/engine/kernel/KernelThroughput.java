@@ -52,7 +52,9 @@ public final class KernelThroughput {
     private static double secondsPerCall(WeightMatrix m, ThreadPool pool, float[] x, int n, float[] out) {
         java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
         java.util.function.LongSupplier clock = pool.threads() == 1 ? mx::getCurrentThreadCpuTime : System::nanoTime;
-        for (int i = 0; i < 5; i++) {
+        // Warm up long enough for C2 to finish compiling the kernel (about a second for the largest ones).
+        long warmUntil = System.nanoTime() + 2_000_000_000L;
+        while (System.nanoTime() < warmUntil) {
             m.matmul(pool, x, n, out);
         }
         double best = Double.MAX_VALUE;
