@@ -123,7 +123,7 @@ public final class GemmaModel implements AutoCloseable {
             if (audioWeights != null) {
                 encoder = AudioEncoder.load(audioWeights, pool);
             } else if (AudioEncoder.hasAudioTower(file)) {
-                encoder = AudioEncoder.load(file, AudioConfig.GEMMA3N, pool);
+                encoder = AudioEncoder.load(file, AudioConfig.fromGGUF(file), pool);
             } else {
                 return null;
             }

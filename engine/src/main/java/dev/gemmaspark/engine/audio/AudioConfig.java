@@ -2,6 +2,8 @@ package dev.gemmaspark.engine.audio;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gemmaspark.engine.gguf.GGUFFile;
+import dev.gemmaspark.engine.gguf.TensorInfo;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -112,6 +114,34 @@ public record AudioConfig(
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * From a GGUF file that carries the tower under llama.cpp's names: the {@code clip.audio.*} keys its converter
+     * writes for the mel bins, width, blocks, heads and text width, the SSCP channels from the conv weights' shapes,
+     * the rest (and any absent key) as shipped. The converter's {@code layer_norm_epsilon} (1e-5) is not Gemma 3n's
+     * and is not read. Throws naming the file when the values make no valid encoder.
+     */
+    public static AudioConfig fromGGUF(GGUFFile f) {
+        AudioConfig d = GEMMA3N;
+        try {
+            return new AudioConfig(f.getInt("clip.audio.num_mel_bins", d.melBins),
+                    f.getInt("clip.audio.embedding_length", d.hiddenSize),
+                    f.getInt("clip.audio.attention.head_count", d.numHeads),
+                    f.getInt("clip.audio.block_count", d.numLayers),
+                    outChannels(f, "a.conv1d.0.weight", d.sscpChannels0), outChannels(f, "a.conv1d.1.weight", d.sscpChannels1),
+                    d.sscpGroupNormEps, d.chunkSize, d.contextLeft, d.logitCap, d.convKernel, d.reductionFactor,
+                    d.residualWeight, d.rmsNormEps, d.vocabSize, d.vocabOffset,
+                    f.getInt("clip.audio.projection_dim", d.textHiddenSize), d.softTokensPerClip);
+        } catch (IllegalArgumentException e) {
+            throw f.error(e.getMessage());
+        }
+    }
+
+    /** A conv weight's output channels: its last ggml dimension. */
+    private static int outChannels(GGUFFile f, String tensor, int fallback) {
+        TensorInfo t = f.tensorOrNull(tensor);
+        return t == null ? fallback : Math.toIntExact(t.ne()[t.ne().length - 1]);
     }
 
     private static void requireDefault(Path file, JsonNode a, String key, int expected) throws IOException {

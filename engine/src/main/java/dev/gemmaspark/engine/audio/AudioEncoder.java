@@ -93,6 +93,11 @@ public final class AudioEncoder implements AutoCloseable {
         return gguf.tensorOrNull(GgufAudioWeights.FIRST_TENSOR) != null;
     }
 
+    /** The name llama.cpp's converter gives the HF audio tensor {@code hfName} in a GGUF file. */
+    public static String ggufTensorName(String hfName) {
+        return GgufAudioWeights.ggufName(hfName);
+    }
+
     private static boolean isGguf(Path path) throws IOException {
         if (!Files.isRegularFile(path)) {
             return false;

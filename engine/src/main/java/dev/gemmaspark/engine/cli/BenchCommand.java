@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * {@code -p} tokens in as few passes as the batch allows; {@code tg}: {@code -n} tokens decoded one by one
  * from a one-token prompt; then for each {@code --parallel} count, that many sequences of {@code -p} prompt
  * and {@code -n} new tokens run together through the scheduler. Prompts are random token ids and
- * end-of-generation tokens are ignored, so every run does the same work.
+ * end-of-generation tokens are ignored, so every run does the same work. With {@code --audio}, the audio
+ * encoder's and transcription's real-time factors instead ({@link AudioBench}).
  */
 final class BenchCommand implements Command {
     private static final Option PROMPT = Option.value("-p", "N", "prompt tokens (default 128)");
@@ -41,17 +42,19 @@ final class BenchCommand implements Command {
 
     @Override
     public String summary() {
-        return "measure prompt and generation throughput, alone and with parallel sequences";
+        return "measure prompt and generation throughput, alone and with parallel sequences, or audio speed";
     }
 
     @Override
     public String synopsis() {
-        return "--model M.gguf [-p 128] [-n 64] [--parallel 1,4,16] [-r 3] [--threads N] [--json]";
+        return "--model M.gguf [--audio [--audio-seconds 30]] [-p 128] [-n 64] [--parallel 1,4,16] [-r 3]"
+                + " [--threads N] [--json]";
     }
 
     @Override
     public List<Option> options() {
-        return List.of(ModelOptions.MODEL, ModelOptions.THREADS, PROMPT, GENERATE, PARALLEL, REPETITIONS, JSON);
+        return List.of(ModelOptions.MODEL, ModelOptions.THREADS, PROMPT, GENERATE, PARALLEL, REPETITIONS, JSON,
+                AudioBench.AUDIO, AudioBench.SECONDS);
     }
 
     /** Mean and sample standard deviation of repeated measurements. */
@@ -81,6 +84,15 @@ final class BenchCommand implements Command {
 
     @Override
     public void run(Arguments args, PrintStream out, PrintStream err) throws IOException {
+        if (args.has(AudioBench.AUDIO.name())) {
+            for (Option textOnly : List.of(PROMPT, PARALLEL)) {
+                UsageException.require(!args.has(textOnly.name()), textOnly.name(), "is not used with --audio");
+            }
+            AudioBench.run(args, positive(args, GENERATE, AudioBench.DEFAULT_TOKENS), positive(args, REPETITIONS, 3),
+                    args.has(JSON.name()), out);
+            return;
+        }
+        UsageException.require(!args.has(AudioBench.SECONDS.name()), AudioBench.SECONDS.name(), "needs --audio");
         int p = positive(args, PROMPT, 128);
         int n = positive(args, GENERATE, 64);
         int reps = positive(args, REPETITIONS, 3);

@@ -11,8 +11,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code synth}: writes a Gemma 3n GGUF with random weights and a real model's dimensions, to measure speed
- * without the real checkpoints ({@link ModelSynthesizer}); progress goes to stderr.
+ * {@code synth}: writes a Gemma 3n GGUF with random weights and a real model's dimensions, optionally with the
+ * audio tower, to measure speed without the real checkpoints ({@link ModelSynthesizer}); progress goes to stderr.
  */
 final class SynthCommand implements Command {
     /** The quantizations the synthesizer writes, by the name the option takes; Q4_K_M is Q4_K's other name. */
@@ -29,6 +29,10 @@ final class SynthCommand implements Command {
     private static final Option VOCAB_FROM = Option.value("--vocab-from", "V.gguf",
             "copy the vocabulary of this GGUF (e.g. a vocabulary-only one), padded to the preset's size; "
                     + "default: a 500-token synthetic one");
+    private static final Option AUDIO = Option.flag("--audio",
+            "also write the audio tower and embedder (e2b, e4b: the real 12 blocks of width 1536, 681M parameters; "
+                    + "tiny: 2 blocks of width 128), F32 in an F32 file, else F16 with F32 convolutions, as "
+                    + "llama.cpp's converter writes them; the vocabulary gets Gemma 3n's audio tokens");
     private static final Option OUT = Option.value("--out", "M.gguf", "the file to write (replaced)");
 
     @Override
@@ -43,12 +47,12 @@ final class SynthCommand implements Command {
 
     @Override
     public String synopsis() {
-        return "--preset e2b|e4b|tiny --quant Q4_0|Q4_K|Q8_0|F16 --seed S [--vocab-from V.gguf] --out M.gguf";
+        return "--preset e2b|e4b|tiny --quant Q4_0|Q4_K|Q8_0|F16 --seed S [--vocab-from V.gguf] [--audio] --out M.gguf";
     }
 
     @Override
     public List<Option> options() {
-        return List.of(PRESET, QUANT, SEED, VOCAB_FROM, OUT);
+        return List.of(PRESET, QUANT, SEED, VOCAB_FROM, AUDIO, OUT);
     }
 
     @Override
@@ -59,7 +63,7 @@ final class SynthCommand implements Command {
         long seed = args.longValue(SEED.name(), 0);
         Path vocabFrom = args.has(VOCAB_FROM.name()) ? args.path(VOCAB_FROM.name()) : null;
         Path target = args.path(OUT.name());
-        ModelSynthesizer.write(preset, quant, seed, vocabFrom, target);
+        ModelSynthesizer.write(preset, quant, seed, vocabFrom, args.has(AUDIO.name()), target);
     }
 
     private static Preset preset(String name) {

@@ -32,7 +32,7 @@ final class GemmaLayout {
         long kv = (long) p.kvHeads * p.headDim;
         t.gaussian("token_embd.weight", -1, 1 / Math.sqrt(p.embd), d, vocabSize);
         t.tensors.add(new TensorSpec("per_layer_token_embd.weight", new long[] {(long) p.layers * pl, vocabSize}, -1,
-                0, MATRIX_STD, p.perLayerEmbeddedTokens));
+                new Draw.Normal(0, MATRIX_STD, p.perLayerEmbeddedTokens)));
         t.matrix("per_layer_model_proj.weight", -1, d, (long) p.layers * pl);
         t.norm("per_layer_proj_norm.weight", -1, pl);
         t.matrix("altup_proj.weight", -1, d, d, altup - 1);
@@ -73,10 +73,10 @@ final class GemmaLayout {
     }
 
     private void gaussian(String name, int layer, double std, long... ne) {
-        tensors.add(new TensorSpec(name, ne, layer, 0, std, Long.MAX_VALUE));
+        tensors.add(new TensorSpec(name, ne, layer, new Draw.Normal(0, std, Long.MAX_VALUE)));
     }
 
     private void norm(String name, int layer, long n) {
-        tensors.add(new TensorSpec(name, new long[] {n}, layer, 1, NORM_STD, Long.MAX_VALUE));
+        tensors.add(new TensorSpec(name, new long[] {n}, layer, new Draw.Normal(1, NORM_STD, Long.MAX_VALUE)));
     }
 }

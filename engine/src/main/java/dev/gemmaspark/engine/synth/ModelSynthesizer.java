@@ -1,5 +1,6 @@
 package dev.gemmaspark.engine.synth;
 
+import dev.gemmaspark.engine.audio.AudioConfig;
 import dev.gemmaspark.engine.gguf.GGMLType;
 import dev.gemmaspark.engine.gguf.GGUFWriter;
 import dev.gemmaspark.engine.model.Gemma3nConfig;
@@ -13,7 +14,8 @@ import java.util.Locale;
 /**
  * Writes a Gemma 3n GGUF with random weights and the real dimensions, so that speed can be measured without the
  * real checkpoints. Names, shapes, metadata keys and the per-tensor type choice are those of llama.cpp's converter
- * followed by llama-quantize, so llama.cpp loads the file too.
+ * followed by llama-quantize, so llama.cpp loads the file too. On request the file also carries the audio tower and
+ * embedder (which llama.cpp would put in a separate mmproj file), so that one file transcribes.
  */
 public final class ModelSynthesizer {
     /** {@code activation_sparsity_scale} of the sparse layers: float32 of Normal(0, 1).icdf(0.95), as converted. */
@@ -21,6 +23,11 @@ public final class ModelSynthesizer {
     private static final int SLIDING_PERIOD = 5;
 
     private ModelSynthesizer() {
+    }
+
+    /** The text model alone: {@link #write(Preset, GGMLType, long, Path, boolean, Path)} without the audio tower. */
+    public static void write(Preset preset, GGMLType quant, long seed, Path vocabFrom, Path out) throws IOException {
+        write(preset, quant, seed, vocabFrom, false, out);
     }
 
     /**
@@ -31,32 +38,63 @@ public final class ModelSynthesizer {
      * @param seed      the weights depend on it alone (the same seed gives the same values under every quant)
      * @param vocabFrom a GGUF whose {@code tokenizer.*} keys are copied (padded to the preset's vocabulary size),
      *                  or null for a 500-token synthetic vocabulary
+     * @param audio     also write the preset's audio tower and embedder ({@link Preset#audioTower}) under
+     *                  llama.cpp's names, with the converter's {@code clip.audio.*} keys, and put Gemma 3n's audio
+     *                  tokens into the vocabulary; with seed 2 the tower is golden/audio's weights exactly
      * @param out       the file to write (replaced)
      */
-    public static void write(Preset preset, GGMLType quant, long seed, Path vocabFrom, Path out) throws IOException {
+    public static void write(Preset preset, GGMLType quant, long seed, Path vocabFrom, boolean audio, Path out)
+            throws IOException {
         int fileType = QuantPolicy.fileType(quant);
-        Vocabulary vocab = vocabFrom == null ? SyntheticVocabulary.create(preset.multimodalTokens) : Vocabulary.fromGGUF(vocabFrom);
+        Vocabulary vocab = vocabFrom == null ? SyntheticVocabulary.create(preset.multimodalTokens || audio)
+                : Vocabulary.fromGGUF(vocabFrom);
         vocab = vocab.paddedTo(Math.max(preset.vocabSize, vocab.size()));
         List<TensorSpec> specs = GemmaLayout.tensors(preset, vocab.size());
+        List<TensorSpec> audioSpecs = audio ? AudioLayout.tensors(preset.audioTower) : List.of();
+        if (audio) {
+            vocab = vocab.withMultimodalTokens(vocabFrom == null ? "the synthetic vocabulary" : vocabFrom.toString());
+        }
 
         GGUFWriter w = new GGUFWriter();
         putModelMetadata(w, preset, seed);
+        if (audio) {
+            putAudioMetadata(w, preset.audioTower);
+        }
         vocab.writeTo(w);
         w.putUInt32("general.quantization_version", 2);
         w.putUInt32("general.file_type", fileType);
 
-        Progress progress = new Progress(System.err, out, specs.size());
+        Progress progress = new Progress(System.err, out, specs.size() + audioSpecs.size());
         for (TensorSpec spec : specs) {
             GGMLType type = QuantPolicy.tensorType(quant, spec.name(), spec.ne().length, spec.layer(), preset.layers);
-            w.addTensor(spec.name(), type, spec.ne(), dst -> {
-                TensorGenerator.fill(spec, type, seed, dst);
-                progress.tensorDone(spec, dst.byteSize());
-            });
+            add(w, spec, type, seed, progress);
         }
-        System.err.printf(Locale.ROOT, "synth: writing %s (%s, %s, seed %d, %d tokens, %d tensors)%n", out,
-                preset, quant, seed, vocab.size(), specs.size());
+        for (TensorSpec spec : audioSpecs) {
+            add(w, spec, QuantPolicy.audioTensorType(quant, spec.name(), spec.ne().length), seed, progress);
+        }
+        System.err.printf(Locale.ROOT, "synth: writing %s (%s, %s, seed %d, %d tokens, %d tensors%s)%n", out,
+                preset, quant, seed, vocab.size(), specs.size() + audioSpecs.size(), audio ? ", audio tower" : "");
         w.write(out);
         progress.finished();
+    }
+
+    private static void add(GGUFWriter w, TensorSpec spec, GGMLType type, long seed, Progress progress) {
+        w.addTensor(spec.name(), type, spec.ne(), dst -> {
+            TensorGenerator.fill(spec, type, seed, dst);
+            progress.tensorDone(spec, dst.byteSize());
+        });
+    }
+
+    /** The keys llama.cpp's converter writes for Gemma 3n's audio encoder, which AudioConfig.fromGGUF reads. */
+    private static void putAudioMetadata(GGUFWriter w, AudioConfig a) {
+        w.putBool("clip.has_audio_encoder", true);
+        w.putString("clip.audio.projector_type", "gemma3na");
+        w.putUInt32("clip.audio.num_mel_bins", a.melBins());
+        w.putUInt32("clip.audio.embedding_length", a.hiddenSize());
+        w.putUInt32("clip.audio.feed_forward_length", 4L * a.hiddenSize());
+        w.putUInt32("clip.audio.block_count", a.numLayers());
+        w.putUInt32("clip.audio.attention.head_count", a.numHeads());
+        w.putUInt32("clip.audio.projection_dim", a.textHiddenSize());
     }
 
     private static void putModelMetadata(GGUFWriter w, Preset p, long seed) {
@@ -114,11 +152,13 @@ public final class ModelSynthesizer {
         void tensorDone(TensorSpec spec, long tensorBytes) {
             done++;
             bytes += tensorBytes;
-            boolean lastOfLayer = spec.name().endsWith(".laurel_post_norm.weight");
+            String name = spec.name();
+            boolean audio = name.startsWith("a.");
+            boolean lastOfLayer = name.endsWith(audio ? ".layer_pre_norm.weight" : ".laurel_post_norm.weight");
             if (spec.layer() < 0 || lastOfLayer) {
                 err.printf(Locale.ROOT, "synth: %-32s %4d/%d tensors  %8.1f MB  %6.1f s%n",
-                        spec.layer() < 0 ? spec.name() : "layer " + spec.layer(), done, tensors, bytes / 1e6,
-                        (System.nanoTime() - start) / 1e9);
+                        spec.layer() < 0 ? name : (audio ? "audio block " : "layer ") + spec.layer(), done, tensors,
+                        bytes / 1e6, (System.nanoTime() - start) / 1e9);
             }
         }
 

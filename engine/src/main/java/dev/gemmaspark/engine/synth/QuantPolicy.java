@@ -41,6 +41,20 @@ final class QuantPolicy {
         };
     }
 
+    /**
+     * The type of audio tensor {@code name} (GGUF name) with {@code nDims} dimensions in a file made with
+     * {@code quant}, as llama.cpp's converter writes Gemma 3n's audio tower (llama-quantize leaves it alone): all F32
+     * in an F32 file; otherwise vectors and convolution kernels F32, the SSCP's input projection F16, the other
+     * matrices BF16 in a BF16 file and F16 in any other.
+     */
+    static GGMLType audioTensorType(GGMLType quant, String name, int nDims) {
+        fileType(quant);
+        if (quant == GGMLType.F32 || nDims < 2 || name.startsWith("a.conv1d.") || name.endsWith(".conv_dw.weight")) {
+            return GGMLType.F32;
+        }
+        return quant == GGMLType.BF16 && !name.equals("a.pre_encode.out.weight") ? GGMLType.BF16 : GGMLType.F16;
+    }
+
     private static boolean keepsSourceType(String name, int nDims) {
         return nDims < 2 || name.contains("_norm.weight") || name.contains("altup") || name.contains("laurel")
                 || name.contains("per_layer_model_proj");

@@ -10,9 +10,9 @@ import java.util.stream.LongStream;
 
 /**
  * Draws a tensor's random values and writes them, quantized, into its region of the output file. The rows are
- * cut into chunks of a fixed size that depends only on the row length; each chunk has its own random stream
- * seeded from (seed, tensor name, chunk index), so chunks run on all cores in any order and the values of a
- * tensor depend only on the seed: the same seed gives the same weights under every quantization.
+ * cut into chunks of a fixed size that depends only on the row length, and every chunk's values can be drawn
+ * without the others' ({@link Draw}), so chunks run on all cores in any order and the values of a tensor depend
+ * only on the seed: the same seed gives the same weights under every quantization.
  */
 final class TensorGenerator {
     /** About this many values per chunk: large enough to amortise the task, small enough for the caches. */
@@ -35,24 +35,39 @@ final class TensorGenerator {
             throw new IllegalArgumentException("tensor '" + spec.name() + "': region of " + dst.byteSize()
                     + " bytes for " + rowBytes * spec.rows() + " bytes of " + type);
         }
-        long nameSeed = mix64(mix64(seed ^ 0x9E3779B97F4A7C15L) + spec.name().hashCode());
+        long streamSeed = switch (spec.draw()) {
+            case Draw.Normal _ -> mix64(mix64(seed ^ 0x9E3779B97F4A7C15L) + spec.name().hashCode());
+            case Draw.KeyedUniform d -> d.streamKey(seed);
+        };
         LongStream.range(0, chunks).parallel().forEach(c -> {
             long firstRow = c * rowsPerChunk;
             int rows = (int) Math.min(rowsPerChunk, spec.rows() - firstRow);
             int n = Math.toIntExact(rows * rowLength);
             int bytes = Math.toIntExact(rows * rowBytes);
             Buffers buf = buffers(n, bytes);
-            SplittableRandom random = new SplittableRandom(mix64(nameSeed + c));
-            int nonZero = Math.clamp(spec.zeroRowsFrom() - firstRow, 0, rows) * (int) rowLength;
-            for (int i = 0; i < nonZero; i++) {
-                buf.values[i] = (float) (spec.mean() + spec.std() * random.nextGaussian());
-            }
-            for (int i = nonZero; i < n; i++) {
-                buf.values[i] = 0f;
+            switch (spec.draw()) {
+                case Draw.Normal d -> normal(d, new SplittableRandom(mix64(streamSeed + c)),
+                        Math.clamp(d.zeroRowsFrom() - firstRow, 0, rows) * (int) rowLength, n, buf.values);
+                case Draw.KeyedUniform d -> {
+                    long first = firstRow * rowLength;
+                    for (int i = 0; i < n; i++) {
+                        buf.values[i] = d.value(streamSeed, first + i);
+                    }
+                }
             }
             WeightQuantizer.quantize(type, buf.values, 0, n, buf.bytes, 0);
             MemorySegment.copy(buf.bytes, 0, dst, ValueLayout.JAVA_BYTE, firstRow * rowBytes, bytes);
         });
+    }
+
+    /** {@code values[0, nonZero)} from {@code d}, {@code values[nonZero, n)} zero. */
+    private static void normal(Draw.Normal d, SplittableRandom random, int nonZero, int n, float[] values) {
+        for (int i = 0; i < nonZero; i++) {
+            values[i] = (float) (d.mean() + d.std() * random.nextGaussian());
+        }
+        for (int i = nonZero; i < n; i++) {
+            values[i] = 0f;
+        }
     }
 
     private static Buffers buffers(int values, int bytes) {

@@ -2,10 +2,9 @@ package dev.gemmaspark.engine.synth;
 
 /**
  * One tensor of a synthesized model: its GGUF name, ggml shape ({@code ne[0]} contiguous), the layer it belongs
- * to (-1 for global tensors) and the normal distribution its values are drawn from. Rows (index over
- * {@code ne[1..]}) at and after {@code zeroRowsFrom} are zero.
+ * to (-1 for global tensors) and how its values are drawn.
  */
-record TensorSpec(String name, long[] ne, int layer, double mean, double std, long zeroRowsFrom) {
+record TensorSpec(String name, long[] ne, int layer, Draw draw) {
 
     long rowLength() {
         return ne[0];

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,6 +23,16 @@ final class Vocabulary {
     static final int UNUSED = 5;
     /** Score the converter gives slots that no tokenizer file fills. */
     static final float PAD_SCORE = -10000f;
+    /** SentencePiece token type of control tokens. */
+    static final int CONTROL = 3;
+    private static final int GEMMA3N_SIZE = 262_400;
+    /**
+     * Gemma 3n's multimodal tokens by id (gemma3n-multimodal spec 2.1); Gemma 3's vocabulary has
+     * {@code <end_of_image>} at 256000 and nothing from 262144 on.
+     */
+    private static final Map<Integer, String> GEMMA3N_MULTIMODAL = Map.of(256000, "<start_of_audio>",
+            262144, "<end_of_image>", 262145, "<image_soft_token>", 262272, "<end_of_audio>",
+            262273, "<audio_soft_token>");
 
     private final Map<String, Object> keys;
 
@@ -97,6 +108,35 @@ final class Vocabulary {
         padded.put(SCORES, scores);
         padded.put(TYPES, types);
         return new Vocabulary(padded);
+    }
+
+    /**
+     * This vocabulary with Gemma 3n's multimodal control tokens at their ids, for a model that takes audio: a
+     * vocabulary of Gemma 3n's 262400 tokens gets them (one copied from Gemma 3 has other tokens there); a smaller
+     * one must have the audio tokens already.
+     *
+     * @param source where the vocabulary came from, for the error
+     */
+    Vocabulary withMultimodalTokens(String source) {
+        String[] tokens = tokens();
+        if (tokens.length < GEMMA3N_SIZE) {
+            List<String> present = Arrays.asList(tokens);
+            if (!present.contains("<audio_soft_token>") || !present.contains("<end_of_audio>")) {
+                throw new IllegalArgumentException(source + ": the vocabulary has " + tokens.length + " tokens and no"
+                        + " <audio_soft_token>/<end_of_audio>; an audio model needs them (or Gemma 3n's 262400 ids)");
+            }
+            return this;
+        }
+        tokens = tokens.clone();
+        int[] types = types().clone();
+        for (Map.Entry<Integer, String> e : GEMMA3N_MULTIMODAL.entrySet()) {
+            tokens[e.getKey()] = e.getValue();
+            types[e.getKey()] = CONTROL;
+        }
+        Map<String, Object> renamed = new LinkedHashMap<>(keys);
+        renamed.put(TOKENS, tokens);
+        renamed.put(TYPES, types);
+        return new Vocabulary(renamed);
     }
 
     /**

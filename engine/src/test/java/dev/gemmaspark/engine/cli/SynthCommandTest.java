@@ -10,6 +10,8 @@ import dev.gemmaspark.engine.FinishReason;
 import dev.gemmaspark.engine.GemmaModel;
 import dev.gemmaspark.engine.GenerationRequest;
 import dev.gemmaspark.engine.GenerationResult;
+import dev.gemmaspark.engine.audio.AudioConfig;
+import dev.gemmaspark.engine.audio.AudioEncoder;
 import dev.gemmaspark.engine.gguf.GGMLType;
 import dev.gemmaspark.engine.gguf.GGUFFile;
 import dev.gemmaspark.engine.model.Gemma3nConfig;
@@ -60,6 +62,21 @@ class SynthCommandTest {
             for (int t : g.tokens()) {
                 assertTrue(t >= 0 && t < c.vocabSize(), "token " + t);
             }
+        }
+    }
+
+    @Test
+    void theAudioFlagAddsTheTower() throws IOException {
+        Path cli = dir.resolve("cli-audio.gguf");
+        CliRun r = CliRun.of("synth", "--preset", "tiny_audio", "--quant", "F32", "--seed", "3", "--audio", "--out",
+                cli.toString());
+        assertEquals(0, r.status(), r.err());
+        Path api = dir.resolve("api-audio.gguf");
+        ModelSynthesizer.write(Preset.TINY_AUDIO, GGMLType.F32, 3, null, true, api);
+        assertArrayEquals(Files.readAllBytes(api), Files.readAllBytes(cli), "the CLI passes --audio");
+        try (GGUFFile file = GGUFFile.open(cli)) {
+            assertTrue(AudioEncoder.hasAudioTower(file));
+            assertEquals(Preset.TINY_AUDIO.audioTower, AudioConfig.fromGGUF(file));
         }
     }
 

@@ -39,8 +39,8 @@ class GemmaLayoutTest {
         assertArrayEquals(new long[] {2048, 4}, t.get("blk.7.altup_router.weight").ne());
         assertArrayEquals(new long[] {64, 2048}, t.get("blk.7.laurel_r.weight").ne());
         // The converter pads HF's 262144 per-layer embedding rows with zero rows.
-        assertEquals(262144, t.get("per_layer_token_embd.weight").zeroRowsFrom());
-        assertEquals(Long.MAX_VALUE, t.get("token_embd.weight").zeroRowsFrom());
+        assertEquals(new Draw.Normal(0, GemmaLayout.MATRIX_STD, 262144), t.get("per_layer_token_embd.weight").draw());
+        assertEquals(Long.MAX_VALUE, ((Draw.Normal) t.get("token_embd.weight").draw()).zeroRowsFrom());
     }
 
     @Test

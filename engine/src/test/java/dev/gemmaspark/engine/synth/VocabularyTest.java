@@ -14,6 +14,7 @@ import java.util.Objects;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class VocabularyTest {
@@ -59,5 +60,32 @@ class VocabularyTest {
         Vocabulary v = SyntheticVocabulary.create(false);
         assertEquals(SyntheticVocabulary.SIZE, v.size());
         assertSame(v, v.paddedTo(100));
+    }
+
+    /** gemma3n-multimodal spec 2.1: Gemma 3n's ids of the multimodal tokens, which Gemma 3's vocabulary lacks. */
+    @Test
+    void anAudioModelGetsGemma3nsMultimodalTokensAtTheirIds() {
+        Path source = ModelSynthesizerTest.golden("gemma3-vocab.gguf");
+        Vocabulary gemma3 = Vocabulary.fromGGUF(source).paddedTo(Preset.E2B.vocabSize);
+        assertEquals("<end_of_image>", gemma3.tokens()[256000]);
+        Vocabulary v = gemma3.withMultimodalTokens(source.toString());
+        assertEquals("<start_of_image>", v.tokens()[255999]);
+        assertEquals("<start_of_audio>", v.tokens()[256000]);
+        assertEquals("<end_of_image>", v.tokens()[262144]);
+        assertEquals("<image_soft_token>", v.tokens()[262145]);
+        assertEquals("<end_of_audio>", v.tokens()[262272]);
+        assertEquals("<audio_soft_token>", v.tokens()[262273]);
+        assertEquals("[PAD262274]", v.tokens()[262274]);
+        for (int id : new int[] {256000, 262144, 262145, 262272, 262273}) {
+            assertEquals(Vocabulary.CONTROL, v.types()[id], "type of " + id);
+        }
+        assertEquals(v.size(), Arrays.stream(v.tokens()).distinct().count(), "tokens are unique");
+
+        Vocabulary synthetic = SyntheticVocabulary.create(true);
+        assertSame(synthetic, synthetic.withMultimodalTokens("synthetic"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SyntheticVocabulary.create(false).withMultimodalTokens("tiny.gguf"));
+        assertTrue(e.getMessage().startsWith("tiny.gguf: ") && e.getMessage().contains("<audio_soft_token>"),
+                e.getMessage());
     }
 }
