@@ -1,13 +1,20 @@
 package dev.gemmaspark.engine.tokenizer;
 
 import dev.gemmaspark.engine.gguf.GGUFFile;
+import dev.gemmaspark.engine.gguf.GGUFWriter;
 import dev.gemmaspark.engine.gguf.GGUFFormatException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.UnaryOperator;
 
+import static dev.gemmaspark.engine.gguf.GGUFWriter.ValueType.FLOAT32;
+import static dev.gemmaspark.engine.gguf.GGUFWriter.ValueType.INT32;
+import static dev.gemmaspark.engine.gguf.GGUFWriter.ValueType.STRING;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -61,10 +68,10 @@ class VocabularyTest {
     @Test
     void llamaCppSpmDefaultsApplyWhenKeysAreAbsent() {
         // No ids, no add_* flags: bos 1, eos 2, no pad, BOS added, and a space put before the text.
-        GemmaTokenizer tok = load(b -> b.string("tokenizer.ggml.model", "llama")
-                .strings("tokenizer.ggml.tokens", "<unk>", "<s>", "</s>", "a", "b", "▁", "▁a", "▁b")
-                .floats("tokenizer.ggml.scores", 0, 0, 0, 0, 0, 0, -1, -2)
-                .ints("tokenizer.ggml.token_type", 2, 3, 3, 1, 1, 1, 1, 1));
+        GemmaTokenizer tok = load(b -> b.putString("tokenizer.ggml.model", "llama")
+                .putArray("tokenizer.ggml.tokens", STRING, new String[] {"<unk>", "<s>", "</s>", "a", "b", "▁", "▁a", "▁b"})
+                .putArray("tokenizer.ggml.scores", FLOAT32, new float[] {0, 0, 0, 0, 0, 0, -1, -2})
+                .putArray("tokenizer.ggml.token_type", INT32, new int[] {2, 3, 3, 1, 1, 1, 1, 1}));
         assertEquals(1, tok.bosId());
         assertEquals(2, tok.eosId());
         assertEquals(-1, tok.padId());
@@ -79,7 +86,7 @@ class VocabularyTest {
 
     @Test
     void characterWithoutByteTokensIsAnError() {
-        GemmaTokenizer tok = load(b -> minimal(b).bool("tokenizer.ggml.add_space_prefix", false));
+        GemmaTokenizer tok = load(b -> minimal(b).putBool("tokenizer.ggml.add_space_prefix", false));
         // "é" is not a piece, and this vocabulary has no <0xXX> tokens to fall back to.
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> tok.encode("é", false, false));
         assertTrue(e.getMessage().contains("0xC3"), e.getMessage());
@@ -87,33 +94,44 @@ class VocabularyTest {
 
     @Test
     void badMetadataNamesTheKey() {
-        assertLoadError(b -> b.strings("tokenizer.ggml.tokens", "a"), "tokenizer.ggml.model");
-        assertLoadError(b -> b.string("tokenizer.ggml.model", "gpt2").strings("tokenizer.ggml.tokens", "a"),
+        assertLoadError(b -> b.putArray("tokenizer.ggml.tokens", STRING, new String[] {"a"}), "tokenizer.ggml.model");
+        assertLoadError(b -> b.putString("tokenizer.ggml.model", "gpt2").putArray("tokenizer.ggml.tokens", STRING, new String[] {"a"}),
                 "tokenizer.ggml.model");
-        assertLoadError(b -> b.string("tokenizer.ggml.model", "llama"), "tokenizer.ggml.tokens");
-        assertLoadError(b -> b.string("tokenizer.ggml.model", "llama").strings("tokenizer.ggml.tokens", "a", "b", "a"),
+        assertLoadError(b -> b.putString("tokenizer.ggml.model", "llama"), "tokenizer.ggml.tokens");
+        assertLoadError(b -> b.putString("tokenizer.ggml.model", "llama").putArray("tokenizer.ggml.tokens", STRING, new String[] {"a", "b", "a"}),
                 "tokenizer.ggml.tokens");
-        assertLoadError(b -> minimal(b).floats("tokenizer.ggml.scores", 0, 0), "tokenizer.ggml.scores");
-        assertLoadError(b -> minimal(b).ints("tokenizer.ggml.token_type", 1), "tokenizer.ggml.token_type");
-        assertLoadError(b -> minimal(b).u32("tokenizer.ggml.bos_token_id", 4), "tokenizer.ggml.bos_token_id");
-        assertLoadError(b -> minimal(b).string("tokenizer.ggml.eos_token_id", "1"), "tokenizer.ggml.eos_token_id");
-        assertLoadError(b -> minimal(b).ints("tokenizer.ggml.token_type", 3, 3, 3, 6), "tokenizer.ggml.token_type");
+        assertLoadError(b -> minimal(b).putArray("tokenizer.ggml.scores", FLOAT32, new float[] {0, 0}), "tokenizer.ggml.scores");
+        assertLoadError(b -> minimal(b).putArray("tokenizer.ggml.token_type", INT32, new int[] {1}), "tokenizer.ggml.token_type");
+        assertLoadError(b -> minimal(b).putUInt32("tokenizer.ggml.bos_token_id", 4), "tokenizer.ggml.bos_token_id");
+        assertLoadError(b -> minimal(b).putString("tokenizer.ggml.eos_token_id", "1"), "tokenizer.ggml.eos_token_id");
+        assertLoadError(b -> minimal(b).putArray("tokenizer.ggml.token_type", INT32, new int[] {3, 3, 3, 6}), "tokenizer.ggml.token_type");
     }
 
     /** Four tokens: <unk>, <s>, </s>, a. */
-    private static GgufBuilder minimal(GgufBuilder b) {
-        return b.string("tokenizer.ggml.model", "llama").strings("tokenizer.ggml.tokens", "<unk>", "<s>", "</s>", "a");
+    private static GGUFWriter minimal(GGUFWriter b) {
+        return b.putString("tokenizer.ggml.model", "llama").putArray("tokenizer.ggml.tokens", STRING, new String[] {"<unk>", "<s>", "</s>", "a"});
     }
 
-    private GemmaTokenizer load(UnaryOperator<GgufBuilder> metadata) {
-        Path file = metadata.apply(new GgufBuilder()).write(dir);
+    /** A metadata-only GGUF: vocabularies the golden files do not have. */
+    private Path write(GGUFWriter metadata) {
+        try {
+            Path file = Files.createTempFile(dir, "vocab", ".gguf");
+            metadata.write(file);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private GemmaTokenizer load(UnaryOperator<GGUFWriter> metadata) {
+        Path file = write(metadata.apply(new GGUFWriter()));
         try (GGUFFile gguf = GGUFFile.open(file)) {
             return GemmaTokenizer.fromGGUF(gguf);
         }
     }
 
-    private void assertLoadError(UnaryOperator<GgufBuilder> metadata, String key) {
-        Path file = metadata.apply(new GgufBuilder()).write(dir);
+    private void assertLoadError(UnaryOperator<GGUFWriter> metadata, String key) {
+        Path file = write(metadata.apply(new GGUFWriter()));
         try (GGUFFile gguf = GGUFFile.open(file)) {
             GGUFFormatException e = assertThrows(GGUFFormatException.class, () -> GemmaTokenizer.fromGGUF(gguf));
             assertTrue(e.getMessage().contains(key) && e.getMessage().contains(file.toString()), e.getMessage());
