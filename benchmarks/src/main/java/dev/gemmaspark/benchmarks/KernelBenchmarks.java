@@ -48,16 +48,14 @@ public final class KernelBenchmarks {
         System.out.print(table(results));
     }
 
-    /** A Markdown table, one row per matmul benchmark run. */
+    /** A Markdown table, one row per benchmark run. */
     static String table(Collection<RunResult> results) {
         StringBuilder b = new StringBuilder();
-        b.append("| type | n | threads | ms per matmul | GB/s of weights | GFLOP/s |\n");
-        b.append("|---|---:|---:|---:|---:|---:|\n");
+        b.append("| method | type | n | threads | ms per call | GB/s of weights | GFLOP/s |\n");
+        b.append("|---|---|---:|---:|---:|---:|---:|\n");
         for (RunResult r : results) {
             BenchmarkParams p = r.getParams();
-            if (!p.getBenchmark().endsWith(".matmul")) {
-                continue;
-            }
+            String method = p.getBenchmark().substring(p.getBenchmark().lastIndexOf('.') + 1);
             GGMLType type = GGMLType.valueOf(p.getParam("type"));
             int n = Integer.parseInt(p.getParam("n"));
             Result<?> time = r.getPrimaryResult();
@@ -65,7 +63,7 @@ public final class KernelBenchmarks {
             // JMH gives no error bound for fewer than three iterations
             String error = Double.isNaN(time.getScoreError()) ? ""
                     : String.format(Locale.ROOT, " ± %.3f", time.getScoreError());
-            b.append(String.format(Locale.ROOT, "| %s | %d | %s | %.3f%s | %.2f | %.2f |%n", type, n,
+            b.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %.3f%s | %.2f | %.2f |%n", method, type, n,
                     p.getParam("threads"), time.getScore(), error,
                     MatmulBenchmark.weightBytes(type) / seconds / 1e9, MatmulBenchmark.flops(n) / seconds / 1e9));
         }

@@ -5,10 +5,10 @@ import dev.gemmaspark.engine.quant.HalfFloats;
 
 /**
  * The input of one matmul call converted to what a kernel consumes, token by token: {@code values[t*cols
- * + c]} (quantized values as small integers in floats, or F16/BF16-rounded floats, or a plain copy),
- * per-block {@code scales}, and for Q8_1 the block sums {@code sums}, for Q8_K the 16- and 32-sums of q. One
- * instance per calling thread, reused across calls, so a warm matmul allocates nothing; worker threads use
- * theirs only for {@link #lanes} and {@link #rowBuffer}.
+ * + c]} (quantized values as small integers in floats, or those times their block scale, or F16/BF16-rounded
+ * floats, or a plain copy), per-block {@code scales}, and for Q8_1 the block sums {@code sums}, for Q8_K the
+ * 16- and 32-sums of q. One instance per calling thread, reused across calls, so a warm matmul allocates
+ * nothing; worker threads use theirs only for their lanes and {@link #panelBuffer}.
  */
 final class Activations {
     /** What the activations are converted to before the dot products. */
@@ -29,12 +29,15 @@ final class Activations {
     private int[] bsumInts = new int[0];
     /** Accumulator lanes and scalar extras handed from a kernel to its driver (see {@link TiledKernel}). */
     final float[] lanes = new float[TiledKernel.LANES_SIZE];
-    private float[] row = new float[0];
+    /** The accumulator lanes of one {@link PanelKernel} tile. */
+    final float[] tileLanes = new float[PanelKernel.TILE_LANES];
+    private float[] panel = new float[0];
     int n;
     int cols;
     final MatmulTask task = new MatmulTask();
 
     private Format format;
+    private boolean dequantize;
     private float[] x;
     private int xOff;
     private final ThreadPool.RangeBody converter = this::convert;
@@ -43,9 +46,14 @@ final class Activations {
         return PER_THREAD.get();
     }
 
-    /** Converts tokens {@code x[xOff + t*cols ..]}, t in [0, n), to {@code format}, on the pool when that pays. */
-    void prepare(ThreadPool pool, Format format, float[] x, int xOff, int n, int cols) {
+    /**
+     * Converts tokens {@code x[xOff + t*cols ..]}, t in [0, n), to {@code format}, on the pool when that pays.
+     * With {@code dequantize}, a Q8 format leaves {@link #values} as f32 (each quantized value times its block
+     * scale) for kernels that multiply in floats, and fills neither {@link #shorts} nor the block sums.
+     */
+    void prepare(ThreadPool pool, Format format, boolean dequantize, float[] x, int xOff, int n, int cols) {
         this.format = format;
+        this.dequantize = dequantize;
         this.x = x;
         this.xOff = xOff;
         this.n = n;
@@ -102,15 +110,17 @@ final class Activations {
             }
             case Q8_0 -> {
                 ActivationQuantizer.q8_0(x, xOff + from, count / 32, values, from, scales, from / 32);
-                toShorts(from, count);
+                toShortsOrScale(from, count, 32);
             }
             case Q8_1 -> {
                 ActivationQuantizer.q8_1(x, xOff + from, count / 32, values, from, scales, from / 32, sums, from / 32);
-                toShorts(from, count);
+                toShortsOrScale(from, count, 32);
             }
             case Q8_K -> {
                 ActivationQuantizer.q8_K(x, xOff + from, count / 256, values, from, scales, from / 256, bsumInts, from / 16);
-                toShorts(from, count);
+                if (toShortsOrScale(from, count, 256)) {
+                    return;
+                }
                 for (int i = from / 32; i < (from + count) / 32; i++) {
                     bsums16[2 * i] = bsumInts[2 * i];
                     bsums16[2 * i + 1] = bsumInts[2 * i + 1];
@@ -120,17 +130,25 @@ final class Activations {
         }
     }
 
-    private void toShorts(int from, int count) {
+    /** Fills {@link #shorts}, or with {@code dequantize} scales {@link #values} by their blocks; true if it scaled. */
+    private boolean toShortsOrScale(int from, int count, int block) {
+        if (dequantize) {
+            for (int i = from; i < from + count; i++) {
+                values[i] *= scales[i / block];
+            }
+            return true;
+        }
         for (int i = from; i < from + count; i++) {
             shorts[i] = (short) values[i];
         }
+        return false;
     }
 
-    float[] rowBuffer(int length) {
-        if (row.length < length) {
-            row = new float[length];
+    float[] panelBuffer(int length) {
+        if (panel.length < length) {
+            panel = new float[length];
         }
-        return row;
+        return panel;
     }
 
     private static float[] ensure(float[] a, int length) {

@@ -2,7 +2,7 @@ package dev.gemmaspark.engine.kernel;
 
 import dev.gemmaspark.engine.gguf.GGMLType;
 
-/** Picks the kernel for a weight type and activation rounding. */
+/** Picks the kernels for a weight type and activation rounding. */
 final class Kernels {
     private Kernels() {
     }
@@ -19,7 +19,7 @@ final class Kernels {
                 break;
         }
         if (rounding == ActivationRounding.NONE) {
-            return new DequantizingKernel(type);
+            return new PanelKernel(Activations.Format.F32, RowDecoder.forType(type));
         }
         return switch (type) {
             case Q4_0 -> new Q4_0Kernel();
@@ -34,5 +34,16 @@ final class Kernels {
             case Q6_K -> new Q6KKernel();
             case F32, F16, BF16 -> throw new AssertionError(type);
         };
+    }
+
+    /**
+     * The kernel for many tokens at once: for quantized weights with llama.cpp's rounding, a {@link PanelKernel}
+     * over the same rounded activations (taken as f32); otherwise the type's one kernel.
+     */
+    static RowKernel forManyTokens(GGMLType type, ActivationRounding rounding, RowKernel kernel) {
+        if (!type.isQuantized() || kernel.multipliesFloats()) {
+            return kernel;
+        }
+        return new PanelKernel(kernel.format, RowDecoder.forType(type));
     }
 }

@@ -28,6 +28,11 @@ abstract class RowKernel {
         this.format = format;
     }
 
+    /** Whether the kernel takes quantized activations as f32 values times their scale (see {@link Activations#prepare}). */
+    boolean multipliesFloats() {
+        return false;
+    }
+
     /** out[outOff + t*stride + r] for rows r in [r0, r1) and all tokens of {@code a}. */
     abstract void rows(MemorySegment w, long rowBytes, int r0, int r1, Activations a, float[] out, int outOff, int stride);
 

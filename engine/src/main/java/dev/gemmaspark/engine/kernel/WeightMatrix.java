@@ -6,8 +6,9 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * A row-major weight matrix W[rows][cols] (ggml ne = [cols, rows]) in a slice of the mapped model file, in
- * any {@link GGMLType}. The weights are read in place, never expanded; {@link #matmul} multiplies a batch of
- * tokens with one pass over them.
+ * any {@link GGMLType}. The weights are read in place, never expanded as a whole; {@link #matmul} multiplies a
+ * batch of tokens with one pass over them, {@link #matmulDequantized} does the same as a matrix product for
+ * many tokens.
  */
 public final class WeightMatrix {
     private final String name;
@@ -17,8 +18,10 @@ public final class WeightMatrix {
     private final int cols;
     private final long rowBytes;
     private final RowKernel kernel;
+    private final RowKernel manyTokens;
 
-    private WeightMatrix(String name, GGMLType type, MemorySegment data, int rows, int cols, RowKernel kernel) {
+    private WeightMatrix(String name, GGMLType type, MemorySegment data, int rows, int cols, RowKernel kernel,
+            RowKernel manyTokens) {
         this.name = name;
         this.type = type;
         this.data = data;
@@ -26,6 +29,7 @@ public final class WeightMatrix {
         this.cols = cols;
         this.rowBytes = type.bytesFor(cols);
         this.kernel = kernel;
+        this.manyTokens = manyTokens;
     }
 
     /**
@@ -45,7 +49,8 @@ public final class WeightMatrix {
             throw new IllegalArgumentException("tensor " + name + ": " + data.byteSize() + " bytes of data, but " + rows + " x "
                     + cols + " " + type + " needs " + expected);
         }
-        return new WeightMatrix(name, type, data, rows, cols, Kernels.forType(type, rounding));
+        RowKernel kernel = Kernels.forType(type, rounding);
+        return new WeightMatrix(name, type, data, rows, cols, kernel, Kernels.forManyTokens(type, rounding, kernel));
     }
 
     public String name() {
@@ -64,8 +69,27 @@ public final class WeightMatrix {
         return cols;
     }
 
-    /** out[outOff + t*rows + r] = sum_c W[r][c] * x[xOff + t*cols + c], for t in [0, n). */
+    /**
+     * out[outOff + t*rows + r] = sum_c W[r][c] * x[xOff + t*cols + c], for t in [0, n), with the activations
+     * rounded as the matrix's {@link ActivationRounding} says and quantized weights multiplied as llama.cpp's
+     * vec_dot kernels do (exact integer block sums, scaled in f32).
+     */
     public void matmul(ThreadPool pool, float[] x, int xOff, int n, float[] out, int outOff) {
+        multiply(kernel, pool, x, xOff, n, out, outOff);
+    }
+
+    /**
+     * The same product as {@link #matmul} for many tokens (prompt processing): quantized weights are dequantized
+     * to f32 a panel of rows at a time, once for all the tokens, and multiplied in f32 with the same rounded
+     * activations. From a few tokens on it is several times faster; its results differ from {@link #matmul}'s in
+     * the last bits (f32 products instead of exact integer block sums), so a caller picks one of the two per token,
+     * never by batch size. For float weights and with {@link ActivationRounding#NONE} the two are the same.
+     */
+    public void matmulDequantized(ThreadPool pool, float[] x, int xOff, int n, float[] out, int outOff) {
+        multiply(manyTokens, pool, x, xOff, n, out, outOff);
+    }
+
+    private void multiply(RowKernel kernel, ThreadPool pool, float[] x, int xOff, int n, float[] out, int outOff) {
         if (n < 0 || xOff < 0 || outOff < 0 || (long) xOff + (long) n * cols > x.length
                 || (long) outOff + (long) n * rows > out.length) {
             throw new IllegalArgumentException("tensor " + name + ": matmul of " + n + " tokens needs x[" + xOff + " + "
@@ -76,7 +100,7 @@ public final class WeightMatrix {
             return;
         }
         Activations a = Activations.forCurrentThread();
-        a.prepare(pool, kernel.format, x, xOff, n, cols);
+        a.prepare(pool, kernel.format, kernel.multipliesFloats(), x, xOff, n, cols);
         MatmulTask task = a.task;
         task.set(kernel, data, rowBytes, rows, a, out, outOff);
         try {

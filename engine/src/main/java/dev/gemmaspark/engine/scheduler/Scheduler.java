@@ -140,7 +140,7 @@ public final class Scheduler implements AutoCloseable {
         int rows = 0;
         for (Sequence s : live) {
             if (!s.prefilling() && !s.future.isDone()) {
-                batch.add(s.lastToken(), s.position(), s.cache, true);
+                batch.addGenerated(s.lastToken(), s.position(), s.cache);
                 rowOwner[rows++] = s;
             }
         }

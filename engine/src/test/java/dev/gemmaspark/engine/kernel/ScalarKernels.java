@@ -35,6 +35,50 @@ final class ScalarKernels {
         };
     }
 
+    /**
+     * The activations {@code x[xOff .. xOff + cols)} as the kernels for {@code type} see them, in f32: rounded to
+     * F16 or BF16 for those weights, for quantized weights quantized to the type's vec_dot format and multiplied
+     * back by their block scale.
+     */
+    static float[] roundedActivations(GGMLType type, float[] x, int xOff, int cols) {
+        float[] r = new float[cols];
+        switch (type) {
+            case F32 -> System.arraycopy(x, xOff, r, 0, cols);
+            case F16 -> {
+                for (int c = 0; c < cols; c++) {
+                    r[c] = HalfFloats.roundToF16(x[xOff + c]);
+                }
+            }
+            case BF16 -> {
+                for (int c = 0; c < cols; c++) {
+                    r[c] = HalfFloats.roundToBf16(x[xOff + c]);
+                }
+            }
+            case Q4_0, Q5_0, Q8_0 -> {
+                float[] d = new float[cols / 32];
+                ActivationQuantizer.q8_0(x, xOff, cols / 32, r, 0, d, 0);
+                scaleBlocks(r, d, 32);
+            }
+            case Q4_1, Q5_1 -> {
+                float[] d = new float[cols / 32];
+                ActivationQuantizer.q8_1(x, xOff, cols / 32, r, 0, d, 0, new float[cols / 32], 0);
+                scaleBlocks(r, d, 32);
+            }
+            case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> {
+                float[] d = new float[cols / 256];
+                ActivationQuantizer.q8_K(x, xOff, cols / 256, r, 0, d, 0, new int[cols / 16], 0);
+                scaleBlocks(r, d, 256);
+            }
+        }
+        return r;
+    }
+
+    private static void scaleBlocks(float[] q, float[] d, int block) {
+        for (int i = 0; i < q.length; i++) {
+            q[i] *= d[i / block];
+        }
+    }
+
     private static Dot dense(GGMLType type, MemorySegment w, long off, float[] x, int xOff, int cols) {
         float sum = 0;
         double magnitude = 0;

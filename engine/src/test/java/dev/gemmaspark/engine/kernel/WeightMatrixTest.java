@@ -29,6 +29,19 @@ class WeightMatrixTest {
         THREE.close();
     }
 
+    /** The two ways to multiply: one pass of vec_dot kernels, or dequantized panels times f32 activations. */
+    enum Path {
+        MATMUL, DEQUANTIZED;
+
+        void run(WeightMatrix m, ThreadPool pool, float[] x, int xOff, int n, float[] out, int outOff) {
+            if (this == MATMUL) {
+                m.matmul(pool, x, xOff, n, out, outOff);
+            } else {
+                m.matmulDequantized(pool, x, xOff, n, out, outOff);
+            }
+        }
+    }
+
     /** Row lengths to try: tails of 8 and 16 lanes for the dense types, one and several blocks otherwise. */
     private static int[] colsFor(GGMLType type) {
         return switch (type.blockSize) {
@@ -114,14 +127,15 @@ class WeightMatrixTest {
     }
 
     /**
-     * A token's outputs are bit-identical whether it is alone, in any position of a batch of 9, or in batches of 2
-     * and 3, and with 1, 2 or 3 threads.
+     * On either path, a token's outputs are bit-identical whether it is alone, in any position of a batch of 9, or
+     * in batches of 2 and 3, and with 1, 2 or 3 threads. 101 rows: three units of parallel work, the last one
+     * partial, and a last panel whose tiles repeat rows.
      */
     @ParameterizedTest
     @EnumSource(GGMLType.class)
     void resultsAreBatchAndThreadInvariant(GGMLType type) {
         Random rnd = new Random(200 + type.ordinal());
-        int rows = 19;
+        int rows = 101;
         int cols = type.blockSize == 1 ? 200 : 512;
         int n = 9;
         for (ActivationRounding rounding : ActivationRounding.values()) {
@@ -129,24 +143,67 @@ class WeightMatrixTest {
                 MemorySegment data = RandomWeights.of(type, (long) rows * cols, rnd, arena);
                 WeightMatrix m = WeightMatrix.of("w", type, data, rows, cols, rounding);
                 float[] x = gaussian(rnd, n * cols);
-                float[] all = new float[n * rows];
-                m.matmul(TWO, x, n, all);
-                float[] withThree = new float[n * rows];
-                m.matmul(THREE, x, n, withThree);
-                assertArrayEquals(all, withThree, 0f, type + " " + rounding + ": 2 vs 3 threads");
-                for (int t = 0; t < n; t++) {
-                    float[] alone = new float[rows + 3];
-                    m.matmul(ONE, x, t * cols, 1, alone, 3);
-                    assertArrayEquals(Arrays.copyOfRange(all, t * rows, (t + 1) * rows), Arrays.copyOfRange(alone, 3, rows + 3), 0f,
-                            type + " " + rounding + ": token " + t + " alone vs in a batch of 9");
+                for (Path path : Path.values()) {
+                    String what = type + " " + rounding + " " + path;
+                    float[] all = new float[n * rows];
+                    path.run(m, TWO, x, 0, n, all, 0);
+                    float[] withThree = new float[n * rows];
+                    path.run(m, THREE, x, 0, n, withThree, 0);
+                    assertArrayEquals(all, withThree, 0f, what + ": 2 vs 3 threads");
+                    for (int t = 0; t < n; t++) {
+                        float[] alone = new float[rows + 3];
+                        path.run(m, ONE, x, t * cols, 1, alone, 3);
+                        assertArrayEquals(Arrays.copyOfRange(all, t * rows, (t + 1) * rows), Arrays.copyOfRange(alone, 3, rows + 3), 0f,
+                                what + ": token " + t + " alone vs in a batch of 9");
+                    }
+                    for (int[] batch : new int[][] {{3, 2}, {6, 3}, {1, 4}, {0, 5}}) {
+                        int start = batch[0];
+                        int size = batch[1];
+                        float[] part = new float[size * rows];
+                        path.run(m, THREE, x, start * cols, size, part, 0);
+                        assertArrayEquals(Arrays.copyOfRange(all, start * rows, (start + size) * rows), part, 0f,
+                                what + ": tokens " + start + ".." + (start + size - 1) + " as a batch of " + size);
+                    }
                 }
-                for (int[] batch : new int[][] {{3, 2}, {6, 3}, {1, 4}}) {
-                    int start = batch[0];
-                    int size = batch[1];
-                    float[] part = new float[size * rows];
-                    m.matmul(THREE, x, start * cols, size, part, 0);
-                    assertArrayEquals(Arrays.copyOfRange(all, start * rows, (start + size) * rows), part, 0f,
-                            type + " " + rounding + ": tokens " + start + ".." + (start + size - 1) + " as a batch of " + size);
+            }
+        }
+    }
+
+    /**
+     * The dequantized path computes, per row and token, the f32 dot product of the exactly dequantized weights (as
+     * get_rows gives them) with the activations rounded as the matrix's rounding says. Against that product in
+     * double, the bound is 1e-6 of the sum of the magnitudes of the terms.
+     */
+    @ParameterizedTest
+    @EnumSource(GGMLType.class)
+    void dequantizedPathMultipliesDequantizedWeightsWithRoundedActivations(GGMLType type) {
+        Random rnd = new Random(300 + type.ordinal());
+        try (Arena arena = Arena.ofShared()) {
+            for (int cols : colsFor(type)) {
+                int rows = 14;
+                MemorySegment data = RandomWeights.of(type, (long) rows * cols, rnd, arena);
+                float[] weights = new float[rows * cols];
+                Dequantizer.dequantize(type, data, 0, weights, 0, rows * cols);
+                for (ActivationRounding rounding : ActivationRounding.values()) {
+                    WeightMatrix m = WeightMatrix.of("w", type, data, rows, cols, rounding);
+                    int n = 6;
+                    float[] x = gaussian(rnd, n * cols);
+                    float[] out = new float[n * rows];
+                    m.matmulDequantized(TWO, x, 0, n, out, 0);
+                    for (int t = 0; t < n; t++) {
+                        float[] xr = rounding == ActivationRounding.NONE ? Arrays.copyOfRange(x, t * cols, (t + 1) * cols)
+                                : ScalarKernels.roundedActivations(type, x, t * cols, cols);
+                        for (int r = 0; r < rows; r++) {
+                            double exact = 0;
+                            double magnitude = 0;
+                            for (int c = 0; c < cols; c++) {
+                                exact += (double) weights[r * cols + c] * xr[c];
+                                magnitude += Math.abs((double) weights[r * cols + c] * xr[c]);
+                            }
+                            assertEquals(exact, out[t * rows + r], 1e-6 * magnitude + 1e-30,
+                                    type + " " + rounding + " " + rows + "x" + cols + " t=" + t + " r=" + r);
+                        }
+                    }
                 }
             }
         }
