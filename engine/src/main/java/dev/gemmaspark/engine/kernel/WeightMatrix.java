@@ -89,6 +89,11 @@ public final class WeightMatrix {
         multiply(manyTokens, pool, x, xOff, n, out, outOff);
     }
 
+    /** Whether {@link #matmulDequantized} computes differently from {@link #matmul} (quantized weights, llama.cpp's rounding). */
+    public boolean hasDequantizedPath() {
+        return manyTokens != kernel;
+    }
+
     private void multiply(RowKernel kernel, ThreadPool pool, float[] x, int xOff, int n, float[] out, int outOff) {
         if (n < 0 || xOff < 0 || outOff < 0 || (long) xOff + (long) n * cols > x.length
                 || (long) outOff + (long) n * rows > out.length) {

@@ -525,6 +525,10 @@ public final class ForwardPass {
      * WeightMatrix#matmul}, its prompt tokens through {@link WeightMatrix#matmulDequantized}.
      */
     private void project(WeightMatrix m, float[] x, int xOff, int n, float[] out, int outOff) {
+        if (!m.hasDequantizedPath()) {
+            m.matmul(pool, x, xOff, n, out, outOff);
+            return;
+        }
         int g = Math.min(generated, n);
         m.matmul(pool, x, xOff, g, out, outOff);
         m.matmulDequantized(pool, x, xOff + g * m.cols(), n - g, out, outOff + g * m.rows());
