@@ -10,11 +10,11 @@ final class Kernels {
     static RowKernel forType(GGMLType type, ActivationRounding rounding) {
         switch (type) {
             case F32:
-                return new F32Kernel();
+                return new FloatPanelKernel(new F32Kernel());
             case F16:
-                return new F16Kernel(rounding);
+                return new FloatPanelKernel(new F16Kernel(rounding));
             case BF16:
-                return new BF16Kernel(rounding);
+                return new FloatPanelKernel(new BF16Kernel(rounding));
             default:
                 break;
         }

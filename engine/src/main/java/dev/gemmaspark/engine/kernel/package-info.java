@@ -12,6 +12,10 @@
  * accumulation order differs from llama.cpp. Every output element is one dot product whose operations depend
  * only on its row and its token, so results are bit-identical whatever the batch and the thread count.
  *
+ * <p>Float weights (F32, F16, BF16) against 8 tokens or more go to {@link
+ * dev.gemmaspark.engine.kernel.FloatPanelKernel}, a cache-blocked matrix-matrix product over panels of weights
+ * widened to f32, which performs per output element the same float operations as the per-type tile kernels.
+ *
  * <p>The kernel bodies are written out per type and per tile (one token, four tokens) without helper calls:
  * C2 stops inlining in methods of this size, a vector passed to a call that is not inlined is boxed, and
  * the hot loops only stay allocation-free and fully intrinsified when written this way.

@@ -1,0 +1,250 @@
+package dev.gemmaspark.engine.kernel;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Float weights (F32, F16, BF16) against many tokens, as a matrix-matrix product blocked for the caches. A panel of
+ * up to {@value #MC} rows x {@value #KC} columns is widened to f32 once per block of up to {@value #NC} tokens (the
+ * tile kernels widen every row again for every 4 tokens) and packed, chunk by chunk, into the order the
+ * micro-kernel reads; so are a micro-tile's {@value #TT} tokens. The micro-kernel then multiplies {@value #TR}
+ * rows by {@value #TT} tokens per step: 7 vector loads feed 12 FMAs, where the tile kernels load a vector per FMA.
+ *
+ * <p>Each (row, token) keeps the two 8-lane accumulator chains that {@link FloatRowKernel} specifies, carried from
+ * one column block to the next in a per-thread buffer, and undergoes exactly the float operations of the tile
+ * kernels, in their order. So an output element is bit-identical whether it is computed here or by the tile kernel
+ * (which serves calls of fewer than {@value #MIN_TOKENS} tokens, decode among them), whatever block or micro-tile
+ * its row and token fall in and whichever thread computes it.
+ *
+ * <p>Sizes: the packed panel (up to 288 KiB) stays in L2 while every micro-tile of tokens passes over it; a
+ * micro-tile's activations (12 KiB) stay in L1 while it sweeps the panel; the accumulators of a panel's rows and a
+ * token block (up to 1.5 MiB) stream through once per column block: a micro-tile chain loads and stores its 12
+ * accumulator vectors once per 48 x 12 FMAs.
+ */
+final class FloatPanelKernel extends RowKernel {
+    /** Fewer tokens than this go to the tile kernel: below it widening the panel costs more than it saves. */
+    static final int MIN_TOKENS = 8;
+    /** Micro-tile rows and tokens: 12 accumulators, 3 weight vectors and one activation vector fit in 16 registers. */
+    static final int TR = 3;
+    static final int TT = 4;
+    /** Most rows in a panel (a multiple of TR). */
+    static final int MC = 96;
+    /** Columns of a panel: a multiple of 16, so that a chunk is in the same chain (even or odd) in every block. */
+    static final int KC = 768;
+    /** Most tokens in a block. */
+    static final int NC = 256;
+    /** Floats of one chain's accumulators for one micro-tile. */
+    private static final int TILE = TR * TT * 8;
+    /** Floats of both chains' accumulators for a panel's micro-tiles of one token micro-tile. */
+    private static final int TILE_ROW = MC / TR * 2 * TILE;
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private final FloatRowKernel tiles;
+
+    FloatPanelKernel(FloatRowKernel tiles) {
+        super(tiles.format);
+        this.tiles = tiles;
+    }
+
+    /** Per-thread buffers: a widened row, the packed panel, a packed micro-tile of tokens, and a block's accumulators. */
+    private static final class Scratch {
+        final short[] bits = new short[KC];
+        final float[] row = new float[KC];
+        final float[] panel = new float[MC * KC];
+        final float[] xs = new float[TT * KC];
+        float[] acc = new float[0];
+
+        float[] acc(int tokens) {
+            int size = tokens / TT * TILE_ROW;
+            if (acc.length < size) {
+                acc = new float[size];
+            }
+            return acc;
+        }
+    }
+
+    @Override
+    void rows(MemorySegment w, long rowBytes, int r0, int r1, Activations a, float[] out, int outOff, int stride) {
+        int n = a.n;
+        if (n < MIN_TOKENS) {
+            tiles.rows(w, rowBytes, r0, r1, a, out, outOff, stride);
+            return;
+        }
+        // Equal blocks, so that no block is left with a few rows or tokens to amortize a panel over.
+        int mc = roundUp(ceilDiv(r1 - r0, ceilDiv(r1 - r0, MC)), TR);
+        int nc = roundUp(ceilDiv(n, ceilDiv(n, NC)), TT);
+        Scratch scratch = SCRATCH.get();
+        float[] acc = scratch.acc(nc);
+        for (int rb = r0; rb < r1; rb += mc) {
+            for (int tb = 0; tb < n; tb += nc) {
+                int mr = Math.min(mc, r1 - rb);
+                int nt = Math.min(nc, n - tb);
+                Arrays.fill(acc, 0, ceilDiv(nt, TT) * TILE_ROW, 0f);
+                for (int kb = 0; kb < (a.cols & ~7); kb += KC) {
+                    block(w, rowBytes, rb, mr, a, tb, nt, kb, scratch);
+                }
+                finish(w, rowBytes, rb, mr, a, tb, nt, acc, out, outOff, stride);
+            }
+        }
+    }
+
+    /** Adds columns [kb, kb + KC) of rows [rb, rb + mr) and tokens [tb, tb + nt) to the accumulators. */
+    private void block(MemorySegment w, long rowBytes, int rb, int mr, Activations a, int tb, int nt, int kb, Scratch scratch) {
+        int cols = a.cols;
+        int chunks = Math.min(KC, (cols & ~7) - kb) / 8;
+        float[] panel = scratch.panel;
+        float[] xs = scratch.xs;
+        float[] acc = scratch.acc;
+        int groups = ceilDiv(mr, TR);
+        // Rows and tokens past the last are copies of it: their results land in slots that are never read.
+        for (int i = 0; i < groups * TR; i++) {
+            tiles.widen(w, (rb + Math.min(i, mr - 1)) * rowBytes, kb, chunks * 8, scratch.bits, scratch.row);
+            pack(scratch.row, chunks, panel, i / TR * TR * KC + i % TR * 8);
+        }
+        int last = tb + nt - 1;
+        for (int u = 0; u < ceilDiv(nt, TT); u++) {
+            int t = tb + u * TT;
+            packTokens(a.values, t * cols + kb, Math.min(t + 1, last) * cols + kb, Math.min(t + 2, last) * cols + kb,
+                    Math.min(t + 3, last) * cols + kb, chunks, xs);
+            for (int g = 0; g < groups; g++) {
+                int s = u * TILE_ROW + g * 2 * TILE;
+                tile(panel, g * TR * KC, xs, 0, (chunks + 1) / 2, acc, s);
+                tile(panel, g * TR * KC + TR * KC / 2, xs, TT * KC / 2, chunks / 2, acc, s + TILE);
+            }
+        }
+    }
+
+    /** Adds up the finished accumulators of rows [rb, rb + mr) and tokens [tb, tb + nt), with the scalar tails, into out. */
+    private void finish(MemorySegment w, long rowBytes, int rb, int mr, Activations a, int tb, int nt, float[] acc,
+            float[] out, int outOff, int stride) {
+        int cols = a.cols;
+        int body = cols & ~7;
+        float[] x = a.values;
+        for (int u = 0; u < ceilDiv(nt, TT); u++) {
+            for (int g = 0; g < ceilDiv(mr, TR); g++) {
+                int s = u * TILE_ROW + g * 2 * TILE;
+                for (int l = 0; l < TILE; l += 8) {
+                    FloatVector.fromArray(F, acc, s + l).add(FloatVector.fromArray(F, acc, s + TILE + l)).intoArray(acc, s + l);
+                }
+                for (int j = u * TT; j < Math.min(nt, u * TT + TT); j++) {
+                    int xt = (tb + j) * cols;
+                    for (int i = g * TR; i < Math.min(mr, g * TR + TR); i++) {
+                        float e = 0;
+                        long off = (rb + i) * rowBytes;
+                        for (int c = body; c < cols; c++) {
+                            e = Math.fma(tiles.weight(w, off, c), x[xt + c], e);
+                        }
+                        out[outOff + (tb + j) * stride + rb + i] = sum(acc, s + (j % TT * TR + i % TR) * 8) + e;
+                    }
+                }
+            }
+        }
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    private static int roundUp(int a, int b) {
+        return ceilDiv(a, b) * b;
+    }
+
+    /**
+     * Packs a widened row's {@code chunks} 8-float chunks into the panel at {@code d}: the even ones (the first
+     * chain's) at panel[d + 24q ..] and the odd ones at panel[d + TR * KC / 2 + 24q ..], q being the chunk's index in
+     * its chain; the micro-tile's other rows fill the 8-float gaps.
+     */
+    private static void pack(float[] row, int chunks, float[] panel, int d) {
+        int odd = TR * KC / 2;
+        int q = 0;
+        // Two chunks per iteration: an index of the form (q & 1) * odd defeats C2's range-check elimination.
+        for (; 2 * q + 1 < chunks; q++) {
+            FloatVector.fromArray(F, row, 16 * q).intoArray(panel, d + TR * 8 * q);
+            FloatVector.fromArray(F, row, 16 * q + 8).intoArray(panel, d + odd + TR * 8 * q);
+        }
+        if (2 * q < chunks) {
+            FloatVector.fromArray(F, row, 16 * q).intoArray(panel, d + TR * 8 * q);
+        }
+    }
+
+    /**
+     * Packs the activations of a micro-tile's tokens, x[x0 ..] to x[x3 ..], as {@link #pack} packs a panel's rows
+     * (even chunks, then odd ones from xs[TT * KC / 2]). Reading the four tokens in one loop keeps four streams of
+     * cache misses in flight instead of one.
+     */
+    private static void packTokens(float[] x, int x0, int x1, int x2, int x3, int chunks, float[] xs) {
+        int odd = TT * KC / 2;
+        int q = 0;
+        for (; 2 * q + 1 < chunks; q++) {
+            int s = 16 * q;
+            int d = TT * 8 * q;
+            FloatVector.fromArray(F, x, x0 + s).intoArray(xs, d);
+            FloatVector.fromArray(F, x, x1 + s).intoArray(xs, d + 8);
+            FloatVector.fromArray(F, x, x2 + s).intoArray(xs, d + 16);
+            FloatVector.fromArray(F, x, x3 + s).intoArray(xs, d + 24);
+            FloatVector.fromArray(F, x, x0 + s + 8).intoArray(xs, odd + d);
+            FloatVector.fromArray(F, x, x1 + s + 8).intoArray(xs, odd + d + 8);
+            FloatVector.fromArray(F, x, x2 + s + 8).intoArray(xs, odd + d + 16);
+            FloatVector.fromArray(F, x, x3 + s + 8).intoArray(xs, odd + d + 24);
+        }
+        if (2 * q < chunks) {
+            int s = 16 * q;
+            int d = TT * 8 * q;
+            FloatVector.fromArray(F, x, x0 + s).intoArray(xs, d);
+            FloatVector.fromArray(F, x, x1 + s).intoArray(xs, d + 8);
+            FloatVector.fromArray(F, x, x2 + s).intoArray(xs, d + 16);
+            FloatVector.fromArray(F, x, x3 + s).intoArray(xs, d + 24);
+        }
+    }
+
+    /**
+     * One chain (even or odd chunks) of {@value #TR} rows x {@value #TT} tokens over {@code steps} chunks: the
+     * packed panel holds each step's chunk of the rows side by side at p[pOff + 24k ..], the packed activations
+     * the tokens' at xs[xOff + 32k ..]; the accumulators of row r and token t are at acc[s + (3t + r) * 8 ..].
+     */
+    private static void tile(float[] p, int pOff, float[] xs, int xOff, int steps, float[] acc, int s) {
+        FloatVector c00 = FloatVector.fromArray(F, acc, s), c10 = FloatVector.fromArray(F, acc, s + 8);
+        FloatVector c20 = FloatVector.fromArray(F, acc, s + 16), c01 = FloatVector.fromArray(F, acc, s + 24);
+        FloatVector c11 = FloatVector.fromArray(F, acc, s + 32), c21 = FloatVector.fromArray(F, acc, s + 40);
+        FloatVector c02 = FloatVector.fromArray(F, acc, s + 48), c12 = FloatVector.fromArray(F, acc, s + 56);
+        FloatVector c22 = FloatVector.fromArray(F, acc, s + 64), c03 = FloatVector.fromArray(F, acc, s + 72);
+        FloatVector c13 = FloatVector.fromArray(F, acc, s + 80), c23 = FloatVector.fromArray(F, acc, s + 88);
+        for (int k = 0; k < steps; k++) {
+            int pk = pOff + TR * 8 * k;
+            int xk = xOff + TT * 8 * k;
+            FloatVector w0 = FloatVector.fromArray(F, p, pk);
+            FloatVector w1 = FloatVector.fromArray(F, p, pk + 8);
+            FloatVector w2 = FloatVector.fromArray(F, p, pk + 16);
+            FloatVector v = FloatVector.fromArray(F, xs, xk);
+            c00 = w0.fma(v, c00);
+            c10 = w1.fma(v, c10);
+            c20 = w2.fma(v, c20);
+            v = FloatVector.fromArray(F, xs, xk + 8);
+            c01 = w0.fma(v, c01);
+            c11 = w1.fma(v, c11);
+            c21 = w2.fma(v, c21);
+            v = FloatVector.fromArray(F, xs, xk + 16);
+            c02 = w0.fma(v, c02);
+            c12 = w1.fma(v, c12);
+            c22 = w2.fma(v, c22);
+            v = FloatVector.fromArray(F, xs, xk + 24);
+            c03 = w0.fma(v, c03);
+            c13 = w1.fma(v, c13);
+            c23 = w2.fma(v, c23);
+        }
+        c00.intoArray(acc, s);
+        c10.intoArray(acc, s + 8);
+        c20.intoArray(acc, s + 16);
+        c01.intoArray(acc, s + 24);
+        c11.intoArray(acc, s + 32);
+        c21.intoArray(acc, s + 40);
+        c02.intoArray(acc, s + 48);
+        c12.intoArray(acc, s + 56);
+        c22.intoArray(acc, s + 64);
+        c03.intoArray(acc, s + 72);
+        c13.intoArray(acc, s + 80);
+        c23.intoArray(acc, s + 88);
+    }
+}
