@@ -73,15 +73,15 @@ final class FloatPanelKernel extends RowKernel {
             return;
         }
         // Equal blocks, so that no block is left with a few rows or tokens to amortize a panel over.
-        int mc = roundUp(ceilDiv(r1 - r0, ceilDiv(r1 - r0, MC)), TR);
-        int nc = roundUp(ceilDiv(n, ceilDiv(n, NC)), TT);
+        int mc = roundUp(Math.ceilDiv(r1 - r0, Math.ceilDiv(r1 - r0, MC)), TR);
+        int nc = roundUp(Math.ceilDiv(n, Math.ceilDiv(n, NC)), TT);
         Scratch scratch = SCRATCH.get();
         float[] acc = scratch.acc(nc);
         for (int rb = r0; rb < r1; rb += mc) {
             for (int tb = 0; tb < n; tb += nc) {
                 int mr = Math.min(mc, r1 - rb);
                 int nt = Math.min(nc, n - tb);
-                Arrays.fill(acc, 0, ceilDiv(nt, TT) * TILE_ROW, 0f);
+                Arrays.fill(acc, 0, Math.ceilDiv(nt, TT) * TILE_ROW, 0f);
                 for (int kb = 0; kb < (a.cols & ~7); kb += KC) {
                     block(w, rowBytes, rb, mr, a, tb, nt, kb, scratch);
                 }
@@ -97,14 +97,14 @@ final class FloatPanelKernel extends RowKernel {
         float[] panel = scratch.panel;
         float[] xs = scratch.xs;
         float[] acc = scratch.acc;
-        int groups = ceilDiv(mr, TR);
+        int groups = Math.ceilDiv(mr, TR);
         // Rows and tokens past the last are copies of it: their results land in slots that are never read.
         for (int i = 0; i < groups * TR; i++) {
             tiles.widen(w, (rb + Math.min(i, mr - 1)) * rowBytes, kb, chunks * 8, scratch.bits, scratch.row);
             pack(scratch.row, chunks, panel, i / TR * TR * KC + i % TR * 8);
         }
         int last = tb + nt - 1;
-        for (int u = 0; u < ceilDiv(nt, TT); u++) {
+        for (int u = 0; u < Math.ceilDiv(nt, TT); u++) {
             int t = tb + u * TT;
             packTokens(a.values, t * cols + kb, Math.min(t + 1, last) * cols + kb, Math.min(t + 2, last) * cols + kb,
                     Math.min(t + 3, last) * cols + kb, chunks, xs);
@@ -122,8 +122,8 @@ final class FloatPanelKernel extends RowKernel {
         int cols = a.cols;
         int body = cols & ~7;
         float[] x = a.values;
-        for (int u = 0; u < ceilDiv(nt, TT); u++) {
-            for (int g = 0; g < ceilDiv(mr, TR); g++) {
+        for (int u = 0; u < Math.ceilDiv(nt, TT); u++) {
+            for (int g = 0; g < Math.ceilDiv(mr, TR); g++) {
                 int s = u * TILE_ROW + g * 2 * TILE;
                 for (int l = 0; l < TILE; l += 8) {
                     FloatVector.fromArray(F, acc, s + l).add(FloatVector.fromArray(F, acc, s + TILE + l)).intoArray(acc, s + l);
@@ -143,12 +143,8 @@ final class FloatPanelKernel extends RowKernel {
         }
     }
 
-    private static int ceilDiv(int a, int b) {
-        return (a + b - 1) / b;
-    }
-
     private static int roundUp(int a, int b) {
-        return ceilDiv(a, b) * b;
+        return Math.ceilDiv(a, b) * b;
     }
 
     /**
