@@ -9,7 +9,7 @@ import jdk.incubator.vector.FloatVector;
  * up to {@value #MC} rows x {@value #KC} columns is widened to f32 once per block of up to {@value #NC} tokens (the
  * tile kernels widen every row again for every 4 tokens) and packed, chunk by chunk, into the order the
  * micro-kernel reads; so are a micro-tile's {@value #TT} tokens. The micro-kernel then multiplies {@value #TR}
- * rows by {@value #TT} tokens per step: 7 vector loads feed 12 FMAs, where the tile kernels load a vector per FMA.
+ * rows by {@value #TT} tokens per step: 8 vector loads feed 12 FMAs, where the tile kernels load a vector per FMA.
  *
  * <p>Each (row, token) keeps the two 8-lane accumulator chains that {@link FloatRowKernel} specifies, carried from
  * one column block to the next in a per-thread buffer, and undergoes exactly the float operations of the tile
@@ -18,16 +18,19 @@ import jdk.incubator.vector.FloatVector;
  * its row and token fall in and whichever thread computes it.
  *
  * <p>Sizes: the packed panel (up to 288 KiB) stays in L2 while every micro-tile of tokens passes over it; a
- * micro-tile's activations (12 KiB) stay in L1 while it sweeps the panel; the accumulators of a panel's rows and a
+ * micro-tile's activations (18 KiB) stay in L1 while it sweeps the panel; the accumulators of a panel's rows and a
  * token block (up to 1.5 MiB) stream through once per column block: a micro-tile chain loads and stores its 12
  * accumulator vectors once per 48 x 12 FMAs.
  */
 final class FloatPanelKernel extends RowKernel {
     /** Fewer tokens than this go to the tile kernel: below it widening the panel costs more than it saves. */
     static final int MIN_TOKENS = 8;
-    /** Micro-tile rows and tokens: 12 accumulators, 3 weight vectors and one activation vector fit in 16 registers. */
-    static final int TR = 3;
-    static final int TT = 4;
+    /**
+     * Micro-tile rows and tokens: 12 accumulators, 2 weight vectors and an activation vector fit in AVX2's 16 vector
+     * registers (3 x 4, one register more, spills there and runs at half speed).
+     */
+    static final int TR = 2;
+    static final int TT = 6;
     /** Most rows in a panel (a multiple of TR). */
     static final int MC = 96;
     /** Columns of a panel: a multiple of 16, so that a chunk is in the same chain (even or odd) in every block. */
@@ -54,6 +57,7 @@ final class FloatPanelKernel extends RowKernel {
         final float[] row = new float[KC];
         final float[] panel = new float[MC * KC];
         final float[] xs = new float[TT * KC];
+        final int[] tokens = new int[TT];
         float[] acc = new float[0];
 
         float[] acc(int tokens) {
@@ -103,11 +107,12 @@ final class FloatPanelKernel extends RowKernel {
             tiles.widen(w, (rb + Math.min(i, mr - 1)) * rowBytes, kb, chunks * 8, scratch.bits, scratch.row);
             pack(scratch.row, chunks, panel, i / TR * TR * KC + i % TR * 8);
         }
-        int last = tb + nt - 1;
+        int[] tokens = scratch.tokens;
         for (int u = 0; u < Math.ceilDiv(nt, TT); u++) {
-            int t = tb + u * TT;
-            packTokens(a.values, t * cols + kb, Math.min(t + 1, last) * cols + kb, Math.min(t + 2, last) * cols + kb,
-                    Math.min(t + 3, last) * cols + kb, chunks, xs);
+            for (int j = 0; j < TT; j++) {
+                tokens[j] = (tb + Math.min(u * TT + j, nt - 1)) * cols + kb;
+            }
+            packTokens(a.values, tokens, chunks, xs);
             for (int g = 0; g < groups; g++) {
                 int s = u * TILE_ROW + g * 2 * TILE;
                 tile(panel, g * TR * KC, xs, 0, (chunks + 1) / 2, acc, s);
@@ -166,81 +171,72 @@ final class FloatPanelKernel extends RowKernel {
     }
 
     /**
-     * Packs the activations of a micro-tile's tokens, x[x0 ..] to x[x3 ..], as {@link #pack} packs a panel's rows
-     * (even chunks, then odd ones from xs[TT * KC / 2]). Reading the four tokens in one loop keeps four streams of
-     * cache misses in flight instead of one.
+     * Packs the activations of a micro-tile's tokens, at x[tokens[j] ..], as {@link #pack} packs a panel's rows (even
+     * chunks, then odd ones from xs[TT * KC / 2]). Reading all the tokens in one loop keeps as many streams of cache
+     * misses in flight.
      */
-    private static void packTokens(float[] x, int x0, int x1, int x2, int x3, int chunks, float[] xs) {
+    private static void packTokens(float[] x, int[] tokens, int chunks, float[] xs) {
         int odd = TT * KC / 2;
-        int q = 0;
-        for (; 2 * q + 1 < chunks; q++) {
-            int s = 16 * q;
-            int d = TT * 8 * q;
-            FloatVector.fromArray(F, x, x0 + s).intoArray(xs, d);
-            FloatVector.fromArray(F, x, x1 + s).intoArray(xs, d + 8);
-            FloatVector.fromArray(F, x, x2 + s).intoArray(xs, d + 16);
-            FloatVector.fromArray(F, x, x3 + s).intoArray(xs, d + 24);
-            FloatVector.fromArray(F, x, x0 + s + 8).intoArray(xs, odd + d);
-            FloatVector.fromArray(F, x, x1 + s + 8).intoArray(xs, odd + d + 8);
-            FloatVector.fromArray(F, x, x2 + s + 8).intoArray(xs, odd + d + 16);
-            FloatVector.fromArray(F, x, x3 + s + 8).intoArray(xs, odd + d + 24);
-        }
-        if (2 * q < chunks) {
-            int s = 16 * q;
-            int d = TT * 8 * q;
-            FloatVector.fromArray(F, x, x0 + s).intoArray(xs, d);
-            FloatVector.fromArray(F, x, x1 + s).intoArray(xs, d + 8);
-            FloatVector.fromArray(F, x, x2 + s).intoArray(xs, d + 16);
-            FloatVector.fromArray(F, x, x3 + s).intoArray(xs, d + 24);
+        for (int q = 0; q < chunks; q += 2) {
+            int d = q / 2 * TT * 8;
+            for (int j = 0; j < TT; j++) {
+                FloatVector.fromArray(F, x, tokens[j] + 8 * q).intoArray(xs, d + 8 * j);
+            }
+            if (q + 1 < chunks) {
+                for (int j = 0; j < TT; j++) {
+                    FloatVector.fromArray(F, x, tokens[j] + 8 * q + 8).intoArray(xs, odd + d + 8 * j);
+                }
+            }
         }
     }
 
     /**
      * One chain (even or odd chunks) of {@value #TR} rows x {@value #TT} tokens over {@code steps} chunks: the
-     * packed panel holds each step's chunk of the rows side by side at p[pOff + 24k ..], the packed activations
-     * the tokens' at xs[xOff + 32k ..]; the accumulators of row r and token t are at acc[s + (3t + r) * 8 ..].
+     * packed panel holds each step's chunk of the rows side by side at p[pOff + 16k ..], the packed activations
+     * the tokens' at xs[xOff + 48k ..]; the accumulators of row r and token t are at acc[s + (2t + r) * 8 ..].
      */
     private static void tile(float[] p, int pOff, float[] xs, int xOff, int steps, float[] acc, int s) {
         FloatVector c00 = FloatVector.fromArray(F, acc, s), c10 = FloatVector.fromArray(F, acc, s + 8);
-        FloatVector c20 = FloatVector.fromArray(F, acc, s + 16), c01 = FloatVector.fromArray(F, acc, s + 24);
-        FloatVector c11 = FloatVector.fromArray(F, acc, s + 32), c21 = FloatVector.fromArray(F, acc, s + 40);
-        FloatVector c02 = FloatVector.fromArray(F, acc, s + 48), c12 = FloatVector.fromArray(F, acc, s + 56);
-        FloatVector c22 = FloatVector.fromArray(F, acc, s + 64), c03 = FloatVector.fromArray(F, acc, s + 72);
-        FloatVector c13 = FloatVector.fromArray(F, acc, s + 80), c23 = FloatVector.fromArray(F, acc, s + 88);
+        FloatVector c01 = FloatVector.fromArray(F, acc, s + 16), c11 = FloatVector.fromArray(F, acc, s + 24);
+        FloatVector c02 = FloatVector.fromArray(F, acc, s + 32), c12 = FloatVector.fromArray(F, acc, s + 40);
+        FloatVector c03 = FloatVector.fromArray(F, acc, s + 48), c13 = FloatVector.fromArray(F, acc, s + 56);
+        FloatVector c04 = FloatVector.fromArray(F, acc, s + 64), c14 = FloatVector.fromArray(F, acc, s + 72);
+        FloatVector c05 = FloatVector.fromArray(F, acc, s + 80), c15 = FloatVector.fromArray(F, acc, s + 88);
         for (int k = 0; k < steps; k++) {
             int pk = pOff + TR * 8 * k;
             int xk = xOff + TT * 8 * k;
             FloatVector w0 = FloatVector.fromArray(F, p, pk);
             FloatVector w1 = FloatVector.fromArray(F, p, pk + 8);
-            FloatVector w2 = FloatVector.fromArray(F, p, pk + 16);
             FloatVector v = FloatVector.fromArray(F, xs, xk);
             c00 = w0.fma(v, c00);
             c10 = w1.fma(v, c10);
-            c20 = w2.fma(v, c20);
             v = FloatVector.fromArray(F, xs, xk + 8);
             c01 = w0.fma(v, c01);
             c11 = w1.fma(v, c11);
-            c21 = w2.fma(v, c21);
             v = FloatVector.fromArray(F, xs, xk + 16);
             c02 = w0.fma(v, c02);
             c12 = w1.fma(v, c12);
-            c22 = w2.fma(v, c22);
             v = FloatVector.fromArray(F, xs, xk + 24);
             c03 = w0.fma(v, c03);
             c13 = w1.fma(v, c13);
-            c23 = w2.fma(v, c23);
+            v = FloatVector.fromArray(F, xs, xk + 32);
+            c04 = w0.fma(v, c04);
+            c14 = w1.fma(v, c14);
+            v = FloatVector.fromArray(F, xs, xk + 40);
+            c05 = w0.fma(v, c05);
+            c15 = w1.fma(v, c15);
         }
         c00.intoArray(acc, s);
         c10.intoArray(acc, s + 8);
-        c20.intoArray(acc, s + 16);
-        c01.intoArray(acc, s + 24);
-        c11.intoArray(acc, s + 32);
-        c21.intoArray(acc, s + 40);
-        c02.intoArray(acc, s + 48);
-        c12.intoArray(acc, s + 56);
-        c22.intoArray(acc, s + 64);
-        c03.intoArray(acc, s + 72);
-        c13.intoArray(acc, s + 80);
-        c23.intoArray(acc, s + 88);
+        c01.intoArray(acc, s + 16);
+        c11.intoArray(acc, s + 24);
+        c02.intoArray(acc, s + 32);
+        c12.intoArray(acc, s + 40);
+        c03.intoArray(acc, s + 48);
+        c13.intoArray(acc, s + 56);
+        c04.intoArray(acc, s + 64);
+        c14.intoArray(acc, s + 72);
+        c05.intoArray(acc, s + 80);
+        c15.intoArray(acc, s + 88);
     }
 }

@@ -156,10 +156,10 @@ class WeightMatrixTest {
     /**
      * Float weights: calls of at least {@link FloatPanelKernel#MIN_TOKENS} tokens go to the panel kernel, smaller ones
      * to the tile kernels; a token's outputs are bit-identical either way, and whatever the thread count. The shape
-     * leaves a remainder in every blocking dimension: with one thread two row panels of 51 and 50 rows (50 is not a
-     * multiple of the 3-row micro-tile), with two or three threads 16-row ranges (5 micro-tiles and a row); two token
-     * blocks of 132 and 131 tokens (131 is not a multiple of the 4-token micro-tile); a second column block of 27
-     * columns: an odd number of 8-column chunks (3), then a 3-column scalar tail.
+     * leaves a remainder in every blocking dimension: with one thread two row panels of 52 and 49 rows (49 is not a
+     * multiple of the 2-row micro-tile), with two or three threads ranges of 16 rows and one of 5; two token blocks
+     * of 132 and 131 tokens (131 is not a multiple of the 6-token micro-tile); a second column block of 27 columns:
+     * an odd number of 8-column chunks (3), then a 3-column scalar tail.
      */
     @ParameterizedTest
     @EnumSource(value = GGMLType.class, names = {"F32", "F16", "BF16"})
