@@ -135,25 +135,24 @@ class LlamaCppParityTest {
      * tokens (all the rows here, which are teacher-forced) through f32 products of the dequantized weights
      * with those same rounded activations. Many rows match llama.cpp to the last printed digit, but a 1e-7
      * difference in the f32 arithmetic can move one activation across a Q8 or F16 rounding step, after which
-     * a row differs by a few hundredths: up to 0.24 here. llama.cpp disagrees with itself by up to 0.20
+     * a row differs by a few hundredths: up to 0.27 here. llama.cpp disagrees with itself by up to 0.20
      * between its one-token and batched paths (golden README section 5), so each case holds the logits to
-     * 0.3 and the argmax to llama.cpp's wherever its top-2 margin exceeds that 0.2 (the largest margin at
-     * which ours differs is 0.148, Q4_K_M p3_long); below it a flip can tip the choice, and {@link
-     * #quantizedArgmaxAgreesAtMarginsAbove005} bounds how often over all cases.
+     * 0.3 and the argmax to llama.cpp's wherever its top-2 margin exceeds 0.1; between 0.05 and 0.1 a flip
+     * can tip the choice, and {@link #quantizedArgmaxAgreesAtMarginsAbove005} bounds how often over all cases.
      */
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("quantizedCases")
     void quantizedTeacherForcedLogitsAgreeWithLlamaCpp(String model, String pid) {
         Agreement a = agreement(model, pid);
         assertTrue(a.checked() > 0);
-        assertTrue(a.clearDisagreements().isEmpty(), "argmax differs from llama.cpp at margins above 0.2: "
+        assertTrue(a.clearDisagreements().isEmpty(), "argmax differs from llama.cpp at margins above 0.1: "
                 + a.clearDisagreements());
         assertTrue(a.maxDiff() < 0.3f, "max |logit - llama.cpp| = " + a.maxDiff());
     }
 
     /**
      * Over all quantized cases, the argmax equals llama.cpp's at all but 1% of the positions where its
-     * top-2 margin exceeds 0.05 (the issue's criterion; measured: 4 of 726 positions, at margins of 0.067 to 0.148).
+     * top-2 margin exceeds 0.05 (the issue's criterion; measured: 3 of 726 positions, at margins of 0.062 to 0.085).
      */
     @org.junit.jupiter.api.Test
     void quantizedArgmaxAgreesAtMarginsAbove005() {
@@ -192,7 +191,7 @@ class LlamaCppParityTest {
                 if (ourBest != (int) top[0]) {
                     String d = "position " + row + " (margin " + margin + ")";
                     disagreements.add(d);
-                    if (margin > 0.2f) {
+                    if (margin > 0.1f) {
                         clear.add(d);
                     }
                 }

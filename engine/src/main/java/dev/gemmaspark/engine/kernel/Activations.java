@@ -8,7 +8,7 @@ import dev.gemmaspark.engine.quant.HalfFloats;
  * + c]} (quantized values as small integers in floats, or those times their block scale, or F16/BF16-rounded
  * floats, or a plain copy), per-block {@code scales}, and for Q8_1 the block sums {@code sums}, for Q8_K the
  * 16- and 32-sums of q. One instance per calling thread, reused across calls, so a warm matmul allocates
- * nothing; worker threads use theirs only for their lanes and {@link #panelBuffer}.
+ * nothing; worker threads use theirs only for their lanes.
  */
 final class Activations {
     /** What the activations are converted to before the dot products. */
@@ -29,9 +29,6 @@ final class Activations {
     private int[] bsumInts = new int[0];
     /** Accumulator lanes and scalar extras handed from a kernel to its driver (see {@link TiledKernel}). */
     final float[] lanes = new float[TiledKernel.LANES_SIZE];
-    /** The accumulator lanes of one {@link PanelKernel} tile. */
-    final float[] tileLanes = new float[PanelKernel.TILE_LANES];
-    private float[] panel = new float[0];
     int n;
     int cols;
     final MatmulTask task = new MatmulTask();
@@ -142,13 +139,6 @@ final class Activations {
             shorts[i] = (short) values[i];
         }
         return false;
-    }
-
-    float[] panelBuffer(int length) {
-        if (panel.length < length) {
-            panel = new float[length];
-        }
-        return panel;
     }
 
     private static float[] ensure(float[] a, int length) {

@@ -14,11 +14,28 @@ import jdk.incubator.vector.VectorSpecies;
  * ggml_vec_dot_bf16 does. With {@link ActivationRounding#LLAMA_CPP} the activations are first rounded to bf16;
  * with NONE they stay f32.
  */
-final class BF16Kernel extends TiledKernel {
+final class BF16Kernel extends FloatRowKernel {
     private static final VectorSpecies<Short> S8 = ShortVector.SPECIES_128;
 
     BF16Kernel(ActivationRounding rounding) {
         super(rounding == ActivationRounding.LLAMA_CPP ? Activations.Format.BF16 : Activations.Format.F32);
+    }
+
+    @Override
+    public void widen(MemorySegment w, long off, int c, int count, short[] bits, float[] dst) {
+        int i = 0;
+        for (; i + 8 <= count; i += 8) {
+            ShortVector.fromMemorySegment(S8, w, off + 2L * (c + i), LE).convertShape(VectorOperators.S2I, I8, 0)
+                    .reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, i);
+        }
+        for (; i < count; i++) {
+            dst[i] = HalfFloats.bf16ToFloat(w.get(LittleEndian.I16, off + 2L * (c + i)));
+        }
+    }
+
+    @Override
+    public float weight(MemorySegment w, long off, int c) {
+        return HalfFloats.bf16ToFloat(w.get(LittleEndian.I16, off + 2L * c));
     }
 
     @Override

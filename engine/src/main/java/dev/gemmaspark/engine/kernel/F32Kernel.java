@@ -8,9 +8,19 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * F32 weights: a plain f32 dot product (llama.cpp converts nothing for F32 weights).
  */
-final class F32Kernel extends TiledKernel {
+final class F32Kernel extends FloatRowKernel {
     F32Kernel() {
         super(Activations.Format.F32);
+    }
+
+    @Override
+    public void widen(MemorySegment w, long off, int c, int count, short[] bits, float[] dst) {
+        MemorySegment.copy(w, LittleEndian.F32, off + 4L * c, dst, 0, count);
+    }
+
+    @Override
+    public float weight(MemorySegment w, long off, int c) {
+        return w.get(LittleEndian.F32, off + 4L * c);
     }
 
     @Override

@@ -10,16 +10,16 @@ final class Kernels {
     static RowKernel forType(GGMLType type, ActivationRounding rounding) {
         switch (type) {
             case F32:
-                return new F32Kernel();
+                return PanelKernel.of(new F32Kernel());
             case F16:
-                return new F16Kernel(rounding);
+                return PanelKernel.of(new F16Kernel(rounding));
             case BF16:
-                return new BF16Kernel(rounding);
+                return PanelKernel.of(new BF16Kernel(rounding));
             default:
                 break;
         }
         if (rounding == ActivationRounding.NONE) {
-            return new PanelKernel(Activations.Format.F32, RowDecoder.forType(type));
+            return PanelKernel.dequantizing(type, Activations.Format.F32);
         }
         return switch (type) {
             case Q4_0 -> new Q4_0Kernel();
@@ -38,12 +38,9 @@ final class Kernels {
 
     /**
      * The kernel for many tokens at once: for quantized weights with llama.cpp's rounding, a {@link PanelKernel}
-     * over the same rounded activations (taken as f32); otherwise the type's one kernel.
+     * over the same rounded activations taken as f32; otherwise {@code kernel}, which already is one.
      */
-    static RowKernel forManyTokens(GGMLType type, ActivationRounding rounding, RowKernel kernel) {
-        if (!type.isQuantized() || kernel.multipliesFloats()) {
-            return kernel;
-        }
-        return new PanelKernel(kernel.format, RowDecoder.forType(type));
+    static RowKernel forManyTokens(GGMLType type, RowKernel kernel) {
+        return kernel.multipliesFloats() ? kernel : PanelKernel.dequantizing(type, kernel.format);
     }
 }

@@ -7,11 +7,8 @@ import java.lang.foreign.MemorySegment;
  * thread (held by its {@link Activations}), refilled on each call instead of allocating a lambda.
  */
 final class MatmulTask implements ThreadPool.RangeBody {
-    /**
-     * Rows per unit of parallel work: a multiple of 16 floats, a cache line of output per token, so threads do not
-     * share lines, and of {@link PanelKernel#PANEL_ROWS}, so panels are full.
-     */
-    static final int ROW_GRAIN = 48;
+    /** Rows per unit of parallel work: 16 floats, a cache line of output per token, so threads do not share lines. */
+    static final int ROW_GRAIN = 16;
 
     RowKernel kernel;
     MemorySegment data;

@@ -1,32 +1,96 @@
 package dev.gemmaspark.engine.kernel;
 
+import dev.gemmaspark.engine.gguf.GGMLType;
+import dev.gemmaspark.engine.quant.Dequantizer;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * Quantized weights against many tokens as a matrix product: each thread dequantizes a panel of rows to f32
- * ({@link RowDecoder}, exactly as get_rows does) into its scratch buffer, once for all the tokens of the call,
- * then multiplies the panel with the tokens' activations in register tiles of 3 rows x 4 tokens, so that every
- * load feeds three or four multiply-adds. The activations are those of the call's {@link Activations.Format},
- * as f32 values (for the Q8 formats, the quantized values times their block scale).
+ * Weights against many tokens, as a matrix-matrix product blocked for the caches. A panel of up to {@value #MC} rows
+ * x {@value #KC} columns is widened to f32 once per block of up to {@value #NC} tokens ({@link Widener}: converted
+ * for float weights, dequantized exactly as get_rows does for quantized ones) and packed, chunk by chunk, into the
+ * order the micro-kernel reads; so are a micro-tile's {@value #TT} tokens. The micro-kernel then multiplies
+ * {@value #TR} rows by {@value #TT} tokens per step: 8 vector loads feed 12 FMAs, where the tile kernels load a
+ * vector per FMA. Quantized activations are taken as f32 values times their block scale ({@link #multipliesFloats}).
  *
- * <p>Every (row, token) accumulates its own 8 lanes over the columns in order, then takes the fixed-order lane
- * sum and the scalar tail: the arithmetic does not depend on the tile an element falls in (tiles at the edges
- * repeat a row or a token and drop the copy), nor on the number of tokens or threads.
+ * <p>Each (row, token) keeps the two 8-lane accumulator chains that {@link FloatRowKernel} specifies, carried from
+ * one column block to the next in a per-thread buffer, and undergoes exactly the float operations of the float
+ * tile kernels, in their order. So an output element is bit-identical whether it is computed here or by the tile
+ * kernel (which, for float weights, serves calls of fewer than {@value #MIN_TOKENS} tokens, decode among them),
+ * whatever block or micro-tile its row and token fall in and whichever thread computes it. Quantized weights have
+ * no such tile kernel: all their calls come here.
+ *
+ * <p>Sizes: the packed panel (up to 288 KiB) stays in L2 while every micro-tile of tokens passes over it; a
+ * micro-tile's activations (18 KiB) stay in L1 while it sweeps the panel; the accumulators of a panel's rows and a
+ * token block (up to 1.5 MiB) stream through once per column block: a micro-tile chain loads and stores its 12
+ * accumulator vectors once per 48 x 12 FMAs.
  */
 final class PanelKernel extends RowKernel {
-    /** Rows dequantized at a time: 4 tiles of 3; 12 rows of E2B's widest matrix (8192 columns) fill 384 KiB of L2. */
-    static final int PANEL_ROWS = 12;
-    static final int TILE_ROWS = 3;
-    static final int TILE_TOKENS = 4;
-    /** Lanes of the 12 accumulators of a tile, row-major: (row i, token j) at 8 * (4i + j). */
-    static final int TILE_LANES = 8 * TILE_ROWS * TILE_TOKENS;
+    /** Fewer tokens than this go to the float tile kernel: below it widening the panel costs more than it saves. */
+    static final int MIN_TOKENS = 8;
+    /**
+     * Micro-tile rows and tokens: 12 accumulators, 2 weight vectors and an activation vector fit in AVX2's 16 vector
+     * registers (3 x 4, one register more, spills there and runs at half speed).
+     */
+    static final int TR = 2;
+    static final int TT = 6;
+    /** Most rows in a panel (a multiple of TR). */
+    static final int MC = 96;
+    /** Columns of a panel: a multiple of 16, so that a chunk is in the same chain (even or odd) in every block. */
+    static final int KC = 768;
+    /** Most tokens in a block. */
+    static final int NC = 256;
+    /** Floats of one chain's accumulators for one micro-tile. */
+    private static final int TILE = TR * TT * 8;
+    /** Floats of both chains' accumulators for a panel's micro-tiles of one token micro-tile. */
+    private static final int TILE_ROW = MC / TR * 2 * TILE;
 
-    private final RowDecoder decoder;
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    PanelKernel(Activations.Format format, RowDecoder decoder) {
+    /** Widens weight columns to f32, exactly, in the panel kernel's scratch. */
+    interface Widener {
+        /** Columns [c, c + count) of the row at byte {@code off} into dst[0 .. count); {@code bits}: scratch of count shorts. */
+        void widen(MemorySegment w, long off, int c, int count, short[] bits, float[] dst);
+
+        /** The weight in column {@code c} of the row at byte {@code off}, widened (for the columns past the last 8). */
+        float weight(MemorySegment w, long off, int c);
+    }
+
+    private final Widener widener;
+    /** The kernel for calls of fewer than MIN_TOKENS tokens, or null to take all calls here. */
+    private final RowKernel small;
+
+    private PanelKernel(Activations.Format format, Widener widener, RowKernel small) {
         super(format);
-        this.decoder = decoder;
+        this.widener = widener;
+        this.small = small;
+    }
+
+    /** Float weights: calls of {@value #MIN_TOKENS} tokens or more here, smaller ones to {@code tiles}, with equal results. */
+    static PanelKernel of(FloatRowKernel tiles) {
+        return new PanelKernel(tiles.format, tiles, tiles);
+    }
+
+    /**
+     * Quantized weights of {@code type}, dequantized exactly, against activations in {@code format} (F32, or the
+     * type's Q8 format taken as f32): all calls here.
+     */
+    static PanelKernel dequantizing(GGMLType type, Activations.Format format) {
+        RowDecoder decoder = RowDecoder.forType(type);
+        return new PanelKernel(format, new Widener() {
+            @Override
+            public void widen(MemorySegment w, long off, int c, int count, short[] bits, float[] dst) {
+                decoder.decode(w, off + type.bytesFor(c), count, dst, 0);
+            }
+
+            @Override
+            public float weight(MemorySegment w, long off, int c) {
+                float[] block = new float[type.blockSize];
+                Dequantizer.dequantize(type, w, off + type.bytesFor(c - c % type.blockSize), block, 0, type.blockSize);
+                return block[c % type.blockSize];
+            }
+        }, null);
     }
 
     @Override
@@ -34,81 +98,192 @@ final class PanelKernel extends RowKernel {
         return true;
     }
 
+    /** Per-thread buffers: a widened row, the packed panel, a packed micro-tile of tokens, and a block's accumulators. */
+    private static final class Scratch {
+        final short[] bits = new short[KC];
+        final float[] row = new float[KC];
+        final float[] panel = new float[MC * KC];
+        final float[] xs = new float[TT * KC];
+        final int[] tokens = new int[TT];
+        float[] acc = new float[0];
+
+        float[] acc(int tokens) {
+            int size = tokens / TT * TILE_ROW;
+            if (acc.length < size) {
+                acc = new float[size];
+            }
+            return acc;
+        }
+    }
+
     @Override
     void rows(MemorySegment w, long rowBytes, int r0, int r1, Activations a, float[] out, int outOff, int stride) {
-        int cols = a.cols;
         int n = a.n;
-        Activations mine = Activations.forCurrentThread();
-        float[] panel = mine.panelBuffer(PANEL_ROWS * cols);
-        float[] lanes = mine.tileLanes;
-        float[] x = a.values;
-        int vectorCols = cols & -8;
-        for (int p0 = r0; p0 < r1; p0 += PANEL_ROWS) {
-            int rows = Math.min(PANEL_ROWS, r1 - p0);
-            for (int i = 0; i < rows; i++) {
-                decoder.decode(w, (p0 + i) * rowBytes, cols, panel, i * cols);
+        if (small != null && n < MIN_TOKENS) {
+            small.rows(w, rowBytes, r0, r1, a, out, outOff, stride);
+            return;
+        }
+        // Equal blocks, so that no block is left with a few rows or tokens to amortize a panel over.
+        int mc = roundUp(Math.ceilDiv(r1 - r0, Math.ceilDiv(r1 - r0, MC)), TR);
+        int nc = roundUp(Math.ceilDiv(n, Math.ceilDiv(n, NC)), TT);
+        Scratch scratch = SCRATCH.get();
+        float[] acc = scratch.acc(nc);
+        for (int rb = r0; rb < r1; rb += mc) {
+            for (int tb = 0; tb < n; tb += nc) {
+                int mr = Math.min(mc, r1 - rb);
+                int nt = Math.min(nc, n - tb);
+                Arrays.fill(acc, 0, Math.ceilDiv(nt, TT) * TILE_ROW, 0f);
+                for (int kb = 0; kb < (a.cols & ~7); kb += KC) {
+                    block(w, rowBytes, rb, mr, a, tb, nt, kb, scratch);
+                }
+                finish(w, rowBytes, rb, mr, a, tb, nt, acc, out, outOff, stride);
             }
-            for (int t = 0; t < n; t += TILE_TOKENS) {
-                int tokens = Math.min(TILE_TOKENS, n - t);
-                int last = n - 1;
-                for (int i = 0; i < rows; i += TILE_ROWS) {
-                    int tileRows = Math.min(TILE_ROWS, rows - i);
-                    int lastRow = rows - 1;
-                    tile(panel, i * cols, Math.min(i + 1, lastRow) * cols, Math.min(i + 2, lastRow) * cols, x, t * cols,
-                            Math.min(t + 1, last) * cols, Math.min(t + 2, last) * cols, Math.min(t + 3, last) * cols, vectorCols, lanes);
-                    for (int r = 0; r < tileRows; r++) {
-                        int row = (i + r) * cols;
-                        for (int j = 0; j < tokens; j++) {
-                            int token = (t + j) * cols;
-                            float s = sum(lanes, 8 * (TILE_TOKENS * r + j));
-                            for (int c = vectorCols; c < cols; c++) {
-                                s = Math.fma(panel[row + c], x[token + c], s);
-                            }
-                            out[outOff + (t + j) * stride + p0 + i + r] = s;
+        }
+    }
+
+    /** Adds columns [kb, kb + KC) of rows [rb, rb + mr) and tokens [tb, tb + nt) to the accumulators. */
+    private void block(MemorySegment w, long rowBytes, int rb, int mr, Activations a, int tb, int nt, int kb, Scratch scratch) {
+        int cols = a.cols;
+        int chunks = Math.min(KC, (cols & ~7) - kb) / 8;
+        float[] panel = scratch.panel;
+        float[] xs = scratch.xs;
+        float[] acc = scratch.acc;
+        int groups = Math.ceilDiv(mr, TR);
+        // Rows and tokens past the last are copies of it: their results land in slots that are never read.
+        for (int i = 0; i < groups * TR; i++) {
+            widener.widen(w, (rb + Math.min(i, mr - 1)) * rowBytes, kb, chunks * 8, scratch.bits, scratch.row);
+            pack(scratch.row, chunks, panel, i / TR * TR * KC + i % TR * 8);
+        }
+        int[] tokens = scratch.tokens;
+        for (int u = 0; u < Math.ceilDiv(nt, TT); u++) {
+            for (int j = 0; j < TT; j++) {
+                tokens[j] = (tb + Math.min(u * TT + j, nt - 1)) * cols + kb;
+            }
+            packTokens(a.values, tokens, chunks, xs);
+            for (int g = 0; g < groups; g++) {
+                int s = u * TILE_ROW + g * 2 * TILE;
+                tile(panel, g * TR * KC, xs, 0, (chunks + 1) / 2, acc, s);
+                tile(panel, g * TR * KC + TR * KC / 2, xs, TT * KC / 2, chunks / 2, acc, s + TILE);
+            }
+        }
+    }
+
+    /** Adds up the finished accumulators of rows [rb, rb + mr) and tokens [tb, tb + nt), with the scalar tails, into out. */
+    private void finish(MemorySegment w, long rowBytes, int rb, int mr, Activations a, int tb, int nt, float[] acc,
+            float[] out, int outOff, int stride) {
+        int cols = a.cols;
+        int body = cols & ~7;
+        float[] x = a.values;
+        for (int u = 0; u < Math.ceilDiv(nt, TT); u++) {
+            for (int g = 0; g < Math.ceilDiv(mr, TR); g++) {
+                int s = u * TILE_ROW + g * 2 * TILE;
+                for (int l = 0; l < TILE; l += 8) {
+                    FloatVector.fromArray(F, acc, s + l).add(FloatVector.fromArray(F, acc, s + TILE + l)).intoArray(acc, s + l);
+                }
+                for (int j = u * TT; j < Math.min(nt, u * TT + TT); j++) {
+                    int xt = (tb + j) * cols;
+                    for (int i = g * TR; i < Math.min(mr, g * TR + TR); i++) {
+                        float e = 0;
+                        long off = (rb + i) * rowBytes;
+                        for (int c = body; c < cols; c++) {
+                            e = Math.fma(widener.weight(w, off, c), x[xt + c], e);
                         }
+                        out[outOff + (tb + j) * stride + rb + i] = sum(acc, s + (j % TT * TR + i % TR) * 8) + e;
                     }
                 }
             }
         }
     }
 
-    /** Panel rows at w0, w1, w2 against tokens at x0..x3, over the first {@code cols} columns, into {@code lanes}. */
-    private static void tile(float[] panel, int w0, int w1, int w2, float[] x, int x0, int x1, int x2, int x3, int cols, float[] lanes) {
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
-        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
-        for (int c = 0; c < cols; c += 8) {
-            FloatVector r0 = FloatVector.fromArray(F, panel, w0 + c);
-            FloatVector r1 = FloatVector.fromArray(F, panel, w1 + c);
-            FloatVector r2 = FloatVector.fromArray(F, panel, w2 + c);
-            FloatVector v = FloatVector.fromArray(F, x, x0 + c);
-            a00 = r0.fma(v, a00);
-            a10 = r1.fma(v, a10);
-            a20 = r2.fma(v, a20);
-            v = FloatVector.fromArray(F, x, x1 + c);
-            a01 = r0.fma(v, a01);
-            a11 = r1.fma(v, a11);
-            a21 = r2.fma(v, a21);
-            v = FloatVector.fromArray(F, x, x2 + c);
-            a02 = r0.fma(v, a02);
-            a12 = r1.fma(v, a12);
-            a22 = r2.fma(v, a22);
-            v = FloatVector.fromArray(F, x, x3 + c);
-            a03 = r0.fma(v, a03);
-            a13 = r1.fma(v, a13);
-            a23 = r2.fma(v, a23);
+    private static int roundUp(int a, int b) {
+        return Math.ceilDiv(a, b) * b;
+    }
+
+    /**
+     * Packs a widened row's {@code chunks} 8-float chunks into the panel at {@code d}: the even ones (the first
+     * chain's) at panel[d + 24q ..] and the odd ones at panel[d + TR * KC / 2 + 24q ..], q being the chunk's index in
+     * its chain; the micro-tile's other rows fill the 8-float gaps.
+     */
+    private static void pack(float[] row, int chunks, float[] panel, int d) {
+        int odd = TR * KC / 2;
+        int q = 0;
+        // Two chunks per iteration: an index of the form (q & 1) * odd defeats C2's range-check elimination.
+        for (; 2 * q + 1 < chunks; q++) {
+            FloatVector.fromArray(F, row, 16 * q).intoArray(panel, d + TR * 8 * q);
+            FloatVector.fromArray(F, row, 16 * q + 8).intoArray(panel, d + odd + TR * 8 * q);
         }
-        a00.intoArray(lanes, 0);
-        a01.intoArray(lanes, 8);
-        a02.intoArray(lanes, 16);
-        a03.intoArray(lanes, 24);
-        a10.intoArray(lanes, 32);
-        a11.intoArray(lanes, 40);
-        a12.intoArray(lanes, 48);
-        a13.intoArray(lanes, 56);
-        a20.intoArray(lanes, 64);
-        a21.intoArray(lanes, 72);
-        a22.intoArray(lanes, 80);
-        a23.intoArray(lanes, 88);
+        if (2 * q < chunks) {
+            FloatVector.fromArray(F, row, 16 * q).intoArray(panel, d + TR * 8 * q);
+        }
+    }
+
+    /**
+     * Packs the activations of a micro-tile's tokens, at x[tokens[j] ..], as {@link #pack} packs a panel's rows (even
+     * chunks, then odd ones from xs[TT * KC / 2]). Reading all the tokens in one loop keeps as many streams of cache
+     * misses in flight.
+     */
+    private static void packTokens(float[] x, int[] tokens, int chunks, float[] xs) {
+        int odd = TT * KC / 2;
+        for (int q = 0; q < chunks; q += 2) {
+            int d = q / 2 * TT * 8;
+            for (int j = 0; j < TT; j++) {
+                FloatVector.fromArray(F, x, tokens[j] + 8 * q).intoArray(xs, d + 8 * j);
+            }
+            if (q + 1 < chunks) {
+                for (int j = 0; j < TT; j++) {
+                    FloatVector.fromArray(F, x, tokens[j] + 8 * q + 8).intoArray(xs, odd + d + 8 * j);
+                }
+            }
+        }
+    }
+
+    /**
+     * One chain (even or odd chunks) of {@value #TR} rows x {@value #TT} tokens over {@code steps} chunks: the
+     * packed panel holds each step's chunk of the rows side by side at p[pOff + 16k ..], the packed activations
+     * the tokens' at xs[xOff + 48k ..]; the accumulators of row r and token t are at acc[s + (2t + r) * 8 ..].
+     */
+    private static void tile(float[] p, int pOff, float[] xs, int xOff, int steps, float[] acc, int s) {
+        FloatVector c00 = FloatVector.fromArray(F, acc, s), c10 = FloatVector.fromArray(F, acc, s + 8);
+        FloatVector c01 = FloatVector.fromArray(F, acc, s + 16), c11 = FloatVector.fromArray(F, acc, s + 24);
+        FloatVector c02 = FloatVector.fromArray(F, acc, s + 32), c12 = FloatVector.fromArray(F, acc, s + 40);
+        FloatVector c03 = FloatVector.fromArray(F, acc, s + 48), c13 = FloatVector.fromArray(F, acc, s + 56);
+        FloatVector c04 = FloatVector.fromArray(F, acc, s + 64), c14 = FloatVector.fromArray(F, acc, s + 72);
+        FloatVector c05 = FloatVector.fromArray(F, acc, s + 80), c15 = FloatVector.fromArray(F, acc, s + 88);
+        for (int k = 0; k < steps; k++) {
+            int pk = pOff + TR * 8 * k;
+            int xk = xOff + TT * 8 * k;
+            FloatVector w0 = FloatVector.fromArray(F, p, pk);
+            FloatVector w1 = FloatVector.fromArray(F, p, pk + 8);
+            FloatVector v = FloatVector.fromArray(F, xs, xk);
+            c00 = w0.fma(v, c00);
+            c10 = w1.fma(v, c10);
+            v = FloatVector.fromArray(F, xs, xk + 8);
+            c01 = w0.fma(v, c01);
+            c11 = w1.fma(v, c11);
+            v = FloatVector.fromArray(F, xs, xk + 16);
+            c02 = w0.fma(v, c02);
+            c12 = w1.fma(v, c12);
+            v = FloatVector.fromArray(F, xs, xk + 24);
+            c03 = w0.fma(v, c03);
+            c13 = w1.fma(v, c13);
+            v = FloatVector.fromArray(F, xs, xk + 32);
+            c04 = w0.fma(v, c04);
+            c14 = w1.fma(v, c14);
+            v = FloatVector.fromArray(F, xs, xk + 40);
+            c05 = w0.fma(v, c05);
+            c15 = w1.fma(v, c15);
+        }
+        c00.intoArray(acc, s);
+        c10.intoArray(acc, s + 8);
+        c01.intoArray(acc, s + 16);
+        c11.intoArray(acc, s + 24);
+        c02.intoArray(acc, s + 32);
+        c12.intoArray(acc, s + 40);
+        c03.intoArray(acc, s + 48);
+        c13.intoArray(acc, s + 56);
+        c04.intoArray(acc, s + 64);
+        c14.intoArray(acc, s + 72);
+        c05.intoArray(acc, s + 80);
+        c15.intoArray(acc, s + 88);
     }
 }

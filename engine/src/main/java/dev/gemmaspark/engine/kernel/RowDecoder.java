@@ -11,13 +11,13 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Dequantizes one weight row to f32 for {@link PanelKernel}, with the same float operations as ggml's
+ * Dequantizes whole blocks of a weight row to f32 for {@link PanelKernel}, with the same float operations as ggml's
  * dequantize_row (and {@link Dequantizer}), so the values are bit-identical to get_rows. The types that E2B and
  * E4B files use are vectorized; the others go through {@link Dequantizer}.
  */
 @FunctionalInterface
 interface RowDecoder {
-    /** Writes the {@code cols} weights of the row at byte {@code off} to {@code dst[dstOff ..]}. */
+    /** Writes the {@code cols} weights (whole blocks) that start at byte {@code off} to {@code dst[dstOff ..]}. */
     void decode(MemorySegment w, long off, int cols, float[] dst, int dstOff);
 
     static RowDecoder forType(GGMLType type) {

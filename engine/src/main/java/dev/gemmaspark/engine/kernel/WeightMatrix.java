@@ -50,7 +50,7 @@ public final class WeightMatrix {
                     + cols + " " + type + " needs " + expected);
         }
         RowKernel kernel = Kernels.forType(type, rounding);
-        return new WeightMatrix(name, type, data, rows, cols, kernel, Kernels.forManyTokens(type, rounding, kernel));
+        return new WeightMatrix(name, type, data, rows, cols, kernel, Kernels.forManyTokens(type, kernel));
     }
 
     public String name() {

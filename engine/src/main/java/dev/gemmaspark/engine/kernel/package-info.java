@@ -12,11 +12,14 @@
  * accumulation order differs from llama.cpp. Every output element is one dot product whose operations depend
  * only on its row and its token, so results are bit-identical whatever the batch and the thread count.
  *
- * <p>{@link dev.gemmaspark.engine.kernel.WeightMatrix#matmulDequantized} is the same product for many tokens
- * (prompt processing): {@code PanelKernel} dequantizes panels of rows to f32 with a {@code RowDecoder} (bit-exact
- * with get_rows) and multiplies them with the rounded activations, taken as f32, in 3 x 4 register tiles. Its
- * results differ from the integer kernels' in the last bits, so callers choose a path per token, never per batch
- * size. With {@code ActivationRounding.NONE} it is the only path for quantized weights.
+ * <p>Float weights (F32, F16, BF16) against 8 tokens or more go to {@link dev.gemmaspark.engine.kernel.PanelKernel},
+ * a cache-blocked matrix-matrix product over panels of weights widened to f32, which performs per output element
+ * the same float operations as the per-type tile kernels. {@link
+ * dev.gemmaspark.engine.kernel.WeightMatrix#matmulDequantized} is the product of quantized weights for many tokens
+ * (prompt processing) through the same panel kernel: rows dequantized exactly ({@code RowDecoder}, bit-identical
+ * with get_rows) against the activations rounded as llama.cpp rounds them, taken as f32. Its results differ from
+ * the integer kernels' in the last bits, so callers choose a path per token, never per batch size. With {@code
+ * ActivationRounding.NONE} it is the only path for quantized weights.
  *
  * <p>The kernel bodies are written out per type and per tile (one token, four tokens) without helper calls:
  * C2 stops inlining in methods of this size, a vector passed to a call that is not inlined is boxed, and

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gemmaspark.engine.gguf.GGMLType;
 import dev.gemmaspark.engine.quant.Dequantizer;
+import dev.gemmaspark.engine.quant.HalfFloats;
 import dev.gemmaspark.engine.quant.RandomWeights;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -207,6 +208,73 @@ class WeightMatrixTest {
                 }
             }
         }
+    }
+
+    /**
+     * Float weights: calls of at least {@link PanelKernel#MIN_TOKENS} tokens go to the panel kernel, smaller ones
+     * to the tile kernels; a token's outputs are bit-identical either way, and whatever the thread count. The shape
+     * leaves a remainder in every blocking dimension: with one thread two row panels of 52 and 49 rows (49 is not a
+     * multiple of the 2-row micro-tile), with two or three threads ranges of 16 rows and one of 5; two token blocks
+     * of 132 and 131 tokens (131 is not a multiple of the 6-token micro-tile); a second column block of 27 columns:
+     * an odd number of 8-column chunks (3), then a 3-column scalar tail.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GGMLType.class, names = {"F32", "F16", "BF16"})
+    void panelKernelMatchesTileKernelsBitForBit(GGMLType type) {
+        Random rnd = new Random(500 + type.ordinal());
+        int rows = PanelKernel.MC + 5;
+        int cols = PanelKernel.KC + 27;
+        int n = PanelKernel.NC + 7;
+        for (ActivationRounding rounding : ActivationRounding.values()) {
+            try (Arena arena = Arena.ofShared()) {
+                MemorySegment data = RandomWeights.of(type, (long) rows * cols, rnd, arena);
+                WeightMatrix m = WeightMatrix.of("w", type, data, rows, cols, rounding);
+                float[] x = gaussian(rnd, n * cols);
+                float[] all = new float[n * rows];
+                m.matmul(ONE, x, n, all);
+                for (ThreadPool pool : new ThreadPool[] {TWO, THREE}) {
+                    float[] again = new float[n * rows];
+                    m.matmul(pool, x, n, again);
+                    assertArrayEquals(all, again, 0f, type + " " + rounding + ": 1 vs " + pool.threads() + " threads");
+                }
+                int small = PanelKernel.MIN_TOKENS - 1;
+                for (int t0 = 0; t0 < n; t0 += small) {
+                    int size = Math.min(small, n - t0);
+                    float[] part = new float[size * rows];
+                    m.matmul(TWO, x, t0 * cols, size, part, 0);
+                    assertArrayEquals(Arrays.copyOfRange(all, t0 * rows, (t0 + size) * rows), part, 0f,
+                            type + " " + rounding + ": tokens " + t0 + ".." + (t0 + size - 1) + " through the tile kernels");
+                }
+                for (int t = 0; t < n; t += 37) {
+                    float[] alone = new float[rows];
+                    m.matmul(ONE, x, t * cols, 1, alone, 0);
+                    assertArrayEquals(Arrays.copyOfRange(all, t * rows, (t + 1) * rows), alone, 0f,
+                            type + " " + rounding + ": token " + t + " alone");
+                }
+                float[] row = new float[cols];
+                for (int r = 0; r < rows; r += 25) {
+                    Dequantizer.dequantize(type, data, r * type.bytesFor(cols), row, 0, cols);
+                    for (int t = 0; t < n; t += 50) {
+                        double exact = 0;
+                        double magnitude = 0;
+                        for (int c = 0; c < cols; c++) {
+                            float xc = rounding == ActivationRounding.NONE ? x[t * cols + c] : roundLikeLlamaCpp(type, x[t * cols + c]);
+                            exact += (double) row[c] * xc;
+                            magnitude += Math.abs((double) row[c] * xc);
+                        }
+                        assertEquals(exact, all[t * rows + r], 1e-5 * magnitude, type + " " + rounding + " t=" + t + " r=" + r);
+                    }
+                }
+            }
+        }
+    }
+
+    private static float roundLikeLlamaCpp(GGMLType type, float v) {
+        return switch (type) {
+            case F16 -> HalfFloats.roundToF16(v);
+            case BF16 -> HalfFloats.roundToBf16(v);
+            default -> v;
+        };
     }
 
     /** Large batches convert their activations on the pool, token ranges split across threads: same results. */

@@ -11,6 +11,7 @@ import dev.gemmaspark.engine.GenerationResult;
 import dev.gemmaspark.engine.Golden;
 import dev.gemmaspark.engine.sampling.SamplingParams;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -79,5 +80,28 @@ class BatchInvarianceTest {
             b = m.logits(tokens);
         }
         assertArrayEquals(a, b);
+    }
+
+    /**
+     * Float weights: logits are computed in chunks of 16 positions, which go through the panel kernel (see
+     * PanelKernel), but the last chunk of a 20- or 37-token prefix (4 or 5 positions) goes through the tile
+     * kernels. Every row of the prefix's logits is bit-identical to the same row computed for the whole prompt, with
+     * 1 thread or 2.
+     */
+    @Test
+    void floatWeightLogitsAreBitIdenticalThroughTileAndPanelKernels() {
+        String model = "gemma3n-tiny6-tinyvocab-f32";
+        int[] tokens = Golden.ints(Golden.json("refs/" + model + "/p3_long.json").get("prompt_tokens"));
+        float[] whole;
+        try (GemmaModel m = GemmaModel.load(Golden.model(model), EngineOptions.defaults().withThreads(2).withContextLength(256))) {
+            whole = m.logits(tokens);
+        }
+        try (GemmaModel m = GemmaModel.load(Golden.model(model), EngineOptions.defaults().withThreads(1).withContextLength(256))) {
+            int vocab = m.config().vocabSize();
+            for (int prefix : new int[] {20, 37}) {
+                float[] part = m.logits(Arrays.copyOf(tokens, prefix));
+                assertArrayEquals(Arrays.copyOf(whole, prefix * vocab), part, "first " + prefix + " positions");
+            }
+        }
     }
 }
