@@ -11,9 +11,11 @@ package dev.gemmaspark.engine;
  * @param kvCacheMB     the most KV-cache memory, in MiB, of all live sequences together; 0 means no limit
  *                      beyond {@code maxSequences}
  * @param exactGelu     compute GELU in F32 instead of through llama.cpp's F16 table
+ * @param audioQ8_0     quantize the audio tower's linear layers to Q8_0 at load (half the memory of BF16/F16
+ *                      weights; activations then rounded to Q8_0 as llama.cpp does)
  */
 public record EngineOptions(int threads, int contextLength, int maxSequences, int batchTokens, long kvCacheMB,
-                            boolean exactGelu) {
+                            boolean exactGelu, boolean audioQ8_0) {
 
     public EngineOptions {
         if (threads < 1) {
@@ -35,31 +37,35 @@ public record EngineOptions(int threads, int contextLength, int maxSequences, in
     }
 
     public static EngineOptions defaults() {
-        return new EngineOptions(Runtime.getRuntime().availableProcessors(), 4096, 16, 256, 0, false);
+        return new EngineOptions(Runtime.getRuntime().availableProcessors(), 4096, 16, 256, 0, false, false);
     }
 
     public EngineOptions withThreads(int n) {
-        return new EngineOptions(n, contextLength, maxSequences, batchTokens, kvCacheMB, exactGelu);
+        return new EngineOptions(n, contextLength, maxSequences, batchTokens, kvCacheMB, exactGelu, audioQ8_0);
     }
 
     public EngineOptions withContextLength(int n) {
-        return new EngineOptions(threads, n, maxSequences, batchTokens, kvCacheMB, exactGelu);
+        return new EngineOptions(threads, n, maxSequences, batchTokens, kvCacheMB, exactGelu, audioQ8_0);
     }
 
     /** Also raises {@code batchTokens} to {@code n} if it was smaller. */
     public EngineOptions withMaxSequences(int n) {
-        return new EngineOptions(threads, contextLength, n, Math.max(n, batchTokens), kvCacheMB, exactGelu);
+        return new EngineOptions(threads, contextLength, n, Math.max(n, batchTokens), kvCacheMB, exactGelu, audioQ8_0);
     }
 
     public EngineOptions withBatchTokens(int n) {
-        return new EngineOptions(threads, contextLength, maxSequences, n, kvCacheMB, exactGelu);
+        return new EngineOptions(threads, contextLength, maxSequences, n, kvCacheMB, exactGelu, audioQ8_0);
     }
 
     public EngineOptions withKvCacheMB(long mb) {
-        return new EngineOptions(threads, contextLength, maxSequences, batchTokens, mb, exactGelu);
+        return new EngineOptions(threads, contextLength, maxSequences, batchTokens, mb, exactGelu, audioQ8_0);
     }
 
     public EngineOptions withExactGelu(boolean exact) {
-        return new EngineOptions(threads, contextLength, maxSequences, batchTokens, kvCacheMB, exact);
+        return new EngineOptions(threads, contextLength, maxSequences, batchTokens, kvCacheMB, exact, audioQ8_0);
+    }
+
+    public EngineOptions withAudioQ8_0(boolean q8_0) {
+        return new EngineOptions(threads, contextLength, maxSequences, batchTokens, kvCacheMB, exactGelu, q8_0);
     }
 }

@@ -75,7 +75,7 @@ public final class GemmaModel implements AutoCloseable {
         this.model = new Gemma3nModel(file, contextLength, ActivationRounding.LLAMA_CPP);
         this.pool = new ThreadPool(options.threads());
         ForwardPass pass = new ForwardPass(model, pool, options.batchTokens(), options.exactGelu());
-        this.audio = loadAudio(file, audioWeights, config, pool);
+        this.audio = loadAudio(file, audioWeights, config, pool, options.audioQ8_0());
         this.scheduler = new Scheduler(pass, tokenizer, forwardLock,
                 new SchedulerOptions(sequences, options.batchTokens(), contextLength), config.vocabSize());
     }
@@ -117,13 +117,14 @@ public final class GemmaModel implements AutoCloseable {
         }
     }
 
-    private static AudioEncoder loadAudio(GGUFFile file, Path audioWeights, Gemma3nConfig config, ThreadPool pool) {
+    private static AudioEncoder loadAudio(GGUFFile file, Path audioWeights, Gemma3nConfig config, ThreadPool pool,
+            boolean audioQ8_0) {
         AudioEncoder encoder;
         try {
             if (audioWeights != null) {
-                encoder = AudioEncoder.load(audioWeights, pool);
+                encoder = AudioEncoder.load(audioWeights, pool, audioQ8_0);
             } else if (AudioEncoder.hasAudioTower(file)) {
-                encoder = AudioEncoder.load(file, AudioConfig.fromGGUF(file), pool);
+                encoder = AudioEncoder.load(file, AudioConfig.fromGGUF(file), pool, audioQ8_0);
             } else {
                 return null;
             }

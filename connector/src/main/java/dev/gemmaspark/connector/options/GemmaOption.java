@@ -13,6 +13,8 @@ public enum GemmaOption {
     AUDIO_WEIGHTS("audioWeights", "", "path or URI of the audio tower and embedder: a Hugging Face safetensors file "
             + "(with its config.json beside it), a checkpoint folder, or a GGUF holding them; empty takes them from the "
             + "model's GGUF, if it has them"),
+    AUDIO_Q8_0("audioQ8_0", "false", "quantize the audio tower's linear layers to Q8_0 when an executor loads them "
+            + "(half the memory of BF16/F16 weights)"),
     MAX_TOKENS("maxTokens", "256", "the most tokens generated per row"),
     TEMPERATURE("temperature", "0", "sampling temperature; 0 is greedy"),
     TOP_K("topK", "0", "keep the k most likely tokens; 0 keeps all"),

@@ -9,7 +9,7 @@ import java.util.List;
  * The checked options of one call, shipped to the executors with the plan. See {@link GemmaOption} for
  * what each means; {@code audioWeights}, {@code systemPrompt} and {@code localCacheDir} are null when not set.
  */
-public record GemmaSettings(String model, String audioWeights, int maxTokens, float temperature, int topK, float topP,
+public record GemmaSettings(String model, String audioWeights, boolean audioQ8_0, int maxTokens, float temperature, int topK, float topP,
                             float minP, long seed, List<String> stop, String systemPrompt, String transcribePrompt,
                             int batchSize, int contextLength, int threads, boolean failOnError, String localCacheDir)
         implements Serializable {
@@ -29,6 +29,6 @@ public record GemmaSettings(String model, String audioWeights, int maxTokens, fl
      */
     public EngineOptions engineOptions(int defaultThreads) {
         return EngineOptions.defaults().withThreads(threads > 0 ? threads : defaultThreads)
-                .withContextLength(contextLength);
+                .withContextLength(contextLength).withAudioQ8_0(audioQ8_0);
     }
 }

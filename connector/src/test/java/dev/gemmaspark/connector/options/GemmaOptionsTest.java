@@ -15,7 +15,7 @@ class GemmaOptionsTest {
     @Test
     void defaultsAreTheDocumentedOnes() {
         GemmaSettings s = GemmaOptions.fromConf(CONF).settings();
-        assertEquals(new GemmaSettings("/m.gguf", null, 256, 0f, 0, 1f, 0f, 0L, List.of(), null, "Transcribe this audio.",
+        assertEquals(new GemmaSettings("/m.gguf", null, false, 256, 0f, 0, 1f, 0f, 0L, List.of(), null, "Transcribe this audio.",
                 32, 4096, 0, false, null), s);
     }
 

@@ -33,22 +33,33 @@ public final class AudioEncoder implements AutoCloseable {
     private final AudioConfig config;
     private final ThreadPool pool;
     private final AutoCloseable owned;
+    /** The Q8_0 copies of the linear layers when quantized at load, else null. */
+    private final Q8_0AudioWeights quantized;
     private final LogMelFrontEnd frontEnd = new LogMelFrontEnd();
     final SubsampleConvProjection sscp;
     final ConformerBlock[] blocks;
     final AudioEmbedder embedder;
     private final float[] padding;
 
-    private AudioEncoder(AudioWeights weights, AudioConfig config, ThreadPool pool, AutoCloseable owned) {
+    private AudioEncoder(AudioWeights stored, AudioConfig config, ThreadPool pool, AutoCloseable owned, boolean toQ8_0) {
         this.config = config;
         this.pool = pool;
         this.owned = owned;
-        sscp = new SubsampleConvProjection(weights, TOWER_PREFIX + "subsample_conv_projection.", config);
-        blocks = new ConformerBlock[config.numLayers()];
-        for (int i = 0; i < blocks.length; i++) {
-            blocks[i] = new ConformerBlock(weights, TOWER_PREFIX + "conformer." + i + ".", config, pool);
+        this.quantized = toQ8_0 ? new Q8_0AudioWeights(stored) : null;
+        AudioWeights weights = quantized != null ? quantized : stored;
+        try {
+            sscp = new SubsampleConvProjection(weights, TOWER_PREFIX + "subsample_conv_projection.", config);
+            blocks = new ConformerBlock[config.numLayers()];
+            for (int i = 0; i < blocks.length; i++) {
+                blocks[i] = new ConformerBlock(weights, TOWER_PREFIX + "conformer." + i + ".", config, pool);
+            }
+            embedder = new AudioEmbedder(weights, EMBEDDER_PREFIX, config);
+        } catch (RuntimeException e) {
+            if (quantized != null) {
+                quantized.close();
+            }
+            throw e;
         }
-        embedder = new AudioEmbedder(weights, EMBEDDER_PREFIX, config);
         // HF fills unused and invalid slots with the embedding of the last audio id (text vocab size - 1).
         padding = embedder.hard(pool, config.vocabOffset() + config.vocabSize() - 1);
     }
@@ -58,9 +69,14 @@ public final class AudioEncoder implements AutoCloseable {
      * folder, or the shipped dimensions when there is none.
      */
     public static AudioEncoder load(Path path, ThreadPool pool) throws IOException {
+        return load(path, pool, false);
+    }
+
+    /** Like {@link #load(Path, ThreadPool)}; with {@code toQ8_0}, the linear layers are quantized to Q8_0 at load. */
+    public static AudioEncoder load(Path path, ThreadPool pool, boolean toQ8_0) throws IOException {
         Path dir = Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
         Path json = dir.resolve("config.json");
-        return load(path, Files.isRegularFile(json) ? AudioConfig.fromJson(json) : AudioConfig.GEMMA3N, pool);
+        return load(path, Files.isRegularFile(json) ? AudioConfig.fromJson(json) : AudioConfig.GEMMA3N, pool, toQ8_0);
     }
 
     /**
@@ -68,17 +84,27 @@ public final class AudioEncoder implements AutoCloseable {
      * holding the tower under llama.cpp's converter names; the files stay mapped until {@link #close}.
      */
     public static AudioEncoder load(Path path, AudioConfig config, ThreadPool pool) throws IOException {
+        return load(path, config, pool, false);
+    }
+
+    /** Like {@link #load(Path, AudioConfig, ThreadPool)}; with {@code toQ8_0}, the linear layers are quantized to Q8_0. */
+    public static AudioEncoder load(Path path, AudioConfig config, ThreadPool pool, boolean toQ8_0) throws IOException {
         if (isGguf(path)) {
             GGUFFile gguf = GGUFFile.open(path);
-            return closingOnFailure(gguf, () -> new AudioEncoder(new GgufAudioWeights(gguf), config, pool, gguf));
+            return closingOnFailure(gguf, () -> new AudioEncoder(new GgufAudioWeights(gguf), config, pool, gguf, toQ8_0));
         }
         SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(path);
-        return closingOnFailure(ckpt, () -> new AudioEncoder(new SafetensorsAudioWeights(ckpt), config, pool, ckpt));
+        return closingOnFailure(ckpt, () -> new AudioEncoder(new SafetensorsAudioWeights(ckpt), config, pool, ckpt, toQ8_0));
     }
 
     /** Over a checkpoint the caller keeps open (and closes after this encoder is no longer used). */
     public static AudioEncoder load(SafetensorsCheckpoint checkpoint, AudioConfig config, ThreadPool pool) {
-        return new AudioEncoder(new SafetensorsAudioWeights(checkpoint), config, pool, null);
+        return load(checkpoint, config, pool, false);
+    }
+
+    /** Like {@link #load(SafetensorsCheckpoint, AudioConfig, ThreadPool)}, optionally with Q8_0 linear layers. */
+    public static AudioEncoder load(SafetensorsCheckpoint checkpoint, AudioConfig config, ThreadPool pool, boolean toQ8_0) {
+        return new AudioEncoder(new SafetensorsAudioWeights(checkpoint), config, pool, null, toQ8_0);
     }
 
     /**
@@ -86,7 +112,12 @@ public final class AudioEncoder implements AutoCloseable {
      * throws naming the file when it has none ({@link #hasAudioTower}).
      */
     public static AudioEncoder load(GGUFFile gguf, AudioConfig config, ThreadPool pool) {
-        return new AudioEncoder(new GgufAudioWeights(gguf), config, pool, null);
+        return load(gguf, config, pool, false);
+    }
+
+    /** Like {@link #load(GGUFFile, AudioConfig, ThreadPool)}; with {@code toQ8_0}, the linear layers are quantized to Q8_0. */
+    public static AudioEncoder load(GGUFFile gguf, AudioConfig config, ThreadPool pool, boolean toQ8_0) {
+        return new AudioEncoder(new GgufAudioWeights(gguf), config, pool, null, toQ8_0);
     }
 
     public static boolean hasAudioTower(GGUFFile gguf) {
@@ -293,6 +324,9 @@ public final class AudioEncoder implements AutoCloseable {
 
     @Override
     public void close() {
+        if (quantized != null) {
+            quantized.close();
+        }
         if (owned != null) {
             try {
                 owned.close();

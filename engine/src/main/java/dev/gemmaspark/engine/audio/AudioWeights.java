@@ -16,6 +16,11 @@ interface AudioWeights {
     /** The tensor; throws naming the file and tensor when it is missing or its shape differs from {@code shape}. */
     Stored tensor(String hfName, long... shape);
 
+    /** A linear layer's {@code [rows, cols]} weight, for a matrix product; by default the tensor as stored. */
+    default Stored matrix(String hfName, long rows, long cols) {
+        return tensor(hfName, rows, cols);
+    }
+
     /**
      * Whether two shapes agree once size-1 dimensions are dropped (converters squeeze some, e.g. the depthwise
      * convolution's {@code [C, 1, K]}).

@@ -15,7 +15,7 @@ final class Tensors {
 
     /** A linear layer's {@code [out, in]} weight. */
     static WeightMatrix matrix(AudioWeights weights, String name, int rows, int cols) {
-        return wrap(weights.tensor(name, rows, cols), rows, cols);
+        return wrap(weights.matrix(name, rows, cols), rows, cols);
     }
 
     /** A conv2d weight {@code [out, in, kh, kw]} as the matrix {@code [out, in*kh*kw]} (same bytes, same order). */
