@@ -36,7 +36,7 @@ final class AudioEmbedder {
     void soft(ThreadPool pool, float[] x, int rows, float[] out) {
         float[] normed = new float[rows * dim];
         RowOps.rmsNorm(pool, x, 0, softNorm, normed, 0, rows, dim, eps);
-        projection.matmul(pool, normed, 0, rows, out, 0);
+        projection.matmulDequantized(pool, normed, 0, rows, out, 0);
         RowOps.rmsNorm(pool, out, 0, null, out, 0, rows, textDim, eps);
     }
 
@@ -50,7 +50,7 @@ final class AudioEmbedder {
         float[] normed = new float[dim];
         VectorMath.rmsNorm(table, index * dim, hardNorm, normed, 0, dim, eps);
         float[] out = new float[textDim];
-        projection.matmul(pool, normed, 0, 1, out, 0);
+        projection.matmulDequantized(pool, normed, 0, 1, out, 0);
         VectorMath.rmsNorm(out, 0, null, out, 0, textDim, eps);
         return out;
     }

@@ -39,9 +39,9 @@ final class FeedForward {
         for (int r0 = 0; r0 < rows; r0 += chunk) {
             int n = Math.min(chunk, rows - r0);
             RowOps.rmsNorm(pool, x, r0 * dim, preNorm, normed, 0, n, dim, eps);
-            up.matmul(pool, normed, 0, n, wide, 0);
+            up.matmulDequantized(pool, normed, 0, n, wide, 0);
             RowOps.silu(pool, wide, n * 4 * dim);
-            down.matmul(pool, wide, 0, n, out, 0);
+            down.matmulDequantized(pool, wide, 0, n, out, 0);
             RowOps.rmsNorm(pool, out, 0, postNorm, out, 0, n, dim, eps);
             RowOps.addScaled(pool, x, r0 * dim, out, 0, residualWeight, n, dim);
         }

@@ -50,7 +50,7 @@ final class LightConv {
         for (int r0 = 0; r0 < rows; r0 += chunk) {
             int n = Math.min(chunk, rows - r0);
             RowOps.rmsNorm(pool, x, r0 * dim, preNorm, normed, 0, n, dim, eps);
-            start.matmul(pool, normed, 0, n, wide, 0);
+            start.matmulDequantized(pool, normed, 0, n, wide, 0);
             int base = r0;
             pool.parallelFor(n, (s, e) -> {
                 for (int r = s; r < e; r++) {
@@ -80,7 +80,7 @@ final class LightConv {
         RowOps.rmsNorm(pool, conv, 0, convNorm, conv, 0, rows, dim, eps);
         RowOps.silu(pool, conv, rows * dim);
         float[] projected = ws.get(Slot.PROJECTED, rows * dim);
-        end.matmul(pool, conv, 0, rows, projected, 0);
+        end.matmulDequantized(pool, conv, 0, rows, projected, 0);
         RowOps.addScaled(pool, x, 0, projected, 0, 1f, rows, dim);
     }
 }

@@ -55,7 +55,7 @@ final class LocalAttention {
         }
         WeightMatrix posProj = Tensors.matrix(weights, prefix + "attn.relative_position_embedding.pos_proj.weight", dim, dim);
         relativePosition = new float[window * dim];
-        posProj.matmul(pool, timingSignal(window, dim), 0, window, relativePosition, 0);
+        posProj.matmulDequantized(pool, timingSignal(window, dim), 0, window, relativePosition, 0);
     }
 
     /**
@@ -86,7 +86,7 @@ final class LocalAttention {
         int rows = batch.rows();
         float[] context = context(pool, x, batch, ws);
         float[] projected = ws.get(Slot.PROJECTED, rows * dim);
-        post.matmul(pool, context, 0, rows, projected, 0);
+        post.matmulDequantized(pool, context, 0, rows, projected, 0);
         RowOps.rmsNorm(pool, projected, 0, postNorm, projected, 0, rows, dim, eps);
         RowOps.addScaled(pool, x, 0, projected, 0, 1f, rows, dim);
     }
@@ -98,7 +98,7 @@ final class LocalAttention {
         float[] k = ws.get(Slot.KEY, rows * dim);
         queriesAndKeys(pool, x, rows, ws, q, k);
         float[] v = ws.get(Slot.VALUE, rows * dim);
-        wv.matmul(pool, ws.get(Slot.NORMED, rows * dim), 0, rows, v, 0);
+        wv.matmulDequantized(pool, ws.get(Slot.NORMED, rows * dim), 0, rows, v, 0);
         float[] context = ws.get(Slot.CONTEXT, rows * dim);
         attend(pool, q, k, v, batch, context);
         return context;
@@ -108,8 +108,8 @@ final class LocalAttention {
     void queriesAndKeys(ThreadPool pool, float[] x, int rows, Workspace ws, float[] q, float[] k) {
         float[] normed = ws.get(Slot.NORMED, rows * dim);
         RowOps.rmsNorm(pool, x, 0, preNorm, normed, 0, rows, dim, eps);
-        wq.matmul(pool, normed, 0, rows, q, 0);
-        wk.matmul(pool, normed, 0, rows, k, 0);
+        wq.matmulDequantized(pool, normed, 0, rows, q, 0);
+        wk.matmulDequantized(pool, normed, 0, rows, k, 0);
         pool.parallelFor(rows, (s, e) -> {
             for (int i = s * dim; i < e * dim; i++) {
                 q[i] = q[i] * queryScale * dimScale[i % headDim];

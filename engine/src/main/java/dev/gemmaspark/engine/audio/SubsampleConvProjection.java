@@ -76,7 +76,7 @@ final class SubsampleConvProjection {
 
     /** The linear projection of {@code rows} steps of width {@link #projectionWidth()}. */
     void project(ThreadPool pool, float[] steps, int rows, float[] out) {
-        inputProjection.matmul(pool, steps, 0, rows, out, 0);
+        inputProjection.matmulDequantized(pool, steps, 0, rows, out, 0);
     }
 
     private static void convolve(ThreadPool pool, WeightMatrix w, float[] in, int tIn, int fIn, int cIn, float[] out,
@@ -104,7 +104,7 @@ final class SubsampleConvProjection {
                     }
                 }
             });
-            w.matmul(pool, patches, 0, steps * fOut, out, t0 * fOut * w.rows());
+            w.matmulDequantized(pool, patches, 0, steps * fOut, out, t0 * fOut * w.rows());
         }
     }
 

@@ -7,7 +7,8 @@ import dev.gemmaspark.engine.quant.Dequantizer;
 /**
  * Binds audio tensors with their expected HF shapes: matrices stay in the mapped file (F32, BF16 and F16 multiplied
  * in exact F32 arithmetic as the reference does; quantized types with llama.cpp's activation rounding), small
- * vectors are copied out as floats.
+ * vectors are copied out as floats. The encoder multiplies many frames at a time, so it always takes {@link
+ * WeightMatrix#matmulDequantized}, the matrix-product path.
  */
 final class Tensors {
     private Tensors() {

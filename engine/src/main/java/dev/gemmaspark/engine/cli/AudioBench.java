@@ -36,6 +36,8 @@ final class AudioBench {
                     + "from synth --audio); -n is then the transcript's tokens (default 32)");
     static final Option SECONDS = Option.value("--audio-seconds", "S",
             "with --audio: length of the test recording in seconds (default 30)");
+    static final Option Q8_0 = Option.flag("--audio-q8_0",
+            "with --audio: quantize the audio tower's linear layers to Q8_0 at load");
     private static final String PROMPT = "Transcribe this audio.";
     static final int DEFAULT_TOKENS = 32;
     private static final double DEFAULT_SECONDS = 30;
@@ -79,7 +81,9 @@ final class AudioBench {
         List<float[]> windows = LongAudio.split(recording).stream().map(w -> w.slice(recording)).toList();
         float[] warmUp = Arrays.copyOf(recording, Math.min(recording.length, samples(WARM_UP_SECONDS)));
         Path path = ModelOptions.model(args);
-        try (GemmaModel model = GemmaModel.load(path, ModelOptions.engineOptions(args).withMaxSequences(windows.size()));
+        boolean q8 = args.has(Q8_0.name());
+        try (GemmaModel model = GemmaModel.load(path, ModelOptions.engineOptions(args).withMaxSequences(windows.size())
+                .withAudioQ8_0(q8));
              GGUFFile file = GGUFFile.open(path)) {
             if (!model.hasAudio()) {
                 throw new IllegalArgumentException(path + ": the model has no audio tower (no a.* tensors); write one"
@@ -89,7 +93,7 @@ final class AudioBench {
             AudioConfig config = AudioConfig.fromGGUF(file);
             double[] encoder = new double[reps];
             try (ThreadPool pool = new ThreadPool(threads);
-                 AudioEncoder audio = AudioEncoder.load(file, config, pool)) {
+                 AudioEncoder audio = AudioEncoder.load(file, config, pool, q8)) {
                 audio.embed(warmUp);
                 for (int r = 0; r < reps; r++) {
                     encoder[r] = seconds(() -> audio.embed(windows));
@@ -103,7 +107,7 @@ final class AudioBench {
             }
             double audioSeconds = recording.length / (double) AudioDecoder.MODEL_RATE;
             Report report = new Report(path, Files.size(path), threads, reps, audioSeconds, windows.size(), tokens,
-                    config, file.tensor(AudioEncoder.ggufTensorName(FFW_WEIGHT)).type(),
+                    config, q8 ? GGMLType.Q8_0 : file.tensor(AudioEncoder.ggufTensorName(FFW_WEIGHT)).type(),
                     Timing.of(encoder, audioSeconds), Timing.of(transcription, audioSeconds),
                     BenchCommand.peakResidentBytes());
             if (json) {

@@ -47,14 +47,14 @@ final class BenchCommand implements Command {
 
     @Override
     public String synopsis() {
-        return "--model M.gguf [--audio [--audio-seconds 30]] [-p 128] [-n 64] [--parallel 1,4,16] [-r 3]"
+        return "--model M.gguf [--audio [--audio-seconds 30] [--audio-q8_0]] [-p 128] [-n 64] [--parallel 1,4,16] [-r 3]"
                 + " [--threads N] [--json]";
     }
 
     @Override
     public List<Option> options() {
         return List.of(ModelOptions.MODEL, ModelOptions.THREADS, PROMPT, GENERATE, PARALLEL, REPETITIONS, JSON,
-                AudioBench.AUDIO, AudioBench.SECONDS);
+                AudioBench.AUDIO, AudioBench.SECONDS, AudioBench.Q8_0);
     }
 
     /** Mean and sample standard deviation of repeated measurements. */
@@ -92,7 +92,9 @@ final class BenchCommand implements Command {
                     args.has(JSON.name()), out);
             return;
         }
-        UsageException.require(!args.has(AudioBench.SECONDS.name()), AudioBench.SECONDS.name(), "needs --audio");
+        for (Option audioOnly : List.of(AudioBench.SECONDS, AudioBench.Q8_0)) {
+            UsageException.require(!args.has(audioOnly.name()), audioOnly.name(), "needs --audio");
+        }
         int p = positive(args, PROMPT, 128);
         int n = positive(args, GENERATE, 64);
         int reps = positive(args, REPETITIONS, 3);
