@@ -66,13 +66,9 @@ public final class AudioEncoder implements AutoCloseable {
 
     /**
      * Loads from {@code path} (see {@link #load(Path, AudioConfig, ThreadPool)}) with the {@code config.json} in its
-     * folder, or the shipped dimensions when there is none.
+     * folder, or the shipped dimensions when there is none; with {@code toQ8_0}, the linear layers are quantized to
+     * Q8_0 at load.
      */
-    public static AudioEncoder load(Path path, ThreadPool pool) throws IOException {
-        return load(path, pool, false);
-    }
-
-    /** Like {@link #load(Path, ThreadPool)}; with {@code toQ8_0}, the linear layers are quantized to Q8_0 at load. */
     public static AudioEncoder load(Path path, ThreadPool pool, boolean toQ8_0) throws IOException {
         Path dir = Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
         Path json = dir.resolve("config.json");
@@ -99,12 +95,7 @@ public final class AudioEncoder implements AutoCloseable {
 
     /** Over a checkpoint the caller keeps open (and closes after this encoder is no longer used). */
     public static AudioEncoder load(SafetensorsCheckpoint checkpoint, AudioConfig config, ThreadPool pool) {
-        return load(checkpoint, config, pool, false);
-    }
-
-    /** Like {@link #load(SafetensorsCheckpoint, AudioConfig, ThreadPool)}, optionally with Q8_0 linear layers. */
-    public static AudioEncoder load(SafetensorsCheckpoint checkpoint, AudioConfig config, ThreadPool pool, boolean toQ8_0) {
-        return new AudioEncoder(new SafetensorsAudioWeights(checkpoint), config, pool, null, toQ8_0);
+        return new AudioEncoder(new SafetensorsAudioWeights(checkpoint), config, pool, null, false);
     }
 
     /**

@@ -31,11 +31,6 @@ final class F16Kernel extends FloatRowKernel {
     }
 
     @Override
-    public float weight(MemorySegment w, long off, int c) {
-        return Float.float16ToFloat(w.get(LittleEndian.I16, off + 2L * c));
-    }
-
-    @Override
     void dot1(MemorySegment w, long off, Activations a, int t, float[] lanes) {
         int cols = a.cols;
         float[] xq = a.values;

@@ -19,11 +19,6 @@ final class F32Kernel extends FloatRowKernel {
     }
 
     @Override
-    public float weight(MemorySegment w, long off, int c) {
-        return w.get(LittleEndian.F32, off + 4L * c);
-    }
-
-    @Override
     void dot1(MemorySegment w, long off, Activations a, int t, float[] lanes) {
         int cols = a.cols;
         float[] xq = a.values;

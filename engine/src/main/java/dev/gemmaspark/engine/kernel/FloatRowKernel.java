@@ -24,8 +24,4 @@ abstract class FloatRowKernel extends TiledKernel implements PanelKernel.Widener
      */
     @Override
     public abstract void widen(MemorySegment w, long off, int c, int count, short[] bits, float[] dst);
-
-    /** The weight in column {@code c} of the row at byte {@code off}, widened. */
-    @Override
-    public abstract float weight(MemorySegment w, long off, int c);
 }

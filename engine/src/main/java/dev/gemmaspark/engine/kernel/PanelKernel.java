@@ -1,7 +1,6 @@
 package dev.gemmaspark.engine.kernel;
 
 import dev.gemmaspark.engine.gguf.GGMLType;
-import dev.gemmaspark.engine.quant.Dequantizer;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
@@ -49,12 +48,10 @@ final class PanelKernel extends RowKernel {
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /** Widens weight columns to f32, exactly, in the panel kernel's scratch. */
+    @FunctionalInterface
     interface Widener {
         /** Columns [c, c + count) of the row at byte {@code off} into dst[0 .. count); {@code bits}: scratch of count shorts. */
         void widen(MemorySegment w, long off, int c, int count, short[] bits, float[] dst);
-
-        /** The weight in column {@code c} of the row at byte {@code off}, widened (for the columns past the last 8). */
-        float weight(MemorySegment w, long off, int c);
     }
 
     private final Widener widener;
@@ -78,19 +75,9 @@ final class PanelKernel extends RowKernel {
      */
     static PanelKernel dequantizing(GGMLType type, Activations.Format format) {
         RowDecoder decoder = RowDecoder.forType(type);
-        return new PanelKernel(format, new Widener() {
-            @Override
-            public void widen(MemorySegment w, long off, int c, int count, short[] bits, float[] dst) {
-                decoder.decode(w, off + type.bytesFor(c), count, dst, 0);
-            }
-
-            @Override
-            public float weight(MemorySegment w, long off, int c) {
-                float[] block = new float[type.blockSize];
-                Dequantizer.dequantize(type, w, off + type.bytesFor(c - c % type.blockSize), block, 0, type.blockSize);
-                return block[c % type.blockSize];
-            }
-        }, null);
+        // Quantized rows are whole blocks of 32 or 256, so c and count are whole blocks too.
+        return new PanelKernel(format, (w, off, c, count, bits, dst) -> decoder.decode(w, off + type.bytesFor(c), count, dst, 0),
+                null);
     }
 
     @Override
@@ -136,7 +123,7 @@ final class PanelKernel extends RowKernel {
                 for (int kb = 0; kb < (a.cols & ~7); kb += KC) {
                     block(w, rowBytes, rb, mr, a, tb, nt, kb, scratch);
                 }
-                finish(w, rowBytes, rb, mr, a, tb, nt, acc, out, outOff, stride);
+                finish(w, rowBytes, rb, mr, a, tb, nt, scratch, out, outOff, stride);
             }
         }
     }
@@ -168,25 +155,30 @@ final class PanelKernel extends RowKernel {
         }
     }
 
-    /** Adds up the finished accumulators of rows [rb, rb + mr) and tokens [tb, tb + nt), with the scalar tails, into out. */
-    private void finish(MemorySegment w, long rowBytes, int rb, int mr, Activations a, int tb, int nt, float[] acc,
+    /**
+     * Adds up the finished accumulators of rows [rb, rb + mr) and tokens [tb, tb + nt), with the scalar tails (the
+     * columns past the last 8, widened once per row), into out.
+     */
+    private void finish(MemorySegment w, long rowBytes, int rb, int mr, Activations a, int tb, int nt, Scratch scratch,
             float[] out, int outOff, int stride) {
         int cols = a.cols;
         int body = cols & ~7;
         float[] x = a.values;
+        float[] acc = scratch.acc;
+        float[] tail = scratch.row;
         for (int u = 0; u < Math.ceilDiv(nt, TT); u++) {
             for (int g = 0; g < Math.ceilDiv(mr, TR); g++) {
                 int s = u * TILE_ROW + g * 2 * TILE;
                 for (int l = 0; l < TILE; l += 8) {
                     FloatVector.fromArray(F, acc, s + l).add(FloatVector.fromArray(F, acc, s + TILE + l)).intoArray(acc, s + l);
                 }
-                for (int j = u * TT; j < Math.min(nt, u * TT + TT); j++) {
-                    int xt = (tb + j) * cols;
-                    for (int i = g * TR; i < Math.min(mr, g * TR + TR); i++) {
+                for (int i = g * TR; i < Math.min(mr, g * TR + TR); i++) {
+                    widener.widen(w, (rb + i) * rowBytes, body, cols - body, scratch.bits, tail);
+                    for (int j = u * TT; j < Math.min(nt, u * TT + TT); j++) {
+                        int xt = (tb + j) * cols;
                         float e = 0;
-                        long off = (rb + i) * rowBytes;
                         for (int c = body; c < cols; c++) {
-                            e = Math.fma(widener.weight(w, off, c), x[xt + c], e);
+                            e = Math.fma(tail[c - body], x[xt + c], e);
                         }
                         out[outOff + (tb + j) * stride + rb + i] = sum(acc, s + (j % TT * TR + i % TR) * 8) + e;
                     }
