@@ -30,7 +30,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>A quantized matrix of this shape (5 to 18 MB) fits in a large L3 cache, where a model's weights, read once per
  * step, never are. So each call takes the next of several copies of the matrix that together fill
- * {@value #WORKING_SET_MIB} MiB, and reads its weights from memory, as decoding does.
+ * {@code workingSetMiB} (256 MiB unless given), and reads its weights from memory, as decoding does. A working set
+ * of 0 keeps one copy, which a large L3 holds: what the kernel computes when memory is not what limits it.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -42,7 +43,6 @@ import org.openjdk.jmh.annotations.Warmup;
 public class MatmulBenchmark {
     static final int ROWS = 2048;
     static final int COLS = 8192;
-    static final int WORKING_SET_MIB = 256;
 
     @Param({"F32", "F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     public GGMLType type;
@@ -52,6 +52,9 @@ public class MatmulBenchmark {
 
     @Param({"1", "2"})
     public int threads;
+
+    @Param({"256"})
+    public int workingSetMiB;
 
     private Arena arena;
     private ThreadPool pool;
@@ -65,7 +68,7 @@ public class MatmulBenchmark {
         arena = Arena.ofShared();
         pool = new ThreadPool(threads);
         MemorySegment weights = RandomMatrix.of(type, ROWS, COLS, 1, arena);
-        matrices = new WeightMatrix[(int) Math.ceilDiv((long) WORKING_SET_MIB << 20, weights.byteSize())];
+        matrices = new WeightMatrix[(int) Math.max(1, Math.ceilDiv((long) workingSetMiB << 20, weights.byteSize()))];
         for (int i = 0; i < matrices.length; i++) {
             MemorySegment copy = i == 0 ? weights : arena.allocate(weights.byteSize(), 64).copyFrom(weights);
             matrices[i] = WeightMatrix.of("bench." + type + "." + i, type, copy, ROWS, COLS,

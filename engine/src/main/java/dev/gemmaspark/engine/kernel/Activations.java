@@ -23,6 +23,10 @@ final class Activations {
     short[] shorts = new short[0];
     float[] scales = new float[0];
     float[] sums = new float[0];
+    /** Q8_0: each two consecutive q as one int (low half first), for kernels that broadcast a pair to all lanes. */
+    int[] pairs = new int[0];
+    /** Q8_0: each block's sum of q. */
+    int[] qsums = new int[0];
     /** Q8_K: the sums of each 16 q, and of each 32 (what the Q4_K/Q5_K mins multiply), as floats. */
     float[] bsums16 = new float[0];
     float[] bsums32 = new float[0];
@@ -63,6 +67,8 @@ final class Activations {
             case Q8_0 -> {
                 scales = ensure(scales, size / 32);
                 shorts = shorts.length < size ? new short[size] : shorts;
+                pairs = pairs.length < size / 2 ? new int[size / 2] : pairs;
+                qsums = qsums.length < size / 32 ? new int[size / 32] : qsums;
             }
             case Q8_1 -> {
                 scales = ensure(scales, size / 32);
@@ -107,7 +113,9 @@ final class Activations {
             }
             case Q8_0 -> {
                 ActivationQuantizer.q8_0(x, xOff + from, count / 32, values, from, scales, from / 32);
-                toShortsOrScale(from, count, 32);
+                if (!toShortsOrScale(from, count, 32)) {
+                    pairAndSum(from, count);
+                }
             }
             case Q8_1 -> {
                 ActivationQuantizer.q8_1(x, xOff + from, count / 32, values, from, scales, from / 32, sums, from / 32);
@@ -139,6 +147,18 @@ final class Activations {
             shorts[i] = (short) values[i];
         }
         return false;
+    }
+
+    /** Fills {@link #pairs} and {@link #qsums} from {@link #shorts}. */
+    private void pairAndSum(int from, int count) {
+        for (int b = from / 32; b < (from + count) / 32; b++) {
+            int sum = 0;
+            for (int i = 32 * b; i < 32 * b + 32; i += 2) {
+                pairs[i >> 1] = (shorts[i] & 0xFFFF) | shorts[i + 1] << 16;
+                sum += shorts[i] + shorts[i + 1];
+            }
+            qsums[b] = sum;
+        }
     }
 
     private static float[] ensure(float[] a, int length) {

@@ -22,7 +22,6 @@ final class Kernels {
             return PanelKernel.dequantizing(type, Activations.Format.F32);
         }
         return switch (type) {
-            case Q4_0 -> new Q4_0Kernel();
             case Q8_0 -> new Q8_0Kernel();
             case Q5_0 -> NibbleKernel.q5_0();
             case Q4_1 -> NibbleKernel.q4_1();
@@ -32,7 +31,8 @@ final class Kernels {
             case Q4_K -> new Q4KKernel();
             case Q5_K -> new Q5KKernel();
             case Q6_K -> new Q6KKernel();
-            case F32, F16, BF16 -> throw new AssertionError(type);
+            // Q4_0 weights are interleaved by WeightMatrix and get Q4_0x8Kernel there.
+            case F32, F16, BF16, Q4_0 -> throw new AssertionError(type);
         };
     }
 

@@ -74,7 +74,11 @@ final class PanelKernel extends RowKernel {
      * type's Q8 format taken as f32): all calls here.
      */
     static PanelKernel dequantizing(GGMLType type, Activations.Format format) {
-        RowDecoder decoder = RowDecoder.forType(type);
+        return dequantizing(type, RowDecoder.forType(type), format);
+    }
+
+    /** As {@link #dequantizing(GGMLType, Activations.Format)}, with rows read by {@code decoder} (a layout of its own). */
+    static PanelKernel dequantizing(GGMLType type, RowDecoder decoder, Activations.Format format) {
         // Quantized rows are whole blocks of 32 or 256, so c and count are whole blocks too.
         return new PanelKernel(format, (w, off, c, count, bits, dst) -> decoder.decode(w, off + type.bytesFor(c), count, dst, 0),
                 null);

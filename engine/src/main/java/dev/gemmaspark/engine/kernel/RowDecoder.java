@@ -22,7 +22,6 @@ interface RowDecoder {
 
     static RowDecoder forType(GGMLType type) {
         return switch (type) {
-            case Q4_0 -> Vectorized::q4_0;
             case Q8_0 -> Vectorized::q8_0;
             case Q4_K -> Vectorized::q4_K;
             case Q6_K -> Vectorized::q6_K;
@@ -37,18 +36,6 @@ interface RowDecoder {
 
         private static FloatVector widen(ByteVector b) {
             return (FloatVector) b.convertShape(VectorOperators.B2F, RowKernel.F, 0);
-        }
-
-        static void q4_0(MemorySegment w, long off, int cols, float[] dst, int p) {
-            for (int end = p + cols; p < end; p += 32, off += 18) {
-                FloatVector d = FloatVector.broadcast(RowKernel.F, Float.float16ToFloat(w.get(LittleEndian.I16, off)));
-                ByteVector a = ByteVector.fromMemorySegment(RowKernel.B8, w, off + 2, RowKernel.LE);
-                ByteVector b = ByteVector.fromMemorySegment(RowKernel.B8, w, off + 10, RowKernel.LE);
-                widen(a.and((byte) 15).sub((byte) 8)).mul(d).intoArray(dst, p);
-                widen(b.and((byte) 15).sub((byte) 8)).mul(d).intoArray(dst, p + 8);
-                widen(a.lanewise(VectorOperators.LSHR, 4).sub((byte) 8)).mul(d).intoArray(dst, p + 16);
-                widen(b.lanewise(VectorOperators.LSHR, 4).sub((byte) 8)).mul(d).intoArray(dst, p + 24);
-            }
         }
 
         static void q8_0(MemorySegment w, long off, int cols, float[] dst, int p) {

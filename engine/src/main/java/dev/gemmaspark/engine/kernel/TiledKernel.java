@@ -19,7 +19,7 @@ abstract class TiledKernel extends RowKernel {
     /** Scratch for a super-block's unpacked scales and mins (see KScales). */
     static final int SCALES = 40;
     static final int LANES_SIZE = SCALES + 32;
-    private static final long ROW_BLOCK_BYTES = 32 * 1024;
+    static final long ROW_BLOCK_BYTES = 32 * 1024;
 
     TiledKernel(Activations.Format format) {
         super(format);

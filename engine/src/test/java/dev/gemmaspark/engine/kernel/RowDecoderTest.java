@@ -1,6 +1,8 @@
 package dev.gemmaspark.engine.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.gemmaspark.engine.gguf.GGMLType;
 import dev.gemmaspark.engine.quant.Dequantizer;
@@ -8,6 +10,7 @@ import dev.gemmaspark.engine.quant.RandomWeights;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -30,6 +33,45 @@ class RowDecoderTest {
                 decoder.decode(data, r * rowBytes, cols, got, 3);
                 assertArrayEquals(expected, java.util.Arrays.copyOfRange(got, 3, cols + 3), 0f, type + " row " + r);
             }
+        }
+    }
+
+    /**
+     * Q4_0 rows interleaved by eight decode to get_rows' values bit for bit: every row of 13 (the last group padded)
+     * whole, and a range of blocks from the middle of each row, as the panel kernel asks for them.
+     */
+    @Test
+    void interleavedQ4_0DecodesExactlyAsDequantizer() {
+        Random rnd = new Random(7);
+        int rows = 13;
+        int cols = 8 * 32;
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment data = RandomWeights.of(GGMLType.Q4_0, (long) rows * cols, rnd, arena);
+            MemorySegment interleaved = Q4_0x8.interleave("w", data, rows, cols);
+            assertEquals(2 * Q4_0x8.groupBytes(cols), interleaved.byteSize());
+            RowDecoder decoder = Q4_0x8.decoder(cols);
+            long rowBytes = GGMLType.Q4_0.bytesFor(cols);
+            for (int r = 0; r < rows; r++) {
+                float[] expected = new float[cols];
+                Dequantizer.dequantize(GGMLType.Q4_0, data, r * rowBytes, expected, 0, cols);
+                float[] got = new float[cols + 3];
+                decoder.decode(interleaved, r * rowBytes, cols, got, 3);
+                assertArrayEquals(expected, java.util.Arrays.copyOfRange(got, 3, cols + 3), 0f, "row " + r);
+                float[] middle = new float[96];
+                decoder.decode(interleaved, r * rowBytes + GGMLType.Q4_0.bytesFor(64), 96, middle, 0);
+                assertArrayEquals(java.util.Arrays.copyOfRange(expected, 64, 160), middle, 0f, "row " + r + ", columns 64..160");
+            }
+        }
+    }
+
+    /** A non-finite Q4_0 scale is refused with the tensor, row and block named (the kernel widens finite scales only). */
+    @Test
+    void interleavingRefusesNonFiniteScales() {
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment data = RandomWeights.of(GGMLType.Q4_0, 3 * 64, new Random(1), arena);
+            data.set(dev.gemmaspark.engine.quant.LittleEndian.I16, 2 * 18 + 18, (short) 0x7c00);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Q4_0x8.interleave("blk.0.ffn_up.weight", data, 3, 64));
+            assertEquals("tensor blk.0.ffn_up.weight: row 1, block 1 has a non-finite scale (fp16 0x7c00)", e.getMessage());
         }
     }
 }

@@ -73,7 +73,7 @@ class WeightMatrixTest {
         Random rnd = new Random(type.ordinal());
         try (Arena arena = Arena.ofShared()) {
             for (int cols : colsFor(type)) {
-                for (int rows : new int[] {1, 5, 13}) {
+                for (int rows : new int[] {1, 5, 13, 16}) {
                     MemorySegment data = RandomWeights.of(type, (long) rows * cols, rnd, arena);
                     WeightMatrix m = WeightMatrix.of("w", type, data, rows, cols, ActivationRounding.LLAMA_CPP);
                     for (int n : new int[] {1, 2, 3, 4, 7}) {
