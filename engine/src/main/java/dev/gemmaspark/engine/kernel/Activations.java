@@ -23,14 +23,15 @@ final class Activations {
     short[] shorts = new short[0];
     float[] scales = new float[0];
     float[] sums = new float[0];
-    /** Q8_0: each two consecutive q as one int (low half first), for kernels that broadcast a pair to all lanes. */
+    /** Q8_0/Q8_K: each two consecutive q as one int (low half first), for kernels that broadcast a pair to all lanes. */
     int[] pairs = new int[0];
     /** Q8_0: each block's sum of q. */
     int[] qsums = new int[0];
     /** Q8_K: the sums of each 16 q, and of each 32 (what the Q4_K/Q5_K mins multiply), as floats. */
     float[] bsums16 = new float[0];
     float[] bsums32 = new float[0];
-    private int[] bsumInts = new int[0];
+    /** Q8_K: the sums of each 16 q. */
+    int[] bsumInts = new int[0];
     /** Accumulator lanes and scalar extras handed from a kernel to its driver (see {@link TiledKernel}). */
     final float[] lanes = new float[TiledKernel.LANES_SIZE];
     int n;
@@ -78,6 +79,7 @@ final class Activations {
             case Q8_K -> {
                 scales = ensure(scales, size / 256);
                 shorts = shorts.length < size ? new short[size] : shorts;
+                pairs = pairs.length < size / 2 ? new int[size / 2] : pairs;
                 bsums16 = ensure(bsums16, size / 16);
                 bsums32 = ensure(bsums32, size / 32);
                 if (bsumInts.length < size / 16) {
@@ -114,7 +116,14 @@ final class Activations {
             case Q8_0 -> {
                 ActivationQuantizer.q8_0(x, xOff + from, count / 32, values, from, scales, from / 32);
                 if (!toShortsOrScale(from, count, 32)) {
-                    pairAndSum(from, count);
+                    pair(from, count);
+                    for (int b = from / 32; b < (from + count) / 32; b++) {
+                        int sum = 0;
+                        for (int i = 32 * b; i < 32 * b + 32; i++) {
+                            sum += shorts[i];
+                        }
+                        qsums[b] = sum;
+                    }
                 }
             }
             case Q8_1 -> {
@@ -126,6 +135,7 @@ final class Activations {
                 if (toShortsOrScale(from, count, 256)) {
                     return;
                 }
+                pair(from, count);
                 for (int i = from / 32; i < (from + count) / 32; i++) {
                     bsums16[2 * i] = bsumInts[2 * i];
                     bsums16[2 * i + 1] = bsumInts[2 * i + 1];
@@ -149,15 +159,10 @@ final class Activations {
         return false;
     }
 
-    /** Fills {@link #pairs} and {@link #qsums} from {@link #shorts}. */
-    private void pairAndSum(int from, int count) {
-        for (int b = from / 32; b < (from + count) / 32; b++) {
-            int sum = 0;
-            for (int i = 32 * b; i < 32 * b + 32; i += 2) {
-                pairs[i >> 1] = (shorts[i] & 0xFFFF) | shorts[i + 1] << 16;
-                sum += shorts[i] + shorts[i + 1];
-            }
-            qsums[b] = sum;
+    /** Fills {@link #pairs} from {@link #shorts}. */
+    private void pair(int from, int count) {
+        for (int i = from; i < from + count; i += 2) {
+            pairs[i >> 1] = (shorts[i] & 0xFFFF) | shorts[i + 1] << 16;
         }
     }
 

@@ -30,9 +30,8 @@ final class Kernels {
             case Q3_K -> new Q3KKernel();
             case Q4_K -> new Q4KKernel();
             case Q5_K -> new Q5KKernel();
-            case Q6_K -> new Q6KKernel();
-            // Q4_0 weights are interleaved by WeightMatrix and get Q4_0x8Kernel there.
-            case F32, F16, BF16, Q4_0 -> throw new AssertionError(type);
+            // Q4_0 and Q6_K weights are interleaved by WeightMatrix and get their InterleavedLayout's kernel there.
+            case F32, F16, BF16, Q4_0, Q6_K -> throw new AssertionError(type);
         };
     }
 

@@ -1,7 +1,6 @@
 package dev.gemmaspark.engine.kernel;
 
 import dev.gemmaspark.engine.quant.LittleEndian;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -10,22 +9,24 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Q4_0 weights with every 8 consecutive rows interleaved, as llama.cpp repacks Q4_0 into {@code block_q4_0x8} for
- * its AVX2 kernels. Per group of 8 rows and block of 32 columns, 144 bytes: the 8 rows' fp16 scales, then 8
+ * Q4_0 weights with every 8 consecutive rows interleaved ({@link InterleavedLayout}), as llama.cpp repacks Q4_0
+ * into {@code block_q4_0x8} for its AVX2 kernels. Per group of 8 rows and block of 32 columns, 144 bytes: the 8 rows' fp16 scales, then 8
  * chunks of 16 bytes, chunk c holding row i's bytes qs[2c] and qs[2c+1] at 2i and 2i+1. Widened to 16-bit lanes,
  * a chunk's low nibbles are columns 2c and 2c+1 of the 8 rows, its high nibbles columns 2c+16 and 2c+17, in the
  * lane order of the two activations broadcast as one int: one multiply then serves 8 rows, and each row's sum
  * ends in a lane of its own instead of being summed across lanes (see {@link Q4_0x8Kernel}).
- *
- * <p>The layout is a permutation of the Q4_0 blocks (rows padded with zero rows to a multiple of 8), so it
- * takes the memory of the rows it replaces; values and scales are unchanged, so decoding is exact.
  */
-final class Q4_0x8 {
-    static final int ROWS = 8;
+final class Q4_0x8 implements InterleavedLayout {
+    static final Q4_0x8 LAYOUT = new Q4_0x8();
     static final int GROUP_BLOCK_BYTES = ROWS * 18;
     private static final VectorSpecies<Long> L2 = LongVector.SPECIES_128;
 
     private Q4_0x8() {
+    }
+
+    @Override
+    public RowKernel kernel() {
+        return new Q4_0x8Kernel();
     }
 
     /** Bytes of one group of 8 rows of {@code cols} columns. */
@@ -33,32 +34,18 @@ final class Q4_0x8 {
         return (cols >> 5) * (long) GROUP_BLOCK_BYTES;
     }
 
-    /**
-     * The interleaved copy of {@code rows} Q4_0 rows of {@code cols} columns in {@code src}, in off-heap memory that
-     * lives as long as the returned segment is reachable. A scale that is infinite or NaN (which no quantizer
-     * writes) is refused: the kernel widens scales with integer arithmetic that is exact for finite values only.
-     */
-    static MemorySegment interleave(String name, MemorySegment src, int rows, int cols) {
+    @Override
+    public MemorySegment interleave(String name, MemorySegment src, int rows, int cols) {
         int blocks = cols >> 5;
         long rowBytes = blocks * 18L;
         int groups = Math.ceilDiv(rows, ROWS);
-        MemorySegment dst;
-        try {
-            dst = Arena.ofAuto().allocate(groups * groupBytes(cols), 64);
-        } catch (OutOfMemoryError e) {
-            throw new OutOfMemoryError("tensor " + name + ": no room for its interleaved Q4_0 copy (" + e.getMessage()
-                    + "); off-heap allocations count as direct memory, capped by -XX:MaxDirectMemorySize (by default the"
-                    + " heap size)");
-        }
+        MemorySegment dst = InterleavedLayout.allocate(name, groups * groupBytes(cols));
         for (int r = 0; r < rows; r++) {
             long s = r * rowBytes;
             long g = (r / ROWS) * groupBytes(cols) + 2L * (r % ROWS);
             for (int b = 0; b < blocks; b++, s += 18, g += GROUP_BLOCK_BYTES) {
                 short scale = src.get(LittleEndian.I16, s);
-                if ((scale & 0x7c00) == 0x7c00) {
-                    throw new IllegalArgumentException("tensor " + name + ": row " + r + ", block " + b
-                            + " has a non-finite scale (fp16 0x" + Integer.toHexString(scale & 0xffff) + ")");
-                }
+                InterleavedLayout.checkScale(name, scale, r, b);
                 dst.set(LittleEndian.I16, g, scale);
                 for (int c = 0; c < 8; c++) {
                     dst.set(LittleEndian.I16, g + 16 + 16 * c, src.get(LittleEndian.I16, s + 2 + 2 * c));
@@ -68,11 +55,8 @@ final class Q4_0x8 {
         return dst;
     }
 
-    /**
-     * Decodes interleaved rows exactly as get_rows decodes Q4_0, for {@link PanelKernel} and {@code dequantizeRow}:
-     * {@code off} is where the weights would start in the plain layout (row x rowBytes + 18 x first block).
-     */
-    static RowDecoder decoder(int cols) {
+    @Override
+    public RowDecoder decoder(int cols) {
         long rowBytes = (cols >> 5) * 18L;
         long groupBytes = groupBytes(cols);
         return (w, off, count, dst, p) -> {

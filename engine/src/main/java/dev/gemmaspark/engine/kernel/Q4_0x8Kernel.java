@@ -14,12 +14,12 @@ import jdk.incubator.vector.VectorSpecies;
  * the activations, at most 16 x 15 x 127 per lane, exact; the pair is summed into row i's 32-bit lane, and
  * 8 x (the block's sum of activations) is subtracted, which gives the exact integer sum of (nibble - 8) x q8
  * that llama.cpp computes. Lane i then takes d_w[i] x d_x times it into row i's f32 accumulator. Every row's
- * result is the same sequence of operations whichever tokens share the call, as in {@link TiledKernel}.
+ * result is the same sequence of operations whichever tokens share the call.
  *
  * <p>Against the plain layout this does a third of the instructions per weight: no widening of each block to
  * two vectors per row, no per-row sum across lanes, and scales widened for 8 rows at once.
  */
-final class Q4_0x8Kernel extends RowKernel {
+final class Q4_0x8Kernel extends InterleavedKernel {
     private static final VectorSpecies<Short> S8 = ShortVector.SPECIES_128;
 
     Q4_0x8Kernel() {
@@ -27,47 +27,11 @@ final class Q4_0x8Kernel extends RowKernel {
     }
 
     @Override
-    void rows(MemorySegment w, long rowBytes, int r0, int r1, Activations a, float[] out, int outOff, int stride) {
-        float[] lanes = Activations.forCurrentThread().lanes;
-        int n = a.n;
-        long groupBytes = Q4_0x8.groupBytes(a.cols);
-        int g0 = r0 / Q4_0x8.ROWS;
-        int g1 = Math.ceilDiv(r1, Q4_0x8.ROWS);
-        int block = (int) Math.max(1, TiledKernel.ROW_BLOCK_BYTES / groupBytes);
-        for (int gb = g0; gb < g1; gb += block) {
-            int gbEnd = Math.min(g1, gb + block);
-            int t = 0;
-            for (; t + 4 <= n; t += 4) {
-                for (int g = gb; g < gbEnd; g++) {
-                    dot4(w, g * groupBytes, a, t, t + 1, t + 2, t + 3, lanes);
-                    store(lanes, 4, out, outOff + t * stride, stride, g * Q4_0x8.ROWS, r1);
-                }
-            }
-            int left = n - t;
-            if (left == 1) {
-                for (int g = gb; g < gbEnd; g++) {
-                    dot1(w, g * groupBytes, a, t, lanes);
-                    store(lanes, 1, out, outOff + t * stride, stride, g * Q4_0x8.ROWS, r1);
-                }
-            } else if (left > 1) {
-                // Two or three tokens: pad the tile by repeating the last one and drop the duplicate results.
-                for (int g = gb; g < gbEnd; g++) {
-                    dot4(w, g * groupBytes, a, t, t + 1, t + Math.min(2, left - 1), t + left - 1, lanes);
-                    store(lanes, left, out, outOff + t * stride, stride, g * Q4_0x8.ROWS, r1);
-                }
-            }
-        }
+    long groupBytes(int cols) {
+        return Q4_0x8.groupBytes(cols);
     }
 
-    /** Token i's 8 rows from lanes[8i ..], rows at and past r1 (the padding of the last group) dropped. */
-    private static void store(float[] lanes, int tokens, float[] out, int o, int stride, int row, int r1) {
-        int count = Math.min(Q4_0x8.ROWS, r1 - row);
-        for (int i = 0; i < tokens; i++) {
-            System.arraycopy(lanes, 8 * i, out, o + i * stride + row, count);
-        }
-    }
-
-    /** The 8 rows of the group at byte {@code off} against token t, into lanes[0..8). */
+    @Override
     void dot1(MemorySegment w, long off, Activations a, int t, float[] lanes) {
         int blocks = a.cols >> 5;
         int[] xp = a.pairs;
@@ -98,7 +62,7 @@ final class Q4_0x8Kernel extends RowKernel {
         acc0.intoArray(lanes, 0);
     }
 
-    /** The 8 rows of the group at byte {@code off} against tokens t0..t3 (which may repeat), into lanes[0..32). */
+    @Override
     void dot4(MemorySegment w, long off, Activations a, int t0, int t1, int t2, int t3, float[] lanes) {
         int blocks = a.cols >> 5;
         int[] xp = a.pairs;

@@ -38,9 +38,42 @@ public final class WeightMatrix {
 
     /**
      * Wraps {@code data}, which must hold exactly rows x cols elements of {@code type}; {@code cols} must be a
-     * whole number of the type's blocks.
+     * whole number of the type's blocks. Types with an {@link InterleavedLayout} (Q4_0, Q6_K) are copied into it
+     * and the file's pages they came from released; others are read in place.
      */
     public static WeightMatrix of(String name, GGMLType type, MemorySegment data, int rows, int cols, ActivationRounding rounding) {
+        checkShape(name, type, data, rows, cols);
+        InterleavedLayout layout = InterleavedLayout.of(type);
+        if (layout != null) {
+            MemorySegment interleaved = layout.interleave(name, data, rows, cols);
+            if (data.isMapped()) {
+                data.unload();
+            }
+            RowDecoder decoder = layout.decoder(cols);
+            RowKernel kernel = rounding == ActivationRounding.LLAMA_CPP ? layout.kernel() : null;
+            RowKernel manyTokens = PanelKernel.dequantizing(type, decoder, kernel != null ? kernel.format : Activations.Format.F32);
+            return new WeightMatrix(name, type, interleaved, rows, cols, kernel != null ? kernel : manyTokens, manyTokens, decoder);
+        }
+        return inPlace(name, type, data, rows, cols, rounding);
+    }
+
+    /**
+     * Like {@link #of}, for a matrix read a row at a time (an embedding table): its weights stay in place in the
+     * file whatever their type, where {@link #of} would copy them into an interleaved layout. Matrix products
+     * with it take the dequantizing path.
+     */
+    public static WeightMatrix rowTable(String name, GGMLType type, MemorySegment data, int rows, int cols) {
+        checkShape(name, type, data, rows, cols);
+        return inPlace(name, type, data, rows, cols, ActivationRounding.NONE);
+    }
+
+    private static WeightMatrix inPlace(String name, GGMLType type, MemorySegment data, int rows, int cols, ActivationRounding rounding) {
+        RowKernel kernel = Kernels.forType(type, rounding);
+        return new WeightMatrix(name, type, asNative(data), rows, cols, kernel, Kernels.forManyTokens(type, kernel),
+                (w, off, count, dst, p) -> Dequantizer.dequantize(type, w, off, dst, p, count));
+    }
+
+    private static void checkShape(String name, GGMLType type, MemorySegment data, int rows, int cols) {
         if (rows <= 0 || cols <= 0) {
             throw new IllegalArgumentException("tensor " + name + ": bad shape " + rows + " x " + cols);
         }
@@ -53,20 +86,6 @@ public final class WeightMatrix {
             throw new IllegalArgumentException("tensor " + name + ": " + data.byteSize() + " bytes of data, but " + rows + " x "
                     + cols + " " + type + " needs " + expected);
         }
-        if (type == GGMLType.Q4_0) {
-            MemorySegment interleaved = Q4_0x8.interleave(name, data, rows, cols);
-            if (data.isMapped()) {
-                data.unload();
-            }
-            RowDecoder decoder = Q4_0x8.decoder(cols);
-            boolean llamaCpp = rounding == ActivationRounding.LLAMA_CPP;
-            RowKernel manyTokens = PanelKernel.dequantizing(type, decoder, llamaCpp ? Activations.Format.Q8_0 : Activations.Format.F32);
-            return new WeightMatrix(name, type, interleaved, rows, cols, llamaCpp ? new Q4_0x8Kernel() : manyTokens, manyTokens,
-                    decoder);
-        }
-        RowKernel kernel = Kernels.forType(type, rounding);
-        return new WeightMatrix(name, type, asNative(data), rows, cols, kernel, Kernels.forManyTokens(type, kernel),
-                (w, off, count, dst, p) -> Dequantizer.dequantize(type, w, off, dst, p, count));
     }
 
     /**

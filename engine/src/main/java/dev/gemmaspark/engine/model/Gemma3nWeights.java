@@ -46,7 +46,7 @@ public final class Gemma3nWeights {
         int v = c.vocabSize();
         int lp = c.nLayer() * PER_LAYER_DIM;
         tokenEmbd = b.matrix("token_embd.weight", d, v);
-        perLayerTokenEmbd = b.matrix("per_layer_token_embd.weight", lp, v);
+        perLayerTokenEmbd = b.rowTable("per_layer_token_embd.weight", lp, v);
         perLayerModelProj = b.matrix("per_layer_model_proj.weight", d, lp);
         perLayerProjNorm = b.vector("per_layer_proj_norm.weight", PER_LAYER_DIM);
         altupProj = b.stacked("altup_proj.weight", d, d, ALTUP_STREAMS - 1);
@@ -112,6 +112,12 @@ public final class Gemma3nWeights {
         WeightMatrix matrix(String name, int cols, int rows) {
             TensorInfo t = shaped(name, cols, rows);
             return WeightMatrix.of(name, t.type(), t.data(), rows, cols, rounding);
+        }
+
+        /** A matrix only ever read a row at a time (an embedding table), kept in place in the file. */
+        WeightMatrix rowTable(String name, int cols, int rows) {
+            TensorInfo t = shaped(name, cols, rows);
+            return WeightMatrix.rowTable(name, t.type(), t.data(), rows, cols);
         }
 
         /** {@code count} matrices stacked along the third dimension (ggml shape [cols, rows, count]). */

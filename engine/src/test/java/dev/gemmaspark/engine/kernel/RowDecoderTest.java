@@ -37,40 +37,43 @@ class RowDecoderTest {
     }
 
     /**
-     * Q4_0 rows interleaved by eight decode to get_rows' values bit for bit: every row of 13 (the last group padded)
+     * Rows interleaved by eight decode to get_rows' values bit for bit: every row of 13 (the last group padded)
      * whole, and a range of blocks from the middle of each row, as the panel kernel asks for them.
      */
-    @Test
-    void interleavedQ4_0DecodesExactlyAsDequantizer() {
+    @ParameterizedTest
+    @EnumSource(value = GGMLType.class, names = {"Q4_0", "Q6_K"})
+    void interleavedRowsDecodeExactlyAsDequantizer(GGMLType type) {
         Random rnd = new Random(7);
         int rows = 13;
-        int cols = 8 * 32;
+        int cols = 4 * 256;
+        InterleavedLayout layout = InterleavedLayout.of(type);
         try (Arena arena = Arena.ofShared()) {
-            MemorySegment data = RandomWeights.of(GGMLType.Q4_0, (long) rows * cols, rnd, arena);
-            MemorySegment interleaved = Q4_0x8.interleave("w", data, rows, cols);
-            assertEquals(2 * Q4_0x8.groupBytes(cols), interleaved.byteSize());
-            RowDecoder decoder = Q4_0x8.decoder(cols);
-            long rowBytes = GGMLType.Q4_0.bytesFor(cols);
+            MemorySegment data = RandomWeights.of(type, (long) rows * cols, rnd, arena);
+            MemorySegment interleaved = layout.interleave("w", data, rows, cols);
+            assertEquals(16 * type.bytesFor(cols), interleaved.byteSize());
+            RowDecoder decoder = layout.decoder(cols);
+            long rowBytes = type.bytesFor(cols);
             for (int r = 0; r < rows; r++) {
                 float[] expected = new float[cols];
-                Dequantizer.dequantize(GGMLType.Q4_0, data, r * rowBytes, expected, 0, cols);
+                Dequantizer.dequantize(type, data, r * rowBytes, expected, 0, cols);
                 float[] got = new float[cols + 3];
                 decoder.decode(interleaved, r * rowBytes, cols, got, 3);
-                assertArrayEquals(expected, java.util.Arrays.copyOfRange(got, 3, cols + 3), 0f, "row " + r);
-                float[] middle = new float[96];
-                decoder.decode(interleaved, r * rowBytes + GGMLType.Q4_0.bytesFor(64), 96, middle, 0);
-                assertArrayEquals(java.util.Arrays.copyOfRange(expected, 64, 160), middle, 0f, "row " + r + ", columns 64..160");
+                assertArrayEquals(expected, java.util.Arrays.copyOfRange(got, 3, cols + 3), 0f, type + " row " + r);
+                float[] middle = new float[512];
+                decoder.decode(interleaved, r * rowBytes + type.bytesFor(256), 512, middle, 0);
+                assertArrayEquals(java.util.Arrays.copyOfRange(expected, 256, 768), middle, 0f, type + " row " + r + ", columns 256..768");
             }
         }
     }
 
-    /** A non-finite Q4_0 scale is refused with the tensor, row and block named (the kernel widens finite scales only). */
+    /** A non-finite scale is refused with the tensor, row and block named (the kernels widen finite scales only). */
     @Test
     void interleavingRefusesNonFiniteScales() {
         try (Arena arena = Arena.ofShared()) {
             MemorySegment data = RandomWeights.of(GGMLType.Q4_0, 3 * 64, new Random(1), arena);
             data.set(dev.gemmaspark.engine.quant.LittleEndian.I16, 2 * 18 + 18, (short) 0x7c00);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Q4_0x8.interleave("blk.0.ffn_up.weight", data, 3, 64));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> InterleavedLayout.of(GGMLType.Q4_0).interleave("blk.0.ffn_up.weight", data, 3, 64));
             assertEquals("tensor blk.0.ffn_up.weight: row 1, block 1 has a non-finite scale (fp16 0x7c00)", e.getMessage());
         }
     }

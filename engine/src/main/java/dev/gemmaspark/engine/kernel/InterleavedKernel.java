@@ -1,0 +1,66 @@
+package dev.gemmaspark.engine.kernel;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A kernel over an {@link InterleavedLayout}: one group of 8 rows against one token ({@link #dot1}) or four
+ * ({@link #dot4}, decoding the group once for all four), leaving row i of token k in lane 8k + i. Both must
+ * perform, for each token, the same operations in the same order, so results do not depend on the batch. Groups
+ * are swept in blocks small enough to stay in cache while every tile of four tokens passes over them.
+ */
+abstract class InterleavedKernel extends RowKernel {
+    InterleavedKernel(Activations.Format format) {
+        super(format);
+    }
+
+    /** Bytes of one group of 8 rows of {@code cols} columns. */
+    abstract long groupBytes(int cols);
+
+    /** The 8 rows of the group at byte {@code off} against token t, into lanes[0..8). */
+    abstract void dot1(MemorySegment w, long off, Activations a, int t, float[] lanes);
+
+    /** The 8 rows of the group at byte {@code off} against tokens t0..t3 (which may repeat), into lanes[0..32). */
+    abstract void dot4(MemorySegment w, long off, Activations a, int t0, int t1, int t2, int t3, float[] lanes);
+
+    @Override
+    final void rows(MemorySegment w, long rowBytes, int r0, int r1, Activations a, float[] out, int outOff, int stride) {
+        float[] lanes = Activations.forCurrentThread().lanes;
+        int n = a.n;
+        long groupBytes = groupBytes(a.cols);
+        int g0 = r0 / InterleavedLayout.ROWS;
+        int g1 = Math.ceilDiv(r1, InterleavedLayout.ROWS);
+        int block = (int) Math.max(1, TiledKernel.ROW_BLOCK_BYTES / groupBytes);
+        for (int gb = g0; gb < g1; gb += block) {
+            int gbEnd = Math.min(g1, gb + block);
+            int t = 0;
+            for (; t + 4 <= n; t += 4) {
+                for (int g = gb; g < gbEnd; g++) {
+                    dot4(w, g * groupBytes, a, t, t + 1, t + 2, t + 3, lanes);
+                    store(lanes, 4, out, outOff + t * stride, stride, g * InterleavedLayout.ROWS, r1);
+                }
+            }
+            int left = n - t;
+            if (left == 1) {
+                for (int g = gb; g < gbEnd; g++) {
+                    dot1(w, g * groupBytes, a, t, lanes);
+                    store(lanes, 1, out, outOff + t * stride, stride, g * InterleavedLayout.ROWS, r1);
+                }
+            } else if (left > 1) {
+                // Two or three tokens: pad the tile by repeating the last one and drop the duplicate results.
+                for (int g = gb; g < gbEnd; g++) {
+                    dot4(w, g * groupBytes, a, t, t + 1, t + Math.min(2, left - 1), t + left - 1, lanes);
+                    store(lanes, left, out, outOff + t * stride, stride, g * InterleavedLayout.ROWS, r1);
+                }
+            }
+        }
+    }
+
+    /** Token i's 8 rows from lanes[8i ..], rows at and past r1 (the padding of the last group) dropped. */
+    private static void store(float[] lanes, int tokens, float[] out, int o, int stride, int row, int r1) {
+        int count = Math.min(InterleavedLayout.ROWS, r1 - row);
+        for (int i = 0; i < tokens; i++) {
+            System.arraycopy(lanes, 8 * i, out, o + i * stride + row, count);
+        }
+    }
+
+}

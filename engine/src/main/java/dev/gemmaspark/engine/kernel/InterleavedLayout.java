@@ -1,0 +1,56 @@
+package dev.gemmaspark.engine.kernel;
+
+import dev.gemmaspark.engine.gguf.GGMLType;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A weight type whose matrices are copied once, at load, into a layout with every 8 consecutive rows interleaved
+ * ({@link Q4_0x8}, {@link Q6_Kx8}), as llama.cpp repacks them for its x86 kernels. Its kernel then multiplies 8
+ * rows per instruction with each row's sum in a lane of its own, instead of summing a row across lanes. The copy
+ * is a permutation of the original blocks (rows padded with zero rows to a multiple of 8): it takes the memory of
+ * the rows it replaces, and decoding it is exact.
+ */
+interface InterleavedLayout {
+    int ROWS = 8;
+
+    /** The interleaved copy of {@code rows} rows of {@code cols} columns in {@code src}, freed when unreachable. */
+    MemorySegment interleave(String name, MemorySegment src, int rows, int cols);
+
+    /**
+     * Decodes interleaved rows exactly as get_rows decodes the type, for {@link PanelKernel} and {@code
+     * dequantizeRow}: {@code off} is where the weights would start in the plain layout (row x row bytes + first block).
+     */
+    RowDecoder decoder(int cols);
+
+    /** The kernel against activations rounded as llama.cpp rounds them. */
+    RowKernel kernel();
+
+    /** The layout of {@code type}, or null if its matrices stay in place. */
+    static InterleavedLayout of(GGMLType type) {
+        return switch (type) {
+            case Q4_0 -> Q4_0x8.LAYOUT;
+            case Q6_K -> Q6_Kx8.LAYOUT;
+            default -> null;
+        };
+    }
+
+    /** {@code bytes} of off-heap memory for the copy of tensor {@code name}, freed when unreachable. */
+    static MemorySegment allocate(String name, long bytes) {
+        try {
+            return Arena.ofAuto().allocate(bytes, 64);
+        } catch (OutOfMemoryError e) {
+            throw new OutOfMemoryError("tensor " + name + ": no room for its interleaved copy (" + e.getMessage()
+                    + "); off-heap allocations count as direct memory, capped by -XX:MaxDirectMemorySize (by default the"
+                    + " heap size)");
+        }
+    }
+
+    /** Refuses a non-finite fp16 scale: the kernels widen scales with integer arithmetic, exact for finite ones. */
+    static void checkScale(String name, short scale, int row, int block) {
+        if ((scale & 0x7c00) == 0x7c00) {
+            throw new IllegalArgumentException("tensor " + name + ": row " + row + ", block " + block
+                    + " has a non-finite scale (fp16 0x" + Integer.toHexString(scale & 0xffff) + ")");
+        }
+    }
+}
