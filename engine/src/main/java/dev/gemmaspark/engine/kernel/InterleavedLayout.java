@@ -6,7 +6,7 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * A weight type whose matrices are copied once, at load, into a layout with every 8 consecutive rows interleaved
- * ({@link Q4_0x8}, {@link Q6_Kx8}), as llama.cpp repacks them for its x86 kernels. Its kernel then multiplies 8
+ * ({@link Q4_0x8}, {@link Q4_Kx8}, {@link Q6_Kx8}), as llama.cpp repacks them for its x86 kernels. Its kernel then multiplies 8
  * rows per instruction with each row's sum in a lane of its own, instead of summing a row across lanes. The copy
  * is a permutation of the original blocks (rows padded with zero rows to a multiple of 8): it takes the memory of
  * the rows it replaces, and decoding it is exact.
@@ -30,6 +30,7 @@ interface InterleavedLayout {
     static InterleavedLayout of(GGMLType type) {
         return switch (type) {
             case Q4_0 -> Q4_0x8.LAYOUT;
+            case Q4_K -> Q4_Kx8.LAYOUT;
             case Q6_K -> Q6_Kx8.LAYOUT;
             default -> null;
         };

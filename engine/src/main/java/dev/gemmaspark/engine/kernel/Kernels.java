@@ -28,10 +28,9 @@ final class Kernels {
             case Q5_1 -> NibbleKernel.q5_1();
             case Q2_K -> new Q2KKernel();
             case Q3_K -> new Q3KKernel();
-            case Q4_K -> new Q4KKernel();
             case Q5_K -> new Q5KKernel();
-            // Q4_0 and Q6_K weights are interleaved by WeightMatrix and get their InterleavedLayout's kernel there.
-            case F32, F16, BF16, Q4_0, Q6_K -> throw new AssertionError(type);
+            // Q4_0, Q4_K and Q6_K weights are interleaved by WeightMatrix and get their InterleavedLayout's kernel there.
+            case F32, F16, BF16, Q4_0, Q4_K, Q6_K -> throw new AssertionError(type);
         };
     }
 

@@ -64,14 +64,7 @@ final class Q4_0x8 implements InterleavedLayout {
             long g = (r / ROWS) * groupBytes + (off % rowBytes) / 18 * GROUP_BLOCK_BYTES + 2L * (r % ROWS);
             for (int end = p + count; p < end; p += 32, g += GROUP_BLOCK_BYTES) {
                 FloatVector d = FloatVector.broadcast(RowKernel.F, Float.float16ToFloat(w.get(LittleEndian.I16, g)));
-                // The row's 16 bytes of qs, two at a time 16 bytes apart, gathered back into block order.
-                long lo = 0;
-                long hi = 0;
-                for (int c = 0; c < 4; c++) {
-                    lo |= (w.get(LittleEndian.I16, g + 16 + 16 * c) & 0xFFFFL) << (16 * c);
-                    hi |= (w.get(LittleEndian.I16, g + 80 + 16 * c) & 0xFFFFL) << (16 * c);
-                }
-                ByteVector q = LongVector.zero(L2).withLane(0, lo).withLane(1, hi).reinterpretAsBytes();
+                ByteVector q = gather(w, g + 16);
                 ByteVector low = q.and((byte) 15).sub((byte) 8);
                 ByteVector high = q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8);
                 ((FloatVector) low.convertShape(VectorOperators.B2F, RowKernel.F, 0)).mul(d).intoArray(dst, p);
@@ -80,5 +73,19 @@ final class Q4_0x8 implements InterleavedLayout {
                 ((FloatVector) high.convertShape(VectorOperators.B2F, RowKernel.F, 1)).mul(d).intoArray(dst, p + 24);
             }
         };
+    }
+
+    /**
+     * The 16 bytes of one row's block in plain order, from the 8 chunks of 16 bytes at {@code chunks} where they lie
+     * two at a time (the row's pair of each chunk at {@code chunks + 16c}).
+     */
+    static ByteVector gather(MemorySegment w, long chunks) {
+        long lo = 0;
+        long hi = 0;
+        for (int c = 0; c < 4; c++) {
+            lo |= (w.get(LittleEndian.I16, chunks + 16 * c) & 0xFFFFL) << (16 * c);
+            hi |= (w.get(LittleEndian.I16, chunks + 64 + 16 * c) & 0xFFFFL) << (16 * c);
+        }
+        return LongVector.zero(L2).withLane(0, lo).withLane(1, hi).reinterpretAsBytes();
     }
 }
