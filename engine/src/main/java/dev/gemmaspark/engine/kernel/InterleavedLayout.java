@@ -3,6 +3,7 @@ package dev.gemmaspark.engine.kernel;
 import dev.gemmaspark.engine.gguf.GGMLType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.stream.IntStream;
 
 /**
  * A weight type whose matrices are copied once, at load, into a layout with every 8 consecutive rows interleaved
@@ -14,8 +15,24 @@ import java.lang.foreign.MemorySegment;
 interface InterleavedLayout {
     int ROWS = 8;
 
+    /** Bytes of one group of 8 rows of {@code cols} columns. */
+    long groupBytes(int cols);
+
+    /** Writes row {@code row} of {@code src} (plain layout) into its group's lanes in {@code dst}. */
+    void interleaveRow(String name, MemorySegment src, int row, int cols, MemorySegment dst);
+
     /** The interleaved copy of {@code rows} rows of {@code cols} columns in {@code src}, freed when unreachable. */
-    MemorySegment interleave(String name, MemorySegment src, int rows, int cols);
+    default MemorySegment interleave(String name, MemorySegment src, int rows, int cols) {
+        int groups = Math.ceilDiv(rows, ROWS);
+        MemorySegment dst = allocate(name, groups * groupBytes(cols));
+        // Once per model load, on all cores: each group's bytes are written by one thread.
+        IntStream.range(0, groups).parallel().forEach(g -> {
+            for (int r = g * ROWS; r < Math.min(rows, g * ROWS + ROWS); r++) {
+                interleaveRow(name, src, r, cols, dst);
+            }
+        });
+        return dst;
+    }
 
     /**
      * Decodes interleaved rows exactly as get_rows decodes the type, for {@link PanelKernel} and {@code

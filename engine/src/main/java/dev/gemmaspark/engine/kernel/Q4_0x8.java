@@ -29,30 +29,24 @@ final class Q4_0x8 implements InterleavedLayout {
         return new Q4_0x8Kernel();
     }
 
-    /** Bytes of one group of 8 rows of {@code cols} columns. */
-    static long groupBytes(int cols) {
+    @Override
+    public long groupBytes(int cols) {
         return (cols >> 5) * (long) GROUP_BLOCK_BYTES;
     }
 
     @Override
-    public MemorySegment interleave(String name, MemorySegment src, int rows, int cols) {
+    public void interleaveRow(String name, MemorySegment src, int r, int cols, MemorySegment dst) {
         int blocks = cols >> 5;
-        long rowBytes = blocks * 18L;
-        int groups = Math.ceilDiv(rows, ROWS);
-        MemorySegment dst = InterleavedLayout.allocate(name, groups * groupBytes(cols));
-        for (int r = 0; r < rows; r++) {
-            long s = r * rowBytes;
-            long g = (r / ROWS) * groupBytes(cols) + 2L * (r % ROWS);
-            for (int b = 0; b < blocks; b++, s += 18, g += GROUP_BLOCK_BYTES) {
-                short scale = src.get(LittleEndian.I16, s);
-                InterleavedLayout.checkScale(name, scale, r, b);
-                dst.set(LittleEndian.I16, g, scale);
-                for (int c = 0; c < 8; c++) {
-                    dst.set(LittleEndian.I16, g + 16 + 16 * c, src.get(LittleEndian.I16, s + 2 + 2 * c));
-                }
+        long s = r * (blocks * 18L);
+        long g = (r / ROWS) * groupBytes(cols) + 2L * (r % ROWS);
+        for (int b = 0; b < blocks; b++, s += 18, g += GROUP_BLOCK_BYTES) {
+            short scale = src.get(LittleEndian.I16, s);
+            InterleavedLayout.checkScale(name, scale, r, b);
+            dst.set(LittleEndian.I16, g, scale);
+            for (int c = 0; c < 8; c++) {
+                dst.set(LittleEndian.I16, g + 16 + 16 * c, src.get(LittleEndian.I16, s + 2 + 2 * c));
             }
         }
-        return dst;
     }
 
     @Override

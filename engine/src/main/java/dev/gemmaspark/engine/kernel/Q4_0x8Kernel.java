@@ -28,7 +28,7 @@ final class Q4_0x8Kernel extends InterleavedKernel {
 
     @Override
     long groupBytes(int cols) {
-        return Q4_0x8.groupBytes(cols);
+        return Q4_0x8.LAYOUT.groupBytes(cols);
     }
 
     @Override

@@ -29,7 +29,8 @@ final class Q4_Kx8 implements InterleavedLayout {
     private Q4_Kx8() {
     }
 
-    static long groupBytes(int cols) {
+    @Override
+    public long groupBytes(int cols) {
         return (cols >> 8) * (long) GROUP_BLOCK_BYTES;
     }
 
@@ -39,43 +40,38 @@ final class Q4_Kx8 implements InterleavedLayout {
     }
 
     @Override
-    public MemorySegment interleave(String name, MemorySegment src, int rows, int cols) {
+    public void interleaveRow(String name, MemorySegment src, int r, int cols, MemorySegment dst) {
         int blocks = cols >> 8;
-        long rowBytes = blocks * 144L;
-        MemorySegment dst = InterleavedLayout.allocate(name, Math.ceilDiv(rows, ROWS) * groupBytes(cols));
-        for (int r = 0; r < rows; r++) {
-            int i = r % ROWS;
-            long s = r * rowBytes;
-            long g = (r / ROWS) * groupBytes(cols);
-            for (int b = 0; b < blocks; b++, s += 144, g += GROUP_BLOCK_BYTES) {
-                short d = src.get(LittleEndian.I16, s);
-                short dmin = src.get(LittleEndian.I16, s + 2);
-                InterleavedLayout.checkScale(name, d, r, b);
-                InterleavedLayout.checkScale(name, dmin, r, b);
-                dst.set(LittleEndian.I16, g + 2L * i, d);
-                dst.set(LittleEndian.I16, g + DMIN + 2L * i, dmin);
-                long packed = src.get(LittleEndian.I64, s + 4);
-                int packedHigh = src.get(LittleEndian.I32, s + 12);
-                long scales = KScales.q4kScales(packed, packedHigh);
-                long mins = KScales.q4kMins(packed, packedHigh);
-                for (int j = 0; j < 8; j++) {
-                    dst.set(ValueLayout.JAVA_BYTE, g + SCALES + 8 * j + i, (byte) KScales.get(scales, j));
-                    dst.set(ValueLayout.JAVA_BYTE, g + MINS + 8 * j + i, (byte) KScales.get(mins, j));
-                    // Sub-block j is the low (even j) or high nibbles of the 32 bytes of chunk j / 2.
-                    long qs = s + 16 + 32 * (j >> 1);
-                    int shift = 4 * (j & 1);
-                    long v = g + VALUES + 128 * j + 2 * i;
-                    for (int c = 0; c < 8; c++) {
-                        for (int p = 0; p < 2; p++) {
-                            int low = (src.get(ValueLayout.JAVA_BYTE, qs + 2 * c + p) >> shift) & 15;
-                            int high = (src.get(ValueLayout.JAVA_BYTE, qs + 2 * c + 16 + p) >> shift) & 15;
-                            dst.set(ValueLayout.JAVA_BYTE, v + 16 * c + p, (byte) (low | high << 4));
-                        }
+        int i = r % ROWS;
+        long s = r * (blocks * 144L);
+        long g = (r / ROWS) * groupBytes(cols);
+        for (int b = 0; b < blocks; b++, s += 144, g += GROUP_BLOCK_BYTES) {
+            short d = src.get(LittleEndian.I16, s);
+            short dmin = src.get(LittleEndian.I16, s + 2);
+            InterleavedLayout.checkScale(name, d, r, b);
+            InterleavedLayout.checkScale(name, dmin, r, b);
+            dst.set(LittleEndian.I16, g + 2L * i, d);
+            dst.set(LittleEndian.I16, g + DMIN + 2L * i, dmin);
+            long packed = src.get(LittleEndian.I64, s + 4);
+            int packedHigh = src.get(LittleEndian.I32, s + 12);
+            long scales = KScales.q4kScales(packed, packedHigh);
+            long mins = KScales.q4kMins(packed, packedHigh);
+            for (int j = 0; j < 8; j++) {
+                dst.set(ValueLayout.JAVA_BYTE, g + SCALES + 8 * j + i, (byte) KScales.get(scales, j));
+                dst.set(ValueLayout.JAVA_BYTE, g + MINS + 8 * j + i, (byte) KScales.get(mins, j));
+                // Sub-block j is the low (even j) or high nibbles of the 32 bytes of chunk j / 2.
+                long qs = s + 16 + 32 * (j >> 1);
+                int shift = 4 * (j & 1);
+                long v = g + VALUES + 128 * j + 2 * i;
+                for (int c = 0; c < 8; c++) {
+                    for (int p = 0; p < 2; p++) {
+                        int low = (src.get(ValueLayout.JAVA_BYTE, qs + 2 * c + p) >> shift) & 15;
+                        int high = (src.get(ValueLayout.JAVA_BYTE, qs + 2 * c + 16 + p) >> shift) & 15;
+                        dst.set(ValueLayout.JAVA_BYTE, v + 16 * c + p, (byte) (low | high << 4));
                     }
                 }
             }
         }
-        return dst;
     }
 
     @Override

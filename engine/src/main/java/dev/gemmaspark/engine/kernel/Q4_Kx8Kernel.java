@@ -25,7 +25,7 @@ final class Q4_Kx8Kernel extends InterleavedKernel {
 
     @Override
     long groupBytes(int cols) {
-        return Q4_Kx8.groupBytes(cols);
+        return Q4_Kx8.LAYOUT.groupBytes(cols);
     }
 
     @Override

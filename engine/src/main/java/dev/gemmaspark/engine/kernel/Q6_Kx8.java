@@ -23,7 +23,8 @@ final class Q6_Kx8 implements InterleavedLayout {
     private Q6_Kx8() {
     }
 
-    static long groupBytes(int cols) {
+    @Override
+    public long groupBytes(int cols) {
         return (cols >> 8) * (long) GROUP_BLOCK_BYTES;
     }
 
@@ -33,43 +34,38 @@ final class Q6_Kx8 implements InterleavedLayout {
     }
 
     @Override
-    public MemorySegment interleave(String name, MemorySegment src, int rows, int cols) {
+    public void interleaveRow(String name, MemorySegment src, int r, int cols, MemorySegment dst) {
         int blocks = cols >> 8;
-        long rowBytes = blocks * 210L;
-        MemorySegment dst = InterleavedLayout.allocate(name, Math.ceilDiv(rows, ROWS) * groupBytes(cols));
+        int i = r % ROWS;
+        long s = r * (blocks * 210L);
+        long g = (r / ROWS) * groupBytes(cols);
         int[] q = new int[256];
-        for (int r = 0; r < rows; r++) {
-            int i = r % ROWS;
-            long s = r * rowBytes;
-            long g = (r / ROWS) * groupBytes(cols);
-            for (int b = 0; b < blocks; b++, s += 210, g += GROUP_BLOCK_BYTES) {
-                short d = src.get(LittleEndian.I16, s + 208);
-                InterleavedLayout.checkScale(name, d, r, b);
-                dst.set(LittleEndian.I16, g + 2L * i, d);
-                unpack(src, s, q);
-                for (int j = 0; j < 16; j++) {
-                    dst.set(ValueLayout.JAVA_BYTE, g + SCALES + 8 * j + i, src.get(ValueLayout.JAVA_BYTE, s + 192 + j));
-                    long v = g + VALUES + GROUP_BYTES * j;
-                    for (int p = 0; p < 2; p++) {
-                        int lane = 2 * i + p;
-                        int e = 16 * j + p;
-                        for (int c = 0; c < 4; c++) {
-                            int low = q[e + 2 * c] & 15;
-                            int high = q[e + 2 * c + 8] & 15;
-                            dst.set(ValueLayout.JAVA_BYTE, v + 16 * c + lane, (byte) (low | high << 4));
+        for (int b = 0; b < blocks; b++, s += 210, g += GROUP_BLOCK_BYTES) {
+            short d = src.get(LittleEndian.I16, s + 208);
+            InterleavedLayout.checkScale(name, d, r, b);
+            dst.set(LittleEndian.I16, g + 2L * i, d);
+            unpack(src, s, q);
+            for (int j = 0; j < 16; j++) {
+                dst.set(ValueLayout.JAVA_BYTE, g + SCALES + 8 * j + i, src.get(ValueLayout.JAVA_BYTE, s + 192 + j));
+                long v = g + VALUES + GROUP_BYTES * j;
+                for (int p = 0; p < 2; p++) {
+                    int lane = 2 * i + p;
+                    int e = 16 * j + p;
+                    for (int c = 0; c < 4; c++) {
+                        int low = q[e + 2 * c] & 15;
+                        int high = q[e + 2 * c + 8] & 15;
+                        dst.set(ValueLayout.JAVA_BYTE, v + 16 * c + lane, (byte) (low | high << 4));
+                    }
+                    for (int k = 0; k < 2; k++) {
+                        int bits = 0;
+                        for (int step = 0; step < 4; step++) {
+                            bits |= (q[e + 2 * (4 * k + step)] >> 4) << (2 * step);
                         }
-                        for (int k = 0; k < 2; k++) {
-                            int bits = 0;
-                            for (int step = 0; step < 4; step++) {
-                                bits |= (q[e + 2 * (4 * k + step)] >> 4) << (2 * step);
-                            }
-                            dst.set(ValueLayout.JAVA_BYTE, v + 64 + 16 * k + lane, (byte) bits);
-                        }
+                        dst.set(ValueLayout.JAVA_BYTE, v + 64 + 16 * k + lane, (byte) bits);
                     }
                 }
             }
         }
-        return dst;
     }
 
     /** The 256 unsigned 6-bit values of the plain super-block at {@code off}, in column order. */

@@ -25,7 +25,7 @@ final class Q6_Kx8Kernel extends InterleavedKernel {
 
     @Override
     long groupBytes(int cols) {
-        return Q6_Kx8.groupBytes(cols);
+        return Q6_Kx8.LAYOUT.groupBytes(cols);
     }
 
     @Override
