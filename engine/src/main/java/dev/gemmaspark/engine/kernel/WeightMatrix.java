@@ -8,9 +8,10 @@ import java.lang.foreign.MemorySegment;
  * A row-major weight matrix W[rows][cols] (ggml ne = [cols, rows]) in a slice of the mapped model file, in
  * any {@link GGMLType}. The weights are read in place, never expanded as a whole; {@link #matmul} multiplies a
  * batch of tokens with one pass over them, {@link #matmulDequantized} does the same as a matrix product for
- * many tokens. Q4_0 weights are the exception to "in place": they are copied once into the 8-row interleaved
- * layout of {@link Q4_0x8} (the same size), for which the decode kernel does a third of the work, and the file's
- * pages they came from are released.
+ * many tokens. Q4_0, Q4_K and Q6_K matrices are the exception to "in place": they are copied once into an
+ * 8-row interleaved layout ({@link InterleavedLayout}, about the same size), for which the decode kernels do
+ * about half the work, and the file's pages they came from are released. Embedding tables, read a row at a
+ * time, stay in place ({@link #rowTable}).
  */
 public final class WeightMatrix {
     private final String name;

@@ -1,14 +1,18 @@
 /**
- * Matrix kernels over weights read in place from the mapped model file: {@link
+ * Matrix kernels over weights read from the mapped model file: {@link
  * dev.gemmaspark.engine.kernel.WeightMatrix} (matrix x matrix for a batch of tokens, one pass over the weights
  * per call, rows split across a {@link dev.gemmaspark.engine.kernel.ThreadPool}) with one {@code jdk.incubator.vector}
  * kernel per ggml type.
  *
  * <p>With {@link dev.gemmaspark.engine.kernel.ActivationRounding#LLAMA_CPP} the activations are first converted
  * to the weight type's vec_dot_type as ggml-cpu does (Q8_0, Q8_1, Q8_K, F16, BF16; spec section 2.3). The
- * quantized kernels compute every block's integer sum exactly, as llama.cpp's integer kernels do: Q4_0, Q8_0,
- * Q5_0, Q4_1, Q5_1, Q4_K, Q5_K and Q6_K multiply in 16-bit lanes and add pairs into 32-bit lanes; Q2_K and
- * Q3_K keep small integers in float lanes, where products and sums stay below 2^24. Only the f32 scaling and
+ * quantized kernels compute every block's integer sum exactly, as llama.cpp's integer kernels do: Q8_0, Q5_0,
+ * Q4_1, Q5_1 and Q5_K multiply in 16-bit lanes and add pairs into 32-bit lanes; Q2_K and Q3_K keep small
+ * integers in float lanes, where products and sums stay below 2^24. The types of the E2B/E4B files, Q4_0, Q4_K
+ * and Q6_K, are copied at load into layouts with 8 rows interleaved ({@link
+ * dev.gemmaspark.engine.kernel.InterleavedLayout}, as llama.cpp repacks them on x86): there one 16-bit multiply
+ * serves 8 rows with the two activations of a column pair broadcast to every lane, and each row's exact sum
+ * ends in a lane of its own, so no sum across lanes is needed per row. Only the f32 scaling and
  * accumulation order differs from llama.cpp. Every output element is one dot product whose operations depend
  * only on its row and its token, so results are bit-identical whatever the batch and the thread count.
  *
