@@ -363,6 +363,40 @@ class WeightMatrixTest {
         }
     }
 
+    /**
+     * A row table (an embedding table, kept in place) decodes the same rows as get_rows and multiplies like the
+     * interleaved copy with unrounded activations: both dequantize exactly, so the products agree bit for bit.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GGMLType.class, names = {"Q4_0", "Q4_K", "Q6_K", "Q8_0"})
+    void rowTableDecodesAndMultipliesLikeTheInterleavedCopy(GGMLType type) {
+        Random rnd = new Random(11);
+        int rows = 21;
+        int cols = 512;
+        int n = 9;
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment data = RandomWeights.of(type, (long) rows * cols, rnd, arena);
+            WeightMatrix table = WeightMatrix.rowTable("per_layer_token_embd.weight", type, data, rows, cols);
+            WeightMatrix copy = WeightMatrix.of("w", type, data, rows, cols, ActivationRounding.NONE);
+            float[] expected = new float[cols];
+            float[] row = new float[cols];
+            for (int r = 0; r < rows; r++) {
+                Dequantizer.dequantize(type, data, r * type.bytesFor(cols), expected, 0, cols);
+                table.dequantizeRow(r, row, 0);
+                assertArrayEquals(expected, row, 0f, type + " row " + r);
+            }
+            float[] x = new float[n * cols];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) rnd.nextGaussian();
+            }
+            float[] fromTable = new float[n * rows];
+            float[] fromCopy = new float[n * rows];
+            table.matmul(TWO, x, n, fromTable);
+            copy.matmul(TWO, x, n, fromCopy);
+            assertArrayEquals(fromCopy, fromTable, 0f, type.toString());
+        }
+    }
+
     @Test
     void badShapesNameTheTensor() {
         MemorySegment data = MemorySegment.ofArray(new byte[144 * 2]);
