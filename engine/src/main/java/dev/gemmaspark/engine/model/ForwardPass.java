@@ -238,13 +238,13 @@ public final class ForwardPass {
                 }
             }
         }
-        observe("predictions-" + l, pred, 0, ALTUP_STREAMS * n * d);
+        observe("predictions", l, pred, 0, ALTUP_STREAMS * n * d);
 
         // pred stream 0 is the active input of the block
         for (int t = 0; t < n; t++) {
             VectorMath.rmsNorm(pred, t * d, lw.attnNorm(), xn, t * d, d, eps);
         }
-        observe("attn_norm-" + l, xn, 0, n * d);
+        observe("attn_norm", l, xn, 0, n * d);
 
         // LAuReL: a low-rank residual branch on the normalised input.
         project(lw.laurelL(), xn, 0, n, laurelMid, 0);
@@ -253,7 +253,7 @@ public final class ForwardPass {
             VectorMath.rmsNorm(laurel, t * d, lw.laurelPostNorm(), laurel, t * d, d, eps);
             VectorMath.add(laurel, t * d, xn, t * d, laurel, t * d, d);
         }
-        observe("laurel_out-" + l, laurel, 0, n * d);
+        observe("laurel_out", l, laurel, 0, n * d);
 
         attention(l, lw, batch, n);
 
@@ -261,7 +261,7 @@ public final class ForwardPass {
             int off = t * d;
             VectorMath.rmsNorm(attn, off, lw.postAttentionNorm(), attn, off, d, eps);
         }
-        observe("attn_post_norm-" + l, attn, 0, n * d);
+        observe("attn_post_norm", l, attn, 0, n * d);
         for (int t = 0; t < n; t++) {
             int off = t * d;
             VectorMath.add(attn, off, pred, off, al, off, d);
@@ -269,7 +269,7 @@ public final class ForwardPass {
             VectorMath.scale(al, off, SQRT_HALF, al, off, d);
             VectorMath.rmsNorm(al, off, lw.ffnNorm(), tmp, off, d, eps);
         }
-        observe("ffn_norm-" + l, tmp, 0, n * d);
+        observe("ffn_norm", l, tmp, 0, n * d);
 
         feedForward(l, lw, n);
 
@@ -298,10 +298,10 @@ public final class ForwardPass {
                 }
             }
         }
-        observe("corrected-" + l, streams, 0, ALTUP_STREAMS * n * d);
+        observe("corrected", l, streams, 0, ALTUP_STREAMS * n * d);
 
         perLayerInput(l, lw, n);
-        observe("l_out-" + l, streams, 0, ALTUP_STREAMS * n * d);
+        observe("l_out", l, streams, 0, ALTUP_STREAMS * n * d);
     }
 
     /** {@code mod = tanh(router · (RMSNorm(x, router_norm) / D))} for every token. */
@@ -332,7 +332,7 @@ public final class ForwardPass {
                 VectorMath.ropeNeox(q, off, hd, batch.positions[t], thetaScale[l]);
             }
         }
-        observe("Qcur_pos-" + l, q, 0, n * qd);
+        observe("Qcur_pos", l, q, 0, n * qd);
         int kvLayer = c.kvSourceLayer(l);
         if (kvLayer == l) {
             project(lw.attnK(), xn, 0, n, k, 0);
@@ -346,8 +346,8 @@ public final class ForwardPass {
                 }
                 batch.caches[t].write(l, batch.positions[t], k, t * kvd, v, t * kvd);
             }
-            observe("Kcur_pos-" + l, k, 0, n * kvd);
-            observe("Vcur_normed-" + l, v, 0, n * kvd);
+            observe("Kcur_pos", l, k, 0, n * kvd);
+            observe("Vcur_normed", l, v, 0, n * kvd);
         }
         boolean sliding = c.sliding()[l];
         int window = c.slidingWindow();
@@ -363,7 +363,7 @@ public final class ForwardPass {
                         kqv, t * qd + h * hd);
             }
         });
-        observe("kqv_out-" + l, kqv, 0, n * qd);
+        observe("kqv_out", l, kqv, 0, n * qd);
         project(lw.attnOutput(), kqv, 0, n, attn, 0);
     }
 
@@ -420,11 +420,11 @@ public final class ForwardPass {
             VectorMath.mul(up, off, gate, off, up, off, ff);
         }
         project(lw.ffnDown(), up, 0, n, ffn, 0);
-        observe("ffn_out-" + l, ffn, 0, n * d);
+        observe("ffn_out", l, ffn, 0, n * d);
         for (int t = 0; t < n; t++) {
             VectorMath.rmsNorm(ffn, t * d, lw.postFfwNorm(), ffn, t * d, d, c.rmsEps());
         }
-        observe("ffn_post_norm-" + l, ffn, 0, n * d);
+        observe("ffn_post_norm", l, ffn, 0, n * d);
     }
 
     /** Keeps only what exceeds mean + 1.645 std (N-1 divisor), shifted down by that cutoff. */
@@ -464,7 +464,7 @@ public final class ForwardPass {
         for (int t = 0; t < n; t++) {
             VectorMath.rmsNorm(pp, t * d, lw.postNorm(), pp, t * d, d, c.rmsEps());
         }
-        observe("first_prediction_out-" + l, pp, 0, n * d);
+        observe("first_prediction_out", l, pp, 0, n * d);
         for (int s = 1; s < ALTUP_STREAMS; s++) {
             for (int t = 0; t < n; t++) {
                 int off = s * n * d + t * d;
@@ -537,6 +537,13 @@ public final class ForwardPass {
     private void observe(String name, float[] data, int offset, int length) {
         if (observer != null) {
             observer.observe(name, data, offset, length);
+        }
+    }
+
+    /** {@link #observe} of layer {@code layer}'s tensor {@code name}, named "name-layer" only when an observer is set. */
+    private void observe(String name, int layer, float[] data, int offset, int length) {
+        if (observer != null) {
+            observer.observe(name + "-" + layer, data, offset, length);
         }
     }
 }
