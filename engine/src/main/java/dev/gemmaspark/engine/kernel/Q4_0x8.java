@@ -10,11 +10,11 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q4_0 weights with every 8 consecutive rows interleaved ({@link InterleavedLayout}), as llama.cpp repacks Q4_0
- * into {@code block_q4_0x8} for its AVX2 kernels. Per group of 8 rows and block of 32 columns, 144 bytes: the 8 rows' fp16 scales, then 8
- * chunks of 16 bytes, chunk c holding row i's bytes qs[2c] and qs[2c+1] at 2i and 2i+1. Widened to 16-bit lanes,
- * a chunk's low nibbles are columns 2c and 2c+1 of the 8 rows, its high nibbles columns 2c+16 and 2c+17, in the
- * lane order of the two activations broadcast as one int: one multiply then serves 8 rows, and each row's sum
- * ends in a lane of its own instead of being summed across lanes (see {@link Q4_0x8Kernel}).
+ * into {@code block_q4_0x8} for its AVX2 kernels. Per group of 8 rows and block of 32 columns, 144 bytes: the 8
+ * rows' fp16 scales, then 8 chunks of 16 bytes, chunk c holding row i's bytes qs[2c] and qs[2c+1] at 2i and 2i+1.
+ * Widened to 16-bit lanes, a chunk's low nibbles are columns 2c and 2c+1 of the 8 rows, its high nibbles columns
+ * 2c+16 and 2c+17, in the lane order of the two activations broadcast as one int: one multiply then serves 8 rows,
+ * and each row's sum ends in a lane of its own instead of being summed across lanes (see {@link Q4_0x8Kernel}).
  */
 final class Q4_0x8 implements InterleavedLayout {
     static final Q4_0x8 LAYOUT = new Q4_0x8();
