@@ -53,14 +53,22 @@ interface InterleavedLayout {
         };
     }
 
-    /** {@code bytes} of off-heap memory for the copy of tensor {@code name}, freed when unreachable. */
+    /**
+     * {@code bytes} of zeroed off-heap memory for the copy of tensor {@code name}, freed when unreachable: mapped from
+     * the operating system where it can ({@link AnonymousMemory}, outside the JVM's direct-memory cap), else direct
+     * memory.
+     */
     static MemorySegment allocate(String name, long bytes) {
+        MemorySegment mapped = AnonymousMemory.map(bytes);
+        if (mapped != null) {
+            return mapped;
+        }
         try {
             return Arena.ofAuto().allocate(bytes, 64);
         } catch (OutOfMemoryError e) {
             throw new OutOfMemoryError("tensor " + name + ": no room for its interleaved copy (" + e.getMessage()
-                    + "); off-heap allocations count as direct memory, capped by -XX:MaxDirectMemorySize (by default the"
-                    + " heap size)");
+                    + "); off-heap allocations count as direct memory here, capped by -XX:MaxDirectMemorySize (by default"
+                    + " the heap size)");
         }
     }
 
