@@ -51,9 +51,13 @@ public final class WeightMatrix {
                 data.unload();
             }
             RowDecoder decoder = layout.decoder(cols);
-            RowKernel kernel = rounding == ActivationRounding.LLAMA_CPP ? layout.kernel() : null;
-            RowKernel manyTokens = PanelKernel.dequantizing(type, decoder, kernel != null ? kernel.format : Activations.Format.F32);
-            return new WeightMatrix(name, type, interleaved, rows, cols, kernel != null ? kernel : manyTokens, manyTokens, decoder);
+            if (rounding == ActivationRounding.LLAMA_CPP) {
+                RowKernel kernel = layout.kernel();
+                return new WeightMatrix(name, type, interleaved, rows, cols, kernel, PanelKernel.dequantizing(type, decoder, kernel.format),
+                        decoder);
+            }
+            RowKernel panel = PanelKernel.dequantizing(type, decoder, Activations.Format.F32);
+            return new WeightMatrix(name, type, interleaved, rows, cols, panel, panel, decoder);
         }
         return inPlace(name, type, data, rows, cols, rounding);
     }
