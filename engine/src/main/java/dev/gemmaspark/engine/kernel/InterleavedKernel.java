@@ -1,25 +1,38 @@
 package dev.gemmaspark.engine.kernel;
 
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
- * A kernel over an {@link InterleavedLayout}: one group of 8 rows against one token ({@link #dot1}) or four
- * ({@link #dot4}, decoding the group once for all four), leaving row i of token k in lane 8k + i. Both must
+ * A kernel over an {@link InterleavedLayout}: one group of {@link #ROWS} rows against one token ({@link #dot1}) or four
+ * ({@link #dot4}, decoding the group once for all four), leaving row i of token k in lane ROWS x k + i. Both must
  * perform, for each token, the same operations in the same order, so results do not depend on the batch. Groups
  * are swept in blocks small enough to stay in cache while every tile of four tokens passes over them.
  */
 abstract class InterleavedKernel extends RowKernel {
+    static final int ROWS = InterleavedLayout.ROWS;
+    static final int CHUNK = InterleavedLayout.CHUNK;
+    /** A lane per row: accumulators, integer sums, then the 16-bit lane pairs of a chunk widened. */
+    static final VectorSpecies<Float> FR = VectorSpecies.of(float.class, VectorShape.forBitSize(32 * ROWS));
+    static final VectorSpecies<Integer> IR = VectorSpecies.of(int.class, VectorShape.forBitSize(32 * ROWS));
+    static final VectorSpecies<Short> SR = VectorSpecies.of(short.class, VectorShape.forBitSize(32 * ROWS));
+    /** Loads of a chunk, of a byte per row (scales) and of an fp16 per row. */
+    static final VectorSpecies<Byte> BC = VectorSpecies.of(byte.class, VectorShape.forBitSize(16 * ROWS));
+    static final VectorSpecies<Byte> BR = VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * ROWS));
+    static final VectorSpecies<Short> HR = VectorSpecies.of(short.class, VectorShape.forBitSize(16 * ROWS));
+
     InterleavedKernel(Activations.Format format) {
         super(format);
     }
 
-    /** Bytes of one group of 8 rows of {@code cols} columns. */
+    /** Bytes of one group of ROWS rows of {@code cols} columns. */
     abstract long groupBytes(int cols);
 
-    /** The 8 rows of the group at byte {@code off} against token t, into lanes[0..8). */
+    /** The rows of the group at byte {@code off} against token t, into lanes[0..ROWS). */
     abstract void dot1(MemorySegment w, long off, Activations a, int t, float[] lanes);
 
-    /** The 8 rows of the group at byte {@code off} against tokens t0..t3 (which may repeat), into lanes[0..32). */
+    /** The rows of the group at byte {@code off} against tokens t0..t3 (which may repeat), into lanes[0..4 x ROWS). */
     abstract void dot4(MemorySegment w, long off, Activations a, int t0, int t1, int t2, int t3, float[] lanes);
 
     @Override
@@ -27,8 +40,8 @@ abstract class InterleavedKernel extends RowKernel {
         float[] lanes = Activations.forCurrentThread().lanes;
         int n = a.n;
         long groupBytes = groupBytes(a.cols);
-        int g0 = r0 / InterleavedLayout.ROWS;
-        int g1 = Math.ceilDiv(r1, InterleavedLayout.ROWS);
+        int g0 = r0 / ROWS;
+        int g1 = Math.ceilDiv(r1, ROWS);
         int block = (int) Math.max(1, TiledKernel.ROW_BLOCK_BYTES / groupBytes);
         for (int gb = g0; gb < g1; gb += block) {
             int gbEnd = Math.min(g1, gb + block);
@@ -36,30 +49,30 @@ abstract class InterleavedKernel extends RowKernel {
             for (; t + 4 <= n; t += 4) {
                 for (int g = gb; g < gbEnd; g++) {
                     dot4(w, g * groupBytes, a, t, t + 1, t + 2, t + 3, lanes);
-                    store(lanes, 4, out, outOff + t * stride, stride, g * InterleavedLayout.ROWS, r1);
+                    store(lanes, 4, out, outOff + t * stride, stride, g * ROWS, r1);
                 }
             }
             int left = n - t;
             if (left == 1) {
                 for (int g = gb; g < gbEnd; g++) {
                     dot1(w, g * groupBytes, a, t, lanes);
-                    store(lanes, 1, out, outOff + t * stride, stride, g * InterleavedLayout.ROWS, r1);
+                    store(lanes, 1, out, outOff + t * stride, stride, g * ROWS, r1);
                 }
             } else if (left > 1) {
                 // Two or three tokens: pad the tile by repeating the last one and drop the duplicate results.
                 for (int g = gb; g < gbEnd; g++) {
                     dot4(w, g * groupBytes, a, t, t + 1, t + Math.min(2, left - 1), t + left - 1, lanes);
-                    store(lanes, left, out, outOff + t * stride, stride, g * InterleavedLayout.ROWS, r1);
+                    store(lanes, left, out, outOff + t * stride, stride, g * ROWS, r1);
                 }
             }
         }
     }
 
-    /** Token i's 8 rows from lanes[8i ..], rows at and past r1 (the padding of the last group) dropped. */
+    /** Token i's rows from lanes[ROWS x i ..], rows at and past r1 (the padding of the last group) dropped. */
     private static void store(float[] lanes, int tokens, float[] out, int o, int stride, int row, int r1) {
-        int count = Math.min(InterleavedLayout.ROWS, r1 - row);
+        int count = Math.min(ROWS, r1 - row);
         for (int i = 0; i < tokens; i++) {
-            System.arraycopy(lanes, 8 * i, out, o + i * stride + row, count);
+            System.arraycopy(lanes, ROWS * i, out, o + i * stride + row, count);
         }
     }
 

@@ -13,7 +13,10 @@ import java.util.stream.IntStream;
  * the rows it replaces, and decoding it is exact.
  */
 interface InterleavedLayout {
-    int ROWS = 8;
+    /** Rows per group: an f32 lane each in a vector of {@link VectorWidth} bits, so 16 with AVX-512 and 8 elsewhere. */
+    int ROWS = VectorWidth.BITS / 32;
+    /** Bytes of a chunk of quantized values: two per row, which the kernels widen to the row's two 16-bit lanes. */
+    int CHUNK = 2 * ROWS;
 
     /** Bytes of one group of 8 rows of {@code cols} columns. */
     long groupBytes(int cols);

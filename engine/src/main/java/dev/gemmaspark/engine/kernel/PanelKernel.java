@@ -4,6 +4,7 @@ import dev.gemmaspark.engine.gguf.GGMLType;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Weights against many tokens, as a matrix-matrix product blocked for the caches. A panel of up to {@value #MC} rows
@@ -29,10 +30,17 @@ final class PanelKernel extends RowKernel {
     /** Fewer tokens than this go to the float tile kernel: below it widening the panel costs more than it saves. */
     static final int MIN_TOKENS = 8;
     /**
-     * Micro-tile rows and tokens: 12 accumulators, 2 weight vectors and an activation vector fit in AVX2's 16 vector
-     * registers (3 x 4, one register more, spills there and runs at half speed).
+     * Whether the micro-kernel takes 16 columns per vector ({@link #tile16}): at a {@link VectorWidth} of 512 bits. One
+     * such vector holds a chunk of each of the two chains, side by side, so the same lanes see the same operations.
      */
-    static final int TR = 2;
+    static final boolean WIDE = VectorWidth.BITS == 512;
+    private static final VectorSpecies<Float> F16 = FloatVector.SPECIES_512;
+    /**
+     * Micro-tile rows and tokens. 256-bit: 12 accumulators, 2 weight vectors and an activation vector fit in AVX2's
+     * 16 vector registers (3 x 4, one register more, spills there and runs at half speed). 512-bit: 24 accumulators,
+     * 4 weight vectors and an activation vector in AVX-512's 32.
+     */
+    static final int TR = WIDE ? 4 : 2;
     static final int TT = 6;
     /** Most rows in a panel (a multiple of TR). */
     static final int MC = 96;
@@ -143,18 +151,30 @@ final class PanelKernel extends RowKernel {
         // Rows and tokens past the last are copies of it: their results land in slots that are never read.
         for (int i = 0; i < groups * TR; i++) {
             widener.widen(w, (rb + Math.min(i, mr - 1)) * rowBytes, kb, chunks * 8, scratch.bits, scratch.row);
-            pack(scratch.row, chunks, panel, i / TR * TR * KC + i % TR * 8);
+            if (WIDE) {
+                pack16(scratch.row, chunks, panel, i / TR * TR * KC + i % TR * 16);
+            } else {
+                pack(scratch.row, chunks, panel, i / TR * TR * KC + i % TR * 8);
+            }
         }
         int[] tokens = scratch.tokens;
         for (int u = 0; u < Math.ceilDiv(nt, TT); u++) {
             for (int j = 0; j < TT; j++) {
                 tokens[j] = (tb + Math.min(u * TT + j, nt - 1)) * cols + kb;
             }
-            packTokens(a.values, tokens, chunks, xs);
+            if (WIDE) {
+                packTokens16(a.values, tokens, chunks, xs);
+            } else {
+                packTokens(a.values, tokens, chunks, xs);
+            }
             for (int g = 0; g < groups; g++) {
                 int s = u * TILE_ROW + g * 2 * TILE;
-                tile(panel, g * TR * KC, xs, 0, (chunks + 1) / 2, acc, s);
-                tile(panel, g * TR * KC + TR * KC / 2, xs, TT * KC / 2, chunks / 2, acc, s + TILE);
+                if (WIDE) {
+                    tile16(panel, g * TR * KC, xs, (chunks + 1) / 2, acc, s);
+                } else {
+                    tile(panel, g * TR * KC, xs, 0, (chunks + 1) / 2, acc, s);
+                    tile(panel, g * TR * KC + TR * KC / 2, xs, TT * KC / 2, chunks / 2, acc, s + TILE);
+                }
             }
         }
     }
@@ -173,9 +193,6 @@ final class PanelKernel extends RowKernel {
         for (int u = 0; u < Math.ceilDiv(nt, TT); u++) {
             for (int g = 0; g < Math.ceilDiv(mr, TR); g++) {
                 int s = u * TILE_ROW + g * 2 * TILE;
-                for (int l = 0; l < TILE; l += 8) {
-                    FloatVector.fromArray(F, acc, s + l).add(FloatVector.fromArray(F, acc, s + TILE + l)).intoArray(acc, s + l);
-                }
                 for (int i = g * TR; i < Math.min(mr, g * TR + TR); i++) {
                     widener.widen(w, (rb + i) * rowBytes, body, cols - body, scratch.bits, tail);
                     for (int j = u * TT; j < Math.min(nt, u * TT + TT); j++) {
@@ -184,7 +201,12 @@ final class PanelKernel extends RowKernel {
                         for (int c = body; c < cols; c++) {
                             e = Math.fma(tail[c - body], x[xt + c], e);
                         }
-                        out[outOff + (tb + j) * stride + rb + i] = sum(acc, s + (j % TT * TR + i % TR) * 8) + e;
+                        // The two chains' lanes of this row and token, added pairwise.
+                        int k = j % TT * TR + i % TR;
+                        int c0 = WIDE ? s + 16 * k : s + 8 * k;
+                        int c1 = WIDE ? c0 + 8 : c0 + TILE;
+                        FloatVector.fromArray(F, acc, c0).add(FloatVector.fromArray(F, acc, c1)).intoArray(acc, c0);
+                        out[outOff + (tb + j) * stride + rb + i] = sum(acc, c0) + e;
                     }
                 }
             }
@@ -231,6 +253,121 @@ final class PanelKernel extends RowKernel {
                 }
             }
         }
+    }
+
+    /**
+     * Packs a widened row's {@code chunks} 8-float chunks into the panel for {@link #tile16}: columns [16q, 16q + 16)
+     * at panel[d + 16 TR q ..], the micro-tile's other rows filling the gaps; an odd last chunk is padded with zeros
+     * (which leave its second-chain lanes as they are: accumulators that start at +0 never hold -0).
+     */
+    private static void pack16(float[] row, int chunks, float[] panel, int d) {
+        int q = 0;
+        for (; 2 * q + 1 < chunks; q++) {
+            FloatVector.fromArray(F16, row, 16 * q).intoArray(panel, d + TR * 16 * q);
+        }
+        if (2 * q < chunks) {
+            FloatVector.fromArray(F, row, 16 * q).intoArray(panel, d + TR * 16 * q);
+            Arrays.fill(panel, d + TR * 16 * q + 8, d + TR * 16 * q + 16, 0f);
+        }
+    }
+
+    /** Packs the activations of a micro-tile's tokens, at x[tokens[j] ..], as {@link #pack16} packs rows. */
+    private static void packTokens16(float[] x, int[] tokens, int chunks, float[] xs) {
+        int q = 0;
+        for (; 2 * q + 1 < chunks; q++) {
+            for (int j = 0; j < TT; j++) {
+                FloatVector.fromArray(F16, x, tokens[j] + 16 * q).intoArray(xs, TT * 16 * q + 16 * j);
+            }
+        }
+        if (2 * q < chunks) {
+            for (int j = 0; j < TT; j++) {
+                FloatVector.fromArray(F, x, tokens[j] + 16 * q).intoArray(xs, TT * 16 * q + 16 * j);
+                Arrays.fill(xs, TT * 16 * q + 16 * j + 8, TT * 16 * q + 16 * j + 16, 0f);
+            }
+        }
+    }
+
+    /**
+     * Both chains of {@value #TR} rows x {@value #TT} tokens over {@code steps} steps of 16 columns, lanes 0-7 of each
+     * vector being the first chain's and 8-15 the second's: the packed panel holds each step's columns of the rows side
+     * by side at p[pOff + 64k ..], the packed activations the tokens' at xs[96k ..]; the accumulators of row r and
+     * token t are at acc[s + (4t + r) * 16 ..].
+     */
+    private static void tile16(float[] p, int pOff, float[] xs, int steps, float[] acc, int s) {
+        FloatVector c00 = FloatVector.fromArray(F16, acc, s), c10 = FloatVector.fromArray(F16, acc, s + 16);
+        FloatVector c20 = FloatVector.fromArray(F16, acc, s + 32), c30 = FloatVector.fromArray(F16, acc, s + 48);
+        FloatVector c01 = FloatVector.fromArray(F16, acc, s + 64), c11 = FloatVector.fromArray(F16, acc, s + 80);
+        FloatVector c21 = FloatVector.fromArray(F16, acc, s + 96), c31 = FloatVector.fromArray(F16, acc, s + 112);
+        FloatVector c02 = FloatVector.fromArray(F16, acc, s + 128), c12 = FloatVector.fromArray(F16, acc, s + 144);
+        FloatVector c22 = FloatVector.fromArray(F16, acc, s + 160), c32 = FloatVector.fromArray(F16, acc, s + 176);
+        FloatVector c03 = FloatVector.fromArray(F16, acc, s + 192), c13 = FloatVector.fromArray(F16, acc, s + 208);
+        FloatVector c23 = FloatVector.fromArray(F16, acc, s + 224), c33 = FloatVector.fromArray(F16, acc, s + 240);
+        FloatVector c04 = FloatVector.fromArray(F16, acc, s + 256), c14 = FloatVector.fromArray(F16, acc, s + 272);
+        FloatVector c24 = FloatVector.fromArray(F16, acc, s + 288), c34 = FloatVector.fromArray(F16, acc, s + 304);
+        FloatVector c05 = FloatVector.fromArray(F16, acc, s + 320), c15 = FloatVector.fromArray(F16, acc, s + 336);
+        FloatVector c25 = FloatVector.fromArray(F16, acc, s + 352), c35 = FloatVector.fromArray(F16, acc, s + 368);
+        for (int k = 0; k < steps; k++) {
+            int pk = pOff + 64 * k;
+            int xk = 96 * k;
+            FloatVector w0 = FloatVector.fromArray(F16, p, pk);
+            FloatVector w1 = FloatVector.fromArray(F16, p, pk + 16);
+            FloatVector w2 = FloatVector.fromArray(F16, p, pk + 32);
+            FloatVector w3 = FloatVector.fromArray(F16, p, pk + 48);
+            FloatVector v = FloatVector.fromArray(F16, xs, xk);
+            c00 = w0.fma(v, c00);
+            c10 = w1.fma(v, c10);
+            c20 = w2.fma(v, c20);
+            c30 = w3.fma(v, c30);
+            v = FloatVector.fromArray(F16, xs, xk + 16);
+            c01 = w0.fma(v, c01);
+            c11 = w1.fma(v, c11);
+            c21 = w2.fma(v, c21);
+            c31 = w3.fma(v, c31);
+            v = FloatVector.fromArray(F16, xs, xk + 32);
+            c02 = w0.fma(v, c02);
+            c12 = w1.fma(v, c12);
+            c22 = w2.fma(v, c22);
+            c32 = w3.fma(v, c32);
+            v = FloatVector.fromArray(F16, xs, xk + 48);
+            c03 = w0.fma(v, c03);
+            c13 = w1.fma(v, c13);
+            c23 = w2.fma(v, c23);
+            c33 = w3.fma(v, c33);
+            v = FloatVector.fromArray(F16, xs, xk + 64);
+            c04 = w0.fma(v, c04);
+            c14 = w1.fma(v, c14);
+            c24 = w2.fma(v, c24);
+            c34 = w3.fma(v, c34);
+            v = FloatVector.fromArray(F16, xs, xk + 80);
+            c05 = w0.fma(v, c05);
+            c15 = w1.fma(v, c15);
+            c25 = w2.fma(v, c25);
+            c35 = w3.fma(v, c35);
+        }
+        c00.intoArray(acc, s);
+        c10.intoArray(acc, s + 16);
+        c20.intoArray(acc, s + 32);
+        c30.intoArray(acc, s + 48);
+        c01.intoArray(acc, s + 64);
+        c11.intoArray(acc, s + 80);
+        c21.intoArray(acc, s + 96);
+        c31.intoArray(acc, s + 112);
+        c02.intoArray(acc, s + 128);
+        c12.intoArray(acc, s + 144);
+        c22.intoArray(acc, s + 160);
+        c32.intoArray(acc, s + 176);
+        c03.intoArray(acc, s + 192);
+        c13.intoArray(acc, s + 208);
+        c23.intoArray(acc, s + 224);
+        c33.intoArray(acc, s + 240);
+        c04.intoArray(acc, s + 256);
+        c14.intoArray(acc, s + 272);
+        c24.intoArray(acc, s + 288);
+        c34.intoArray(acc, s + 304);
+        c05.intoArray(acc, s + 320);
+        c15.intoArray(acc, s + 336);
+        c25.intoArray(acc, s + 352);
+        c35.intoArray(acc, s + 368);
     }
 
     /**

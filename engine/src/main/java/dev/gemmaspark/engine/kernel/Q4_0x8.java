@@ -44,7 +44,7 @@ final class Q4_0x8 implements InterleavedLayout {
             InterleavedLayout.checkScale(name, scale, r, b);
             dst.set(LittleEndian.I16, g, scale);
             for (int c = 0; c < 8; c++) {
-                dst.set(LittleEndian.I16, g + 16 + 16 * c, src.get(LittleEndian.I16, s + 2 + 2 * c));
+                dst.set(LittleEndian.I16, g + CHUNK + CHUNK * c, src.get(LittleEndian.I16, s + 2 + 2 * c));
             }
         }
     }
@@ -58,7 +58,7 @@ final class Q4_0x8 implements InterleavedLayout {
             long g = (r / ROWS) * groupBytes + (off % rowBytes) / 18 * GROUP_BLOCK_BYTES + 2L * (r % ROWS);
             for (int end = p + count; p < end; p += 32, g += GROUP_BLOCK_BYTES) {
                 FloatVector d = FloatVector.broadcast(RowKernel.F, Float.float16ToFloat(w.get(LittleEndian.I16, g)));
-                ByteVector q = gather(w, g + 16);
+                ByteVector q = gather(w, g + CHUNK);
                 ByteVector low = q.and((byte) 15).sub((byte) 8);
                 ByteVector high = q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8);
                 ((FloatVector) low.convertShape(VectorOperators.B2F, RowKernel.F, 0)).mul(d).intoArray(dst, p);
@@ -77,8 +77,8 @@ final class Q4_0x8 implements InterleavedLayout {
         long lo = 0;
         long hi = 0;
         for (int c = 0; c < 4; c++) {
-            lo |= (w.get(LittleEndian.I16, chunks + 16 * c) & 0xFFFFL) << (16 * c);
-            hi |= (w.get(LittleEndian.I16, chunks + 64 + 16 * c) & 0xFFFFL) << (16 * c);
+            lo |= (w.get(LittleEndian.I16, chunks + CHUNK * c) & 0xFFFFL) << (16 * c);
+            hi |= (w.get(LittleEndian.I16, chunks + CHUNK * (c + 4)) & 0xFFFFL) << (16 * c);
         }
         return LongVector.zero(L2).withLane(0, lo).withLane(1, hi).reinterpretAsBytes();
     }

@@ -6,7 +6,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q4_0 weights in the {@link Q4_0x8} layout against Q8_0 activations (ggml_vec_dot_q4_0_q8_0, 8 rows at a time).
@@ -20,7 +19,6 @@ import jdk.incubator.vector.VectorSpecies;
  * two vectors per row, no per-row sum across lanes, and scales widened for 8 rows at once.
  */
 final class Q4_0x8Kernel extends InterleavedKernel {
-    private static final VectorSpecies<Short> S8 = ShortVector.SPECIES_128;
 
     Q4_0x8Kernel() {
         super(Activations.Format.Q8_0);
@@ -39,24 +37,26 @@ final class Q4_0x8Kernel extends InterleavedKernel {
         float[] xd = a.scales;
         int p0 = t * (a.cols >> 1);
         int d0 = t * blocks;
-        FloatVector acc0 = FloatVector.zero(F);
-        for (int b = 0; b < blocks; b++, off += Q4_0x8.GROUP_BLOCK_BYTES, p0 += 16) {
-            ShortVector s0 = ShortVector.zero(S16);
+        FloatVector acc0 = FloatVector.zero(FR);
+        for (int b = 0; b < blocks; b++) {
+            long o = off + (long) b * Q4_0x8.GROUP_BLOCK_BYTES;
+            int q0 = p0 + 16 * b;
+            ShortVector s0 = ShortVector.zero(SR);
             for (int c = 0; c < 8; c++) {
-                ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B16, w, off + 16 + 16 * c, LE)
-                        .convertShape(VectorOperators.B2S, S16, 0);
+                ShortVector q = (ShortVector) ByteVector.fromMemorySegment(BC, w, o + CHUNK + CHUNK * c, LE)
+                        .convertShape(VectorOperators.B2S, SR, 0);
                 ShortVector lo = q.and((short) 15);
                 ShortVector hi = q.lanewise(VectorOperators.ASHR, 4).and((short) 15);
-                s0 = s0.add(lo.mul(IntVector.broadcast(I8, xp[p0 + c]).reinterpretAsShorts()))
-                        .add(hi.mul(IntVector.broadcast(I8, xp[p0 + c + 8]).reinterpretAsShorts()));
+                s0 = s0.add(lo.mul(IntVector.broadcast(IR, xp[q0 + c]).reinterpretAsShorts()))
+                        .add(hi.mul(IntVector.broadcast(IR, xp[q0 + c + 8]).reinterpretAsShorts()));
             }
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(S8, w, off, LE).convertShape(VectorOperators.S2I, I8, 0);
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(HR, w, o, LE).convertShape(VectorOperators.S2I, IR, 0);
             // fp16 to f32 in integers: the magnitude bits moved into place are the value times 2^-112, exactly for
             // normal and subnormal halves (interleave rejects infinities and NaNs).
             FloatVector dw = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x80000000)).reinterpretAsFloats().mul(0x1p112f);
             IntVector i0 = s0.reinterpretAsInts();
             acc0 = ((FloatVector) i0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(i0.lanewise(VectorOperators.ASHR, 16)).sub(xs[d0 + b] << 3).convertShape(VectorOperators.I2F, F, 0))
+                    .add(i0.lanewise(VectorOperators.ASHR, 16)).sub(xs[d0 + b] << 3).convertShape(VectorOperators.I2F, FR, 0))
                     .fma(dw.mul(xd[d0 + b]), acc0);
         }
         acc0.intoArray(lanes, 0);
@@ -71,45 +71,47 @@ final class Q4_0x8Kernel extends InterleavedKernel {
         int half = a.cols >> 1;
         int p0 = t0 * half, p1 = t1 * half, p2 = t2 * half, p3 = t3 * half;
         int d0 = t0 * blocks, d1 = t1 * blocks, d2 = t2 * blocks, d3 = t3 * blocks;
-        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-        for (int b = 0; b < blocks; b++, off += Q4_0x8.GROUP_BLOCK_BYTES, p0 += 16, p1 += 16, p2 += 16, p3 += 16) {
-            ShortVector s0 = ShortVector.zero(S16), s1 = s0, s2 = s0, s3 = s0;
+        FloatVector acc0 = FloatVector.zero(FR), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        for (int b = 0; b < blocks; b++) {
+            long o = off + (long) b * Q4_0x8.GROUP_BLOCK_BYTES;
+            int q0 = p0 + 16 * b, q1 = p1 + 16 * b, q2 = p2 + 16 * b, q3 = p3 + 16 * b;
+            ShortVector s0 = ShortVector.zero(SR), s1 = s0, s2 = s0, s3 = s0;
             for (int c = 0; c < 8; c++) {
-                ShortVector q = (ShortVector) ByteVector.fromMemorySegment(B16, w, off + 16 + 16 * c, LE)
-                        .convertShape(VectorOperators.B2S, S16, 0);
+                ShortVector q = (ShortVector) ByteVector.fromMemorySegment(BC, w, o + CHUNK + CHUNK * c, LE)
+                        .convertShape(VectorOperators.B2S, SR, 0);
                 ShortVector lo = q.and((short) 15);
                 ShortVector hi = q.lanewise(VectorOperators.ASHR, 4).and((short) 15);
-                s0 = s0.add(lo.mul(IntVector.broadcast(I8, xp[p0 + c]).reinterpretAsShorts()))
-                        .add(hi.mul(IntVector.broadcast(I8, xp[p0 + c + 8]).reinterpretAsShorts()));
-                s1 = s1.add(lo.mul(IntVector.broadcast(I8, xp[p1 + c]).reinterpretAsShorts()))
-                        .add(hi.mul(IntVector.broadcast(I8, xp[p1 + c + 8]).reinterpretAsShorts()));
-                s2 = s2.add(lo.mul(IntVector.broadcast(I8, xp[p2 + c]).reinterpretAsShorts()))
-                        .add(hi.mul(IntVector.broadcast(I8, xp[p2 + c + 8]).reinterpretAsShorts()));
-                s3 = s3.add(lo.mul(IntVector.broadcast(I8, xp[p3 + c]).reinterpretAsShorts()))
-                        .add(hi.mul(IntVector.broadcast(I8, xp[p3 + c + 8]).reinterpretAsShorts()));
+                s0 = s0.add(lo.mul(IntVector.broadcast(IR, xp[q0 + c]).reinterpretAsShorts()))
+                        .add(hi.mul(IntVector.broadcast(IR, xp[q0 + c + 8]).reinterpretAsShorts()));
+                s1 = s1.add(lo.mul(IntVector.broadcast(IR, xp[q1 + c]).reinterpretAsShorts()))
+                        .add(hi.mul(IntVector.broadcast(IR, xp[q1 + c + 8]).reinterpretAsShorts()));
+                s2 = s2.add(lo.mul(IntVector.broadcast(IR, xp[q2 + c]).reinterpretAsShorts()))
+                        .add(hi.mul(IntVector.broadcast(IR, xp[q2 + c + 8]).reinterpretAsShorts()));
+                s3 = s3.add(lo.mul(IntVector.broadcast(IR, xp[q3 + c]).reinterpretAsShorts()))
+                        .add(hi.mul(IntVector.broadcast(IR, xp[q3 + c + 8]).reinterpretAsShorts()));
             }
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(S8, w, off, LE).convertShape(VectorOperators.S2I, I8, 0);
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(HR, w, o, LE).convertShape(VectorOperators.S2I, IR, 0);
             FloatVector dw = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x80000000)).reinterpretAsFloats().mul(0x1p112f);
             IntVector i0 = s0.reinterpretAsInts();
             acc0 = ((FloatVector) i0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(i0.lanewise(VectorOperators.ASHR, 16)).sub(xs[d0 + b] << 3).convertShape(VectorOperators.I2F, F, 0))
+                    .add(i0.lanewise(VectorOperators.ASHR, 16)).sub(xs[d0 + b] << 3).convertShape(VectorOperators.I2F, FR, 0))
                     .fma(dw.mul(xd[d0 + b]), acc0);
             IntVector i1 = s1.reinterpretAsInts();
             acc1 = ((FloatVector) i1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(i1.lanewise(VectorOperators.ASHR, 16)).sub(xs[d1 + b] << 3).convertShape(VectorOperators.I2F, F, 0))
+                    .add(i1.lanewise(VectorOperators.ASHR, 16)).sub(xs[d1 + b] << 3).convertShape(VectorOperators.I2F, FR, 0))
                     .fma(dw.mul(xd[d1 + b]), acc1);
             IntVector i2 = s2.reinterpretAsInts();
             acc2 = ((FloatVector) i2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(i2.lanewise(VectorOperators.ASHR, 16)).sub(xs[d2 + b] << 3).convertShape(VectorOperators.I2F, F, 0))
+                    .add(i2.lanewise(VectorOperators.ASHR, 16)).sub(xs[d2 + b] << 3).convertShape(VectorOperators.I2F, FR, 0))
                     .fma(dw.mul(xd[d2 + b]), acc2);
             IntVector i3 = s3.reinterpretAsInts();
             acc3 = ((FloatVector) i3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(i3.lanewise(VectorOperators.ASHR, 16)).sub(xs[d3 + b] << 3).convertShape(VectorOperators.I2F, F, 0))
+                    .add(i3.lanewise(VectorOperators.ASHR, 16)).sub(xs[d3 + b] << 3).convertShape(VectorOperators.I2F, FR, 0))
                     .fma(dw.mul(xd[d3 + b]), acc3);
         }
         acc0.intoArray(lanes, 0);
-        acc1.intoArray(lanes, 8);
-        acc2.intoArray(lanes, 16);
-        acc3.intoArray(lanes, 24);
+        acc1.intoArray(lanes, ROWS);
+        acc2.intoArray(lanes, 2 * ROWS);
+        acc3.intoArray(lanes, 3 * ROWS);
     }
 }

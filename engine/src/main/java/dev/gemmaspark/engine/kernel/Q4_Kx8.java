@@ -19,12 +19,14 @@ import jdk.incubator.vector.VectorOperators;
  */
 final class Q4_Kx8 implements InterleavedLayout {
     static final Q4_Kx8 LAYOUT = new Q4_Kx8();
-    static final int GROUP_BLOCK_BYTES = 1184;
+    static final int GROUP_BLOCK_BYTES = 148 * ROWS;
     /** Offsets in a group's super-block: the dmins, the scales, the mins, the quantized values. */
-    static final int DMIN = 16;
-    static final int SCALES = 32;
-    static final int MINS = 96;
-    static final int VALUES = 160;
+    static final int DMIN = 2 * ROWS;
+    static final int SCALES = 4 * ROWS;
+    static final int MINS = 12 * ROWS;
+    static final int VALUES = 20 * ROWS;
+    /** Bytes of a sub-block's quantized values. */
+    static final int SUB_BLOCK = 16 * ROWS;
 
     private Q4_Kx8() {
     }
@@ -57,17 +59,17 @@ final class Q4_Kx8 implements InterleavedLayout {
             long scales = KScales.q4kScales(packed, packedHigh);
             long mins = KScales.q4kMins(packed, packedHigh);
             for (int j = 0; j < 8; j++) {
-                dst.set(ValueLayout.JAVA_BYTE, g + SCALES + 8 * j + i, (byte) KScales.get(scales, j));
-                dst.set(ValueLayout.JAVA_BYTE, g + MINS + 8 * j + i, (byte) KScales.get(mins, j));
+                dst.set(ValueLayout.JAVA_BYTE, g + SCALES + ROWS * j + i, (byte) KScales.get(scales, j));
+                dst.set(ValueLayout.JAVA_BYTE, g + MINS + ROWS * j + i, (byte) KScales.get(mins, j));
                 // Sub-block j is the low (even j) or high nibbles of the 32 bytes of chunk j / 2.
                 long qs = s + 16 + 32 * (j >> 1);
                 int shift = 4 * (j & 1);
-                long v = g + VALUES + 128 * j + 2 * i;
+                long v = g + VALUES + SUB_BLOCK * j + 2 * i;
                 for (int c = 0; c < 8; c++) {
                     for (int p = 0; p < 2; p++) {
                         int low = (src.get(ValueLayout.JAVA_BYTE, qs + 2 * c + p) >> shift) & 15;
                         int high = (src.get(ValueLayout.JAVA_BYTE, qs + 2 * c + 16 + p) >> shift) & 15;
-                        dst.set(ValueLayout.JAVA_BYTE, v + 16 * c + p, (byte) (low | high << 4));
+                        dst.set(ValueLayout.JAVA_BYTE, v + CHUNK * c + p, (byte) (low | high << 4));
                     }
                 }
             }
@@ -87,9 +89,9 @@ final class Q4_Kx8 implements InterleavedLayout {
                 float dmin = Float.float16ToFloat(w.get(LittleEndian.I16, g + DMIN + 2L * i));
                 for (int j = 0; j < 8; j++, p += 32) {
                     // As get_rows: (d x scale) x q - (dmin x min).
-                    FloatVector d1 = FloatVector.broadcast(RowKernel.F, d * w.get(ValueLayout.JAVA_BYTE, g + SCALES + 8 * j + i));
-                    FloatVector m1 = FloatVector.broadcast(RowKernel.F, dmin * w.get(ValueLayout.JAVA_BYTE, g + MINS + 8 * j + i));
-                    ByteVector q = Q4_0x8.gather(w, g + VALUES + 128 * j + 2L * i);
+                    FloatVector d1 = FloatVector.broadcast(RowKernel.F, d * w.get(ValueLayout.JAVA_BYTE, g + SCALES + ROWS * j + i));
+                    FloatVector m1 = FloatVector.broadcast(RowKernel.F, dmin * w.get(ValueLayout.JAVA_BYTE, g + MINS + ROWS * j + i));
+                    ByteVector q = Q4_0x8.gather(w, g + VALUES + SUB_BLOCK * j + 2L * i);
                     ByteVector low = q.and((byte) 15);
                     ByteVector high = q.lanewise(VectorOperators.LSHR, 4);
                     d1.mul((FloatVector) low.convertShape(VectorOperators.B2F, RowKernel.F, 0)).sub(m1).intoArray(dst, p);

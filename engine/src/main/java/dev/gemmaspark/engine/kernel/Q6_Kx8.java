@@ -16,9 +16,9 @@ final class Q6_Kx8 implements InterleavedLayout {
     static final Q6_Kx8 LAYOUT = new Q6_Kx8();
     static final int GROUP_BLOCK_BYTES = ROWS * 210;
     /** Offset of the int8 scales, then of the 16 groups of quantized values, in a group's super-block. */
-    static final int SCALES = 16;
-    static final int VALUES = SCALES + 128;
-    static final int GROUP_BYTES = 96;
+    static final int SCALES = 2 * ROWS;
+    static final int VALUES = SCALES + 16 * ROWS;
+    static final int GROUP_BYTES = 6 * CHUNK;
 
     private Q6_Kx8() {
     }
@@ -46,7 +46,7 @@ final class Q6_Kx8 implements InterleavedLayout {
             dst.set(LittleEndian.I16, g + 2L * i, d);
             unpack(src, s, q);
             for (int j = 0; j < 16; j++) {
-                dst.set(ValueLayout.JAVA_BYTE, g + SCALES + 8 * j + i, src.get(ValueLayout.JAVA_BYTE, s + 192 + j));
+                dst.set(ValueLayout.JAVA_BYTE, g + SCALES + ROWS * j + i, src.get(ValueLayout.JAVA_BYTE, s + 192 + j));
                 long v = g + VALUES + GROUP_BYTES * j;
                 for (int p = 0; p < 2; p++) {
                     int lane = 2 * i + p;
@@ -54,14 +54,14 @@ final class Q6_Kx8 implements InterleavedLayout {
                     for (int c = 0; c < 4; c++) {
                         int low = q[e + 2 * c] & 15;
                         int high = q[e + 2 * c + 8] & 15;
-                        dst.set(ValueLayout.JAVA_BYTE, v + 16 * c + lane, (byte) (low | high << 4));
+                        dst.set(ValueLayout.JAVA_BYTE, v + CHUNK * c + lane, (byte) (low | high << 4));
                     }
                     for (int k = 0; k < 2; k++) {
                         int bits = 0;
                         for (int step = 0; step < 4; step++) {
                             bits |= (q[e + 2 * (4 * k + step)] >> 4) << (2 * step);
                         }
-                        dst.set(ValueLayout.JAVA_BYTE, v + 64 + 16 * k + lane, (byte) bits);
+                        dst.set(ValueLayout.JAVA_BYTE, v + CHUNK * (4 + k) + lane, (byte) bits);
                     }
                 }
             }
@@ -98,14 +98,14 @@ final class Q6_Kx8 implements InterleavedLayout {
                 float d = Float.float16ToFloat(w.get(LittleEndian.I16, g + 2L * i));
                 for (int j = 0; j < 16; j++, p += 16) {
                     // As get_rows: (d x scale) x (q - 32).
-                    float scale = d * w.get(ValueLayout.JAVA_BYTE, g + SCALES + 8 * j + i);
+                    float scale = d * w.get(ValueLayout.JAVA_BYTE, g + SCALES + ROWS * j + i);
                     long v = g + VALUES + GROUP_BYTES * j;
                     for (int par = 0; par < 2; par++) {
                         int lane = 2 * i + par;
-                        int h0 = w.get(ValueLayout.JAVA_BYTE, v + 64 + lane);
-                        int h1 = w.get(ValueLayout.JAVA_BYTE, v + 80 + lane);
+                        int h0 = w.get(ValueLayout.JAVA_BYTE, v + 4 * CHUNK + lane);
+                        int h1 = w.get(ValueLayout.JAVA_BYTE, v + 5 * CHUNK + lane);
                         for (int c = 0; c < 4; c++) {
-                            int nibbles = w.get(ValueLayout.JAVA_BYTE, v + 16 * c + lane);
+                            int nibbles = w.get(ValueLayout.JAVA_BYTE, v + CHUNK * c + lane);
                             dst[p + 2 * c + par] = scale * (((nibbles & 15) | ((h0 >> (2 * c)) & 3) << 4) - 32);
                             dst[p + 2 * c + 8 + par] = scale * ((((nibbles >> 4) & 15) | ((h1 >> (2 * c)) & 3) << 4) - 32);
                         }

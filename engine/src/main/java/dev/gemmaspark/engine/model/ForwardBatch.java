@@ -4,9 +4,6 @@ package dev.gemmaspark.engine.model;
  * The tokens of one forward pass: any mix of sequences, each token with its position, its sequence's
  * KV cache, and whether its logits are wanted. Tokens of one sequence must come in position order.
  *
- * <p>Tokens sampled by generation come first ({@link #addGenerated}), prompt tokens after them: the forward
- * pass multiplies the two kinds with different kernels (see {@link ForwardPass}).
- *
  * <p>A position may carry an embedding instead of a token (an audio or image soft token): it enters the
  * model unscaled, and its per-layer input comes from the row of the token it stands on (the pad row for
  * soft tokens), as llama.cpp and transformers do.
@@ -20,7 +17,6 @@ public final class ForwardBatch {
     final int[] embeddingOffsets;
     int size;
     int outputs;
-    int generated;
 
     public ForwardBatch(int capacity) {
         tokens = new int[capacity];
@@ -36,16 +32,6 @@ public final class ForwardBatch {
         java.util.Arrays.fill(embeddings, 0, size, null);
         size = 0;
         outputs = 0;
-        generated = 0;
-    }
-
-    /** Adds a token that generation sampled (its logits are wanted); it must come before any prompt token. */
-    public void addGenerated(int token, int position, KVCache cache) {
-        if (generated != size) {
-            throw new IllegalStateException("generated tokens must come before the prompt tokens of a batch");
-        }
-        add(token, position, cache, true);
-        generated++;
     }
 
     /**
@@ -58,7 +44,7 @@ public final class ForwardBatch {
         embeddingOffsets[size - 1] = offset;
     }
 
-    /** Adds a prompt token. */
+    /** Adds a token. */
     public void add(int token, int position, KVCache cache, boolean logits) {
         if (size == tokens.length) {
             throw new IllegalStateException("batch is full (" + size + " tokens)");
@@ -79,11 +65,6 @@ public final class ForwardBatch {
 
     public int capacity() {
         return tokens.length;
-    }
-
-    /** Number of generated tokens, at the front of the batch. */
-    public int generated() {
-        return generated;
     }
 
     /** Number of tokens whose logits are wanted; their rows come out in batch order. */

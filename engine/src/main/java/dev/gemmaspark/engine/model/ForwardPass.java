@@ -19,10 +19,9 @@ import jdk.incubator.vector.VectorSpecies;
  * instance serves one caller at a time (like a llama.cpp context); the model it runs is shared.
  *
  * <p>Every token's arithmetic depends only on that token, its position and its own sequence's cache:
- * the output of a sequence does not change with what else is in the batch. Prompt tokens, which come many at
- * a time, go through the layers' quantized matrices as matrix products ({@link WeightMatrix#matmulDequantized});
- * generated tokens, one per sequence and step, through {@link WeightMatrix#matmul}, as do all logits rows. The
- * path is chosen by the kind of token, never by the size of the batch.
+ * the output of a sequence does not change with what else is in the batch. Prompt and generated tokens go through
+ * the same kernels ({@link WeightMatrix#matmul}) in one pass over each matrix per step, so a prompt token's
+ * activations are those it would have as a generated token.
  */
 public final class ForwardPass {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -63,7 +62,6 @@ public final class ForwardPass {
     private final float[] pp;
     private final ThreadLocal<float[]> scores;
     /** Generated tokens at the front of the current batch. */
-    private int generated;
 
     public ForwardPass(Gemma3nModel model, ThreadPool pool, int maxTokens, boolean exactGelu) {
         if (maxTokens < 1) {
@@ -142,7 +140,6 @@ public final class ForwardPass {
                         + c.vocabSize() + ")");
             }
         }
-        generated = batch.generated();
         embed(batch, n);
         for (int l = 0; l < c.nLayer(); l++) {
             layer(l, batch, n);
@@ -165,7 +162,7 @@ public final class ForwardPass {
         }
         observe("inp_scaled", x0, 0, n * d);
 
-        project(w.perLayerModelProj, x0, 0, n, perLayer, 0);
+        w.perLayerModelProj.matmul(pool, x0, 0, n, perLayer, 0);
         float projScale = 1.0f / embScale;
         for (int t = 0; t < n; t++) {
             VectorMath.scale(perLayer, t * lp, projScale, perLayer, t * lp, lp);
@@ -185,7 +182,7 @@ public final class ForwardPass {
 
         System.arraycopy(x0, 0, streams, 0, n * d);
         for (int s = 1; s < ALTUP_STREAMS; s++) {
-            project(w.altupProj[s - 1], x0, 0, n, streams, s * n * d);
+            w.altupProj[s - 1].matmul(pool, x0, 0, n, streams, s * n * d);
         }
         for (int t = 0; t < n; t++) {
             matchMagnitude(streams, n, t);
@@ -247,8 +244,8 @@ public final class ForwardPass {
         observe("attn_norm", l, xn, 0, n * d);
 
         // LAuReL: a low-rank residual branch on the normalised input.
-        project(lw.laurelL(), xn, 0, n, laurelMid, 0);
-        project(lw.laurelR(), laurelMid, 0, n, laurel, 0);
+        lw.laurelL().matmul(pool, xn, 0, n, laurelMid, 0);
+        lw.laurelR().matmul(pool, laurelMid, 0, n, laurel, 0);
         for (int t = 0; t < n; t++) {
             VectorMath.rmsNorm(laurel, t * d, lw.laurelPostNorm(), laurel, t * d, d, eps);
             VectorMath.add(laurel, t * d, xn, t * d, laurel, t * d, d);
@@ -311,7 +308,7 @@ public final class ForwardPass {
             VectorMath.rmsNorm(x, xOff + t * d, lw.altupRouterNorm(), tmp, t * d, d, c.rmsEps());
             VectorMath.scale(tmp, t * d, 1.0f / d, tmp, t * d, d);
         }
-        project(lw.altupRouter(), tmp, 0, n, mod, 0);
+        lw.altupRouter().matmul(pool, tmp, 0, n, mod, 0);
         for (int i = 0; i < n * ALTUP_STREAMS; i++) {
             mod[i] = VectorMath.tanh(mod[i]);
         }
@@ -324,7 +321,7 @@ public final class ForwardPass {
         int qd = c.qDim();
         int kvd = c.kvDim();
         float eps = c.rmsEps();
-        project(lw.attnQ(), xn, 0, n, q, 0);
+        lw.attnQ().matmul(pool, xn, 0, n, q, 0);
         for (int t = 0; t < n; t++) {
             for (int h = 0; h < nh; h++) {
                 int off = t * qd + h * hd;
@@ -335,8 +332,8 @@ public final class ForwardPass {
         observe("Qcur_pos", l, q, 0, n * qd);
         int kvLayer = c.kvSourceLayer(l);
         if (kvLayer == l) {
-            project(lw.attnK(), xn, 0, n, k, 0);
-            project(lw.attnV(), xn, 0, n, v, 0);
+            lw.attnK().matmul(pool, xn, 0, n, k, 0);
+            lw.attnV().matmul(pool, xn, 0, n, v, 0);
             for (int t = 0; t < n; t++) {
                 for (int h = 0; h < nkv; h++) {
                     int off = t * kvd + h * hd;
@@ -364,7 +361,7 @@ public final class ForwardPass {
             }
         });
         observe("kqv_out", l, kqv, 0, n * qd);
-        project(lw.attnOutput(), kqv, 0, n, attn, 0);
+        lw.attnOutput().matmul(pool, kqv, 0, n, attn, 0);
     }
 
     /** One query head over cache positions [first, last]: scores (scale 1), softmax, weighted sum of V. */
@@ -409,8 +406,8 @@ public final class ForwardPass {
     private void feedForward(int l, Gemma3nWeights.Layer lw, int n) {
         int d = c.nEmbd();
         int ff = c.nFF();
-        project(lw.ffnUp(), tmp, 0, n, up, 0);
-        project(lw.ffnGate(), tmp, 0, n, gate, 0);
+        lw.ffnUp().matmul(pool, tmp, 0, n, up, 0);
+        lw.ffnGate().matmul(pool, tmp, 0, n, gate, 0);
         for (int t = 0; t < n; t++) {
             int off = t * ff;
             if (l < Gemma3nConfig.SPARSE_LAYERS) {
@@ -419,7 +416,7 @@ public final class ForwardPass {
             VectorMath.gelu(gate, off, ff, exactGelu);
             VectorMath.mul(up, off, gate, off, up, off, ff);
         }
-        project(lw.ffnDown(), up, 0, n, ffn, 0);
+        lw.ffnDown().matmul(pool, up, 0, n, ffn, 0);
         observe("ffn_out", l, ffn, 0, n * d);
         for (int t = 0; t < n; t++) {
             VectorMath.rmsNorm(ffn, t * d, lw.postFfwNorm(), ffn, t * d, d, c.rmsEps());
@@ -454,13 +451,13 @@ public final class ForwardPass {
         for (int t = 0; t < n; t++) {
             VectorMath.mul(streams, t * d, lw.altupCorrectScale(), 0, tmp, t * d, d);
         }
-        project(lw.inpGate(), tmp, 0, n, gt, 0);
+        lw.inpGate().matmul(pool, tmp, 0, n, gt, 0);
         for (int t = 0; t < n; t++) {
             int off = t * PER_LAYER_DIM;
             VectorMath.gelu(gt, off, PER_LAYER_DIM, exactGelu);
             VectorMath.mul(gt, off, perLayer, t * lp + l * PER_LAYER_DIM, gt, off, PER_LAYER_DIM);
         }
-        project(lw.proj(), gt, 0, n, pp, 0);
+        lw.proj().matmul(pool, gt, 0, n, pp, 0);
         for (int t = 0; t < n; t++) {
             VectorMath.rmsNorm(pp, t * d, lw.postNorm(), pp, t * d, d, c.rmsEps());
         }
@@ -478,7 +475,7 @@ public final class ForwardPass {
         int d = c.nEmbd();
         System.arraycopy(streams, 0, pred, 0, n * d);
         for (int s = 1; s < ALTUP_STREAMS; s++) {
-            project(w.altupUnembdProj[s - 1], streams, s * n * d, n, pred, s * n * d);
+            w.altupUnembdProj[s - 1].matmul(pool, streams, s * n * d, n, pred, s * n * d);
         }
         for (int t = 0; t < n; t++) {
             matchMagnitude(pred, n, t);
@@ -518,20 +515,6 @@ public final class ForwardPass {
         for (int i = 0; i < total; i++) {
             logits[i] = VectorMath.tanh(logits[i] * inv) * cap;
         }
-    }
-
-    /**
-     * {@code out = m x} for the {@code n} tokens of the current batch: its generated tokens through {@link
-     * WeightMatrix#matmul}, its prompt tokens through {@link WeightMatrix#matmulDequantized}.
-     */
-    private void project(WeightMatrix m, float[] x, int xOff, int n, float[] out, int outOff) {
-        if (!m.hasDequantizedPath()) {
-            m.matmul(pool, x, xOff, n, out, outOff);
-            return;
-        }
-        int g = Math.min(generated, n);
-        m.matmul(pool, x, xOff, g, out, outOff);
-        m.matmulDequantized(pool, x, xOff + g * m.cols(), n - g, out, outOff + g * m.rows());
     }
 
     private void observe(String name, float[] data, int offset, int length) {

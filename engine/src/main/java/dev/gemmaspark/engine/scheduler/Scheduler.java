@@ -140,7 +140,7 @@ public final class Scheduler implements AutoCloseable {
         int rows = 0;
         for (Sequence s : live) {
             if (!s.prefilling() && !s.future.isDone()) {
-                batch.addGenerated(s.lastToken(), s.position(), s.cache);
+                batch.add(s.lastToken(), s.position(), s.cache, true);
                 rowOwner[rows++] = s;
             }
         }

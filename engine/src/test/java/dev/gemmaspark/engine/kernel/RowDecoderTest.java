@@ -37,7 +37,7 @@ class RowDecoderTest {
     }
 
     /**
-     * Rows interleaved by eight decode to get_rows' values bit for bit: every row of 13 (the last group padded)
+     * Interleaved rows decode to get_rows' values bit for bit: every row of 13 (the last group padded)
      * whole, and a range of blocks from the middle of each row, as the panel kernel asks for them.
      */
     @ParameterizedTest
@@ -50,8 +50,9 @@ class RowDecoderTest {
         try (Arena arena = Arena.ofShared()) {
             MemorySegment data = RandomWeights.of(type, (long) rows * cols, rnd, arena);
             MemorySegment interleaved = layout.interleave("w", data, rows, cols);
-            // Two groups of 8 rows; Q4_K unpacks its 6-bit scales and mins to bytes, 32 bytes more per group and super-block.
-            assertEquals(16 * type.bytesFor(cols) + (type == GGMLType.Q4_K ? 2 * 4 * 32 : 0), interleaved.byteSize());
+            // 16 rows (two groups of 8 or one of 16); Q4_K unpacks its 6-bit scales and mins to bytes, 4 bytes more per
+            // row and super-block.
+            assertEquals(16 * type.bytesFor(cols) + (type == GGMLType.Q4_K ? 16 * 4 * 4 : 0), interleaved.byteSize());
             RowDecoder decoder = layout.decoder(cols);
             long rowBytes = type.bytesFor(cols);
             for (int r = 0; r < rows; r++) {
@@ -65,6 +66,17 @@ class RowDecoderTest {
                 assertArrayEquals(java.util.Arrays.copyOfRange(expected, 256, 768), middle, 0f, type + " row " + r + ", columns 256..768");
             }
         }
+    }
+
+    /** The kernels' width is the preferred one (512 bits with AVX-512, else 256) unless set, and groups follow it. */
+    @Test
+    void vectorWidthFollowsTheMachineOrTheProperty() {
+        String property = System.getProperty(VectorWidth.PROPERTY);
+        int expected = property != null ? Integer.parseInt(property)
+                : jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? 512 : 256;
+        assertEquals(expected, VectorWidth.BITS);
+        assertEquals(expected / 32, InterleavedLayout.ROWS);
+        assertEquals(expected == 512, PanelKernel.WIDE);
     }
 
     /** A non-finite scale is refused with the tensor, row and block named (the kernels widen finite scales only). */
