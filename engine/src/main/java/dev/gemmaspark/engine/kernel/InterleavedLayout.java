@@ -6,11 +6,12 @@ import java.lang.foreign.MemorySegment;
 import java.util.stream.IntStream;
 
 /**
- * A weight type whose matrices are copied once, at load, into a layout with every 8 consecutive rows interleaved
- * ({@link Q4_0x8}, {@link Q4_Kx8}, {@link Q6_Kx8}), as llama.cpp repacks them for its x86 kernels. Its kernel then multiplies 8
- * rows per instruction with each row's sum in a lane of its own, instead of summing a row across lanes. The copy
- * is a permutation of the original blocks (rows padded with zero rows to a multiple of 8): it takes the memory of
- * the rows it replaces, and decoding it is exact.
+ * A weight type whose matrices are copied once, at load, into a layout with every {@link #ROWS} consecutive rows
+ * interleaved ({@link InterleavedQ4_0}, {@link InterleavedQ4_K}, {@link InterleavedQ6_K}), as llama.cpp repacks them
+ * for its x86 kernels. Its kernel then multiplies ROWS rows per instruction with each row's sum in a lane of its own,
+ * instead of summing a row across lanes. The copy is a permutation of the original blocks (rows padded with zero rows
+ * to a multiple of ROWS): it takes the memory of the rows it replaces, and decoding it is exact. The layouts below
+ * are described with R = ROWS.
  */
 interface InterleavedLayout {
     /** Rows per group: an f32 lane each in a vector of {@link VectorWidth} bits, so 16 with AVX-512 and 8 elsewhere. */
@@ -18,7 +19,7 @@ interface InterleavedLayout {
     /** Bytes of a chunk of quantized values: two per row, which the kernels widen to the row's two 16-bit lanes. */
     int CHUNK = 2 * ROWS;
 
-    /** Bytes of one group of 8 rows of {@code cols} columns. */
+    /** Bytes of one group of ROWS rows of {@code cols} columns. */
     long groupBytes(int cols);
 
     /** Writes row {@code row} of {@code src} (plain layout) into its group's lanes in {@code dst}. */
@@ -49,9 +50,9 @@ interface InterleavedLayout {
     /** The layout of {@code type}, or null if its matrices stay in place. */
     static InterleavedLayout of(GGMLType type) {
         return switch (type) {
-            case Q4_0 -> Q4_0x8.LAYOUT;
-            case Q4_K -> Q4_Kx8.LAYOUT;
-            case Q6_K -> Q6_Kx8.LAYOUT;
+            case Q4_0 -> InterleavedQ4_0.LAYOUT;
+            case Q4_K -> InterleavedQ4_K.LAYOUT;
+            case Q6_K -> InterleavedQ6_K.LAYOUT;
             default -> null;
         };
     }

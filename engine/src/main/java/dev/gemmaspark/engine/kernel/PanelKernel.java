@@ -11,8 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
  * x {@value #KC} columns is widened to f32 once per block of up to {@value #NC} tokens ({@link Widener}: converted
  * for float weights, dequantized exactly as get_rows does for quantized ones) and packed, chunk by chunk, into the
  * order the micro-kernel reads; so are a micro-tile's {@value #TT} tokens. The micro-kernel then multiplies
- * {@value #TR} rows by {@value #TT} tokens per step: 8 vector loads feed 12 FMAs, where the tile kernels load a
- * vector per FMA. Quantized activations are taken as f32 values times their block scale ({@link #multipliesFloats}).
+ * 2 rows by 6 tokens per step with 256-bit vectors (8 vector loads feed 12 FMAs, where the tile kernels load a
+ * vector per FMA), or 4 rows by 6 tokens with 512-bit ones (10 loads, 24 FMAs; {@link #WIDE}). Quantized activations are taken as f32 values times their block scale ({@link #multipliesFloats}).
  *
  * <p>Each (row, token) keeps the two 8-lane accumulator chains that {@link FloatRowKernel} specifies, carried from
  * one column block to the next in a per-thread buffer, and undergoes exactly the float operations of the float
@@ -23,8 +23,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Sizes: the packed panel (up to 288 KiB) stays in L2 while every micro-tile of tokens passes over it; a
  * micro-tile's activations (18 KiB) stay in L1 while it sweeps the panel; the accumulators of a panel's rows and a
- * token block (up to 1.5 MiB) stream through once per column block: a micro-tile chain loads and stores its 12
- * accumulator vectors once per 48 x 12 FMAs.
+ * token block (up to 1.5 MiB) stream through once per column block: a micro-tile loads and stores its accumulator
+ * vectors once per 48 steps (of 8 columns at 256 bits, 16 at 512).
  */
 final class PanelKernel extends RowKernel {
     /** Fewer tokens than this go to the float tile kernel: below it widening the panel costs more than it saves. */
@@ -288,7 +288,7 @@ final class PanelKernel extends RowKernel {
     }
 
     /**
-     * Both chains of {@value #TR} rows x {@value #TT} tokens over {@code steps} steps of 16 columns, lanes 0-7 of each
+     * Both chains of 4 rows x {@value #TT} tokens over {@code steps} steps of 16 columns, lanes 0-7 of each
      * vector being the first chain's and 8-15 the second's: the packed panel holds each step's columns of the rows side
      * by side at p[pOff + 64k ..], the packed activations the tokens' at xs[96k ..]; the accumulators of row r and
      * token t are at acc[s + (4t + r) * 16 ..].
@@ -371,7 +371,7 @@ final class PanelKernel extends RowKernel {
     }
 
     /**
-     * One chain (even or odd chunks) of {@value #TR} rows x {@value #TT} tokens over {@code steps} chunks: the
+     * One chain (even or odd chunks) of 2 rows x {@value #TT} tokens over {@code steps} chunks (256-bit): the
      * packed panel holds each step's chunk of the rows side by side at p[pOff + 16k ..], the packed activations
      * the tokens' at xs[xOff + 48k ..]; the accumulators of row r and token t are at acc[s + (2t + r) * 8 ..].
      */

@@ -9,7 +9,7 @@ import java.lang.foreign.MemorySegment;
  * any {@link GGMLType}. The weights are read in place, never expanded as a whole; {@link #matmul} multiplies a
  * batch of tokens with one pass over them, {@link #matmulDequantized} does the same as a matrix product for
  * many tokens. Q4_0, Q4_K and Q6_K matrices are the exception to "in place": they are copied once into an
- * 8-row interleaved layout ({@link InterleavedLayout}, about the same size), for which the decode kernels do
+ * interleaved layout of 8 or 16 rows ({@link InterleavedLayout}, about the same size), for which the decode kernels do
  * about half the work, and the file's pages they came from are released. Embedding tables, read a row at a
  * time, stay in place ({@link #rowTable}).
  */

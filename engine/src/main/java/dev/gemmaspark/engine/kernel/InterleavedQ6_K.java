@@ -5,22 +5,22 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Q6_K weights with every 8 consecutive rows interleaved ({@link InterleavedLayout}). Per group of 8 rows and
- * super-block of 256 columns, 1680 bytes (8 x 210): the 8 rows' fp16 scales d; the int8 scales of the 16 column
- * groups, 8 bytes per group (row i at i); then per group of 16 columns 96 bytes, in the 16-bit lane order of
- * {@link Q4_0x8} (lane 2i + p is row i, column 2s + p of the group's pair step s): 4 chunks of 16 bytes whose
- * low nibbles are the low 4 bits of steps 0..3 and high nibbles those of steps 4..7, then 2 chunks of 16 bytes
- * holding the high 2 bits of steps 0..3 and 4..7, two bits per step from bit 0 up.
+ * Q6_K weights with every R consecutive rows interleaved ({@link InterleavedLayout}). Per group of R rows and
+ * super-block of 256 columns, 210 x R bytes: the R rows' fp16 scales d; the int8 scales of the 16 column groups, R
+ * bytes per group (row i at i); then per group of 16 columns 6 chunks of 2 x R bytes, in the 16-bit lane order of
+ * {@link InterleavedQ4_0} (lane 2i + p is row i, column 2s + p of the group's pair step s): 4 chunks whose low
+ * nibbles are the low 4 bits of steps 0..3 and high nibbles those of steps 4..7, then 2 chunks holding the high 2
+ * bits of steps 0..3 and 4..7, two bits per step from bit 0 up.
  */
-final class Q6_Kx8 implements InterleavedLayout {
-    static final Q6_Kx8 LAYOUT = new Q6_Kx8();
+final class InterleavedQ6_K implements InterleavedLayout {
+    static final InterleavedQ6_K LAYOUT = new InterleavedQ6_K();
     static final int GROUP_BLOCK_BYTES = ROWS * 210;
     /** Offset of the int8 scales, then of the 16 groups of quantized values, in a group's super-block. */
     static final int SCALES = 2 * ROWS;
     static final int VALUES = SCALES + 16 * ROWS;
     static final int GROUP_BYTES = 6 * CHUNK;
 
-    private Q6_Kx8() {
+    private InterleavedQ6_K() {
     }
 
     @Override
@@ -30,7 +30,7 @@ final class Q6_Kx8 implements InterleavedLayout {
 
     @Override
     public RowKernel kernel() {
-        return new Q6_Kx8Kernel();
+        return new InterleavedQ6_KKernel();
     }
 
     @Override

@@ -10,15 +10,15 @@ import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Q4_K weights with every 8 consecutive rows interleaved ({@link InterleavedLayout}). Per group of 8 rows and
- * super-block of 256 columns, 1184 bytes: the 8 rows' fp16 d, then their fp16 dmin; the 6-bit scales of the 8
- * sub-blocks unpacked to bytes, 8 per sub-block (row i at i), then the mins likewise; then per sub-block of 32
- * columns 128 bytes in the layout of {@link Q4_0x8}'s blocks (chunk c holds columns 2c, 2c+1 in its low nibbles
- * and 2c+16, 2c+17 in its high nibbles, row i at bytes 2i and 2i+1). Unpacking the scales makes it 32 bytes
- * larger than the 8 rows it replaces.
+ * Q4_K weights with every R consecutive rows interleaved ({@link InterleavedLayout}). Per group of R rows and
+ * super-block of 256 columns, 148 x R bytes: the R rows' fp16 d, then their fp16 dmin; the 6-bit scales of the 8
+ * sub-blocks unpacked to bytes, R per sub-block (row i at i), then the mins likewise; then per sub-block of 32
+ * columns 16 x R bytes in the layout of {@link InterleavedQ4_0}'s blocks (chunk c holds columns 2c, 2c+1 in its low
+ * nibbles and 2c+16, 2c+17 in its high nibbles, row i at bytes 2i and 2i+1). Unpacking the scales makes it 4 bytes
+ * per row larger than the rows it replaces.
  */
-final class Q4_Kx8 implements InterleavedLayout {
-    static final Q4_Kx8 LAYOUT = new Q4_Kx8();
+final class InterleavedQ4_K implements InterleavedLayout {
+    static final InterleavedQ4_K LAYOUT = new InterleavedQ4_K();
     static final int GROUP_BLOCK_BYTES = 148 * ROWS;
     /** Offsets in a group's super-block: the dmins, the scales, the mins, the quantized values. */
     static final int DMIN = 2 * ROWS;
@@ -28,7 +28,7 @@ final class Q4_Kx8 implements InterleavedLayout {
     /** Bytes of a sub-block's quantized values. */
     static final int SUB_BLOCK = 16 * ROWS;
 
-    private Q4_Kx8() {
+    private InterleavedQ4_K() {
     }
 
     @Override
@@ -38,7 +38,7 @@ final class Q4_Kx8 implements InterleavedLayout {
 
     @Override
     public RowKernel kernel() {
-        return new Q4_Kx8Kernel();
+        return new InterleavedQ4_KKernel();
     }
 
     @Override
@@ -91,7 +91,7 @@ final class Q4_Kx8 implements InterleavedLayout {
                     // As get_rows: (d x scale) x q - (dmin x min).
                     FloatVector d1 = FloatVector.broadcast(RowKernel.F, d * w.get(ValueLayout.JAVA_BYTE, g + SCALES + ROWS * j + i));
                     FloatVector m1 = FloatVector.broadcast(RowKernel.F, dmin * w.get(ValueLayout.JAVA_BYTE, g + MINS + ROWS * j + i));
-                    ByteVector q = Q4_0x8.gather(w, g + VALUES + SUB_BLOCK * j + 2L * i);
+                    ByteVector q = InterleavedQ4_0.gather(w, g + VALUES + SUB_BLOCK * j + 2L * i);
                     ByteVector low = q.and((byte) 15);
                     ByteVector high = q.lanewise(VectorOperators.LSHR, 4);
                     d1.mul((FloatVector) low.convertShape(VectorOperators.B2F, RowKernel.F, 0)).sub(m1).intoArray(dst, p);

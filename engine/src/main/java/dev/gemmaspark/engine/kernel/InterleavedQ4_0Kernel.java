@@ -8,7 +8,8 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Q4_0 weights in the {@link Q4_0x8} layout against Q8_0 activations (ggml_vec_dot_q4_0_q8_0, 8 rows at a time).
+ * Q4_0 weights in the {@link InterleavedQ4_0} layout against Q8_0 activations (ggml_vec_dot_q4_0_q8_0, a group of
+ * rows at a time).
  * Per block of 32 columns, each 16-bit lane pair (2i, 2i+1) accumulates row i's products of nibbles 0..15 with
  * the activations, at most 16 x 15 x 127 per lane, exact; the pair is summed into row i's 32-bit lane, and
  * 8 x (the block's sum of activations) is subtracted, which gives the exact integer sum of (nibble - 8) x q8
@@ -16,17 +17,17 @@ import jdk.incubator.vector.VectorOperators;
  * result is the same sequence of operations whichever tokens share the call.
  *
  * <p>Against the plain layout this does a third of the instructions per weight: no widening of each block to
- * two vectors per row, no per-row sum across lanes, and scales widened for 8 rows at once.
+ * two vectors per row, no per-row sum across lanes, and scales widened for a group of rows at once.
  */
-final class Q4_0x8Kernel extends InterleavedKernel {
+final class InterleavedQ4_0Kernel extends InterleavedKernel {
 
-    Q4_0x8Kernel() {
+    InterleavedQ4_0Kernel() {
         super(Activations.Format.Q8_0);
     }
 
     @Override
     long groupBytes(int cols) {
-        return Q4_0x8.LAYOUT.groupBytes(cols);
+        return InterleavedQ4_0.LAYOUT.groupBytes(cols);
     }
 
     @Override
@@ -39,7 +40,7 @@ final class Q4_0x8Kernel extends InterleavedKernel {
         int d0 = t * blocks;
         FloatVector acc0 = FloatVector.zero(FR);
         for (int b = 0; b < blocks; b++) {
-            long o = off + (long) b * Q4_0x8.GROUP_BLOCK_BYTES;
+            long o = off + (long) b * InterleavedQ4_0.GROUP_BLOCK_BYTES;
             int q0 = p0 + 16 * b;
             ShortVector s0 = ShortVector.zero(SR);
             for (int c = 0; c < 8; c++) {
@@ -73,7 +74,7 @@ final class Q4_0x8Kernel extends InterleavedKernel {
         int d0 = t0 * blocks, d1 = t1 * blocks, d2 = t2 * blocks, d3 = t3 * blocks;
         FloatVector acc0 = FloatVector.zero(FR), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         for (int b = 0; b < blocks; b++) {
-            long o = off + (long) b * Q4_0x8.GROUP_BLOCK_BYTES;
+            long o = off + (long) b * InterleavedQ4_0.GROUP_BLOCK_BYTES;
             int q0 = p0 + 16 * b, q1 = p1 + 16 * b, q2 = p2 + 16 * b, q3 = p3 + 16 * b;
             ShortVector s0 = ShortVector.zero(SR), s1 = s0, s2 = s0, s3 = s0;
             for (int c = 0; c < 8; c++) {

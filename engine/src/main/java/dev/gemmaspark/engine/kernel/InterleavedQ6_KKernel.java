@@ -8,22 +8,23 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Q6_K weights in the {@link Q6_Kx8} layout against Q8_K activations (ggml_vec_dot_q6_K_q8_K, 8 rows at a time).
+ * Q6_K weights in the {@link InterleavedQ6_K} layout against Q8_K activations (ggml_vec_dot_q6_K_q8_K, a group of
+ * rows at a time).
  * Per group of 16 columns, the unsigned 6-bit values times the activations are summed in 16-bit lanes (four
  * products of at most 63 x 128 per lane and accumulator, exact), each lane pair into row i's 32-bit lane, 32 x
  * (the group's sum of activations) subtracted, which gives the exact integer sum of (q - 32) x q8, and that
  * times the row's group scale is added up over the super-block in 32-bit integers, as llama.cpp does. Lane i
  * then takes d_w[i] x d_x times the super-block's sum into row i's f32 accumulator.
  */
-final class Q6_Kx8Kernel extends InterleavedKernel {
+final class InterleavedQ6_KKernel extends InterleavedKernel {
 
-    Q6_Kx8Kernel() {
+    InterleavedQ6_KKernel() {
         super(Activations.Format.Q8_K);
     }
 
     @Override
     long groupBytes(int cols) {
-        return Q6_Kx8.LAYOUT.groupBytes(cols);
+        return InterleavedQ6_K.LAYOUT.groupBytes(cols);
     }
 
     @Override
@@ -37,11 +38,11 @@ final class Q6_Kx8Kernel extends InterleavedKernel {
         int d0 = t * blocks;
         FloatVector acc0 = FloatVector.zero(FR);
         for (int b = 0; b < blocks; b++) {
-            long o = off + (long) b * Q6_Kx8.GROUP_BLOCK_BYTES;
+            long o = off + (long) b * InterleavedQ6_K.GROUP_BLOCK_BYTES;
             IntVector sum0 = IntVector.zero(IR);
             for (int j = 0; j < 16; j++) {
                 int q0 = p0 + 128 * b + 8 * j, e0 = s0 + 16 * b + j;
-                long v = o + Q6_Kx8.VALUES + Q6_Kx8.GROUP_BYTES * j;
+                long v = o + InterleavedQ6_K.VALUES + InterleavedQ6_K.GROUP_BYTES * j;
                 // The high bits of step c, moved to bits 4-5 one step at a time.
                 ShortVector h0 = ((ShortVector) ByteVector.fromMemorySegment(BC, w, v + 4 * CHUNK, LE).convertShape(VectorOperators.B2S, SR, 0))
                         .lanewise(VectorOperators.LSHL, 4);
@@ -58,7 +59,7 @@ final class Q6_Kx8Kernel extends InterleavedKernel {
                     l0 = l0.add(lo.mul(IntVector.broadcast(IR, xp[q0 + c]).reinterpretAsShorts()));
                     u0 = u0.add(hi.mul(IntVector.broadcast(IR, xp[q0 + c + 4]).reinterpretAsShorts()));
                 }
-                IntVector sc = (IntVector) ByteVector.fromMemorySegment(BR, w, o + Q6_Kx8.SCALES + ROWS * j, LE)
+                IntVector sc = (IntVector) ByteVector.fromMemorySegment(BR, w, o + InterleavedQ6_K.SCALES + ROWS * j, LE)
                         .convertShape(VectorOperators.B2I, IR, 0);
                 IntVector a0 = l0.reinterpretAsInts();
                 IntVector b0 = u0.reinterpretAsInts();
@@ -67,7 +68,7 @@ final class Q6_Kx8Kernel extends InterleavedKernel {
                         .sub(xs[e0] << 5).mul(sc));
             }
             IntVector h = (IntVector) ShortVector.fromMemorySegment(HR, w, o, LE).convertShape(VectorOperators.S2I, IR, 0);
-            // fp16 to f32 in integers, as in Q4_0x8Kernel.
+            // fp16 to f32 in integers, as in InterleavedQ4_0Kernel.
             FloatVector dw = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x80000000)).reinterpretAsFloats().mul(0x1p112f);
             acc0 = ((FloatVector) sum0.convertShape(VectorOperators.I2F, FR, 0)).fma(dw.mul(xd[d0 + b]), acc0);
         }
@@ -87,12 +88,12 @@ final class Q6_Kx8Kernel extends InterleavedKernel {
         int d0 = t0 * blocks, d1 = t1 * blocks, d2 = t2 * blocks, d3 = t3 * blocks;
         FloatVector acc0 = FloatVector.zero(FR), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         for (int b = 0; b < blocks; b++) {
-            long o = off + (long) b * Q6_Kx8.GROUP_BLOCK_BYTES;
+            long o = off + (long) b * InterleavedQ6_K.GROUP_BLOCK_BYTES;
             IntVector sum0 = IntVector.zero(IR), sum1 = sum0, sum2 = sum0, sum3 = sum0;
             for (int j = 0; j < 16; j++) {
                 int q0 = p0 + 128 * b + 8 * j, q1 = p1 + 128 * b + 8 * j, q2 = p2 + 128 * b + 8 * j, q3 = p3 + 128 * b + 8 * j;
                 int e0 = s0 + 16 * b + j, e1 = s1 + 16 * b + j, e2 = s2 + 16 * b + j, e3 = s3 + 16 * b + j;
-                long v = o + Q6_Kx8.VALUES + Q6_Kx8.GROUP_BYTES * j;
+                long v = o + InterleavedQ6_K.VALUES + InterleavedQ6_K.GROUP_BYTES * j;
                 ShortVector h0 = ((ShortVector) ByteVector.fromMemorySegment(BC, w, v + 4 * CHUNK, LE).convertShape(VectorOperators.B2S, SR, 0))
                         .lanewise(VectorOperators.LSHL, 4);
                 ShortVector h1 = ((ShortVector) ByteVector.fromMemorySegment(BC, w, v + 5 * CHUNK, LE).convertShape(VectorOperators.B2S, SR, 0))
@@ -114,7 +115,7 @@ final class Q6_Kx8Kernel extends InterleavedKernel {
                     l3 = l3.add(lo.mul(IntVector.broadcast(IR, xp[q3 + c]).reinterpretAsShorts()));
                     u3 = u3.add(hi.mul(IntVector.broadcast(IR, xp[q3 + c + 4]).reinterpretAsShorts()));
                 }
-                IntVector sc = (IntVector) ByteVector.fromMemorySegment(BR, w, o + Q6_Kx8.SCALES + ROWS * j, LE)
+                IntVector sc = (IntVector) ByteVector.fromMemorySegment(BR, w, o + InterleavedQ6_K.SCALES + ROWS * j, LE)
                         .convertShape(VectorOperators.B2I, IR, 0);
                 IntVector a0 = l0.reinterpretAsInts(), b0 = u0.reinterpretAsInts();
                 sum0 = sum0.add(a0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(a0.lanewise(VectorOperators.ASHR, 16))

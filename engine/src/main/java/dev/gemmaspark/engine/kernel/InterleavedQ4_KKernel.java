@@ -8,22 +8,22 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Q4_K weights in the {@link Q4_Kx8} layout against Q8_K activations (ggml_vec_dot_q4_K_q8_K, 8 rows at a time).
- * Per sub-block of 32 columns, the nibbles times the activations are summed in 16-bit lanes as in {@link
- * Q4_0x8Kernel} (at most 16 x 15 x 128 per lane, exact), each lane pair into row i's 32-bit lane, and that times
- * the row's sub-block scale is added up over the super-block in 32-bit integers, as are the mins times the
+ * Q4_K weights in the {@link InterleavedQ4_K} layout against Q8_K activations (ggml_vec_dot_q4_K_q8_K, a group of
+ * rows at a time). Per sub-block of 32 columns, the nibbles times the activations are summed in 16-bit lanes as in
+ * {@link InterleavedQ4_0Kernel} (at most 16 x 15 x 128 per lane, exact), each lane pair into row i's 32-bit lane,
+ * and that times the row's sub-block scale is added up over the super-block in 32-bit integers, as are the mins times the
  * sub-blocks' sums of activations; lane i then takes d_w[i] x d_x times the first and -dmin_w[i] x d_x times the
  * second into row i's f32 accumulator.
  */
-final class Q4_Kx8Kernel extends InterleavedKernel {
+final class InterleavedQ4_KKernel extends InterleavedKernel {
 
-    Q4_Kx8Kernel() {
+    InterleavedQ4_KKernel() {
         super(Activations.Format.Q8_K);
     }
 
     @Override
     long groupBytes(int cols) {
-        return Q4_Kx8.LAYOUT.groupBytes(cols);
+        return InterleavedQ4_K.LAYOUT.groupBytes(cols);
     }
 
     @Override
@@ -37,12 +37,12 @@ final class Q4_Kx8Kernel extends InterleavedKernel {
         int d0 = t * blocks;
         FloatVector acc0 = FloatVector.zero(FR);
         for (int b = 0; b < blocks; b++) {
-            long o = off + (long) b * Q4_Kx8.GROUP_BLOCK_BYTES;
+            long o = off + (long) b * InterleavedQ4_K.GROUP_BLOCK_BYTES;
             IntVector sum0 = IntVector.zero(IR);
             IntVector min0 = sum0;
             for (int j = 0; j < 8; j++) {
                 int q0 = p0 + 128 * b + 16 * j, e0 = b0 + 16 * b + 2 * j;
-                long v = o + Q4_Kx8.VALUES + Q4_Kx8.SUB_BLOCK * j;
+                long v = o + InterleavedQ4_K.VALUES + InterleavedQ4_K.SUB_BLOCK * j;
                 ShortVector s0 = ShortVector.zero(SR);
                 for (int c = 0; c < 8; c++) {
                     ShortVector q = (ShortVector) ByteVector.fromMemorySegment(BC, w, v + CHUNK * c, LE).convertShape(VectorOperators.B2S, SR, 0);
@@ -51,16 +51,16 @@ final class Q4_Kx8Kernel extends InterleavedKernel {
                     s0 = s0.add(lo.mul(IntVector.broadcast(IR, xp[q0 + c]).reinterpretAsShorts()))
                             .add(hi.mul(IntVector.broadcast(IR, xp[q0 + c + 8]).reinterpretAsShorts()));
                 }
-                IntVector sc = (IntVector) ByteVector.fromMemorySegment(BR, w, o + Q4_Kx8.SCALES + ROWS * j, LE).convertShape(VectorOperators.B2I, IR, 0);
-                IntVector m = (IntVector) ByteVector.fromMemorySegment(BR, w, o + Q4_Kx8.MINS + ROWS * j, LE).convertShape(VectorOperators.B2I, IR, 0);
+                IntVector sc = (IntVector) ByteVector.fromMemorySegment(BR, w, o + InterleavedQ4_K.SCALES + ROWS * j, LE).convertShape(VectorOperators.B2I, IR, 0);
+                IntVector m = (IntVector) ByteVector.fromMemorySegment(BR, w, o + InterleavedQ4_K.MINS + ROWS * j, LE).convertShape(VectorOperators.B2I, IR, 0);
                 IntVector i0 = s0.reinterpretAsInts();
                 sum0 = sum0.add(i0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(i0.lanewise(VectorOperators.ASHR, 16)).mul(sc));
                 min0 = min0.add(m.mul(xs[e0] + xs[e0 + 1]));
             }
-            // fp16 to f32 in integers, as in Q4_0x8Kernel.
+            // fp16 to f32 in integers, as in InterleavedQ4_0Kernel.
             IntVector h = (IntVector) ShortVector.fromMemorySegment(HR, w, o, LE).convertShape(VectorOperators.S2I, IR, 0);
             FloatVector dw = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x80000000)).reinterpretAsFloats().mul(0x1p112f);
-            h = (IntVector) ShortVector.fromMemorySegment(HR, w, o + Q4_Kx8.DMIN, LE).convertShape(VectorOperators.S2I, IR, 0);
+            h = (IntVector) ShortVector.fromMemorySegment(HR, w, o + InterleavedQ4_K.DMIN, LE).convertShape(VectorOperators.S2I, IR, 0);
             FloatVector dmin = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x80000000)).reinterpretAsFloats().mul(0x1p112f);
             acc0 = ((FloatVector) sum0.convertShape(VectorOperators.I2F, FR, 0)).fma(dw.mul(xd[d0 + b]), acc0);
             acc0 = ((FloatVector) min0.convertShape(VectorOperators.I2F, FR, 0)).fma(dmin.mul(-xd[d0 + b]), acc0);
@@ -81,13 +81,13 @@ final class Q4_Kx8Kernel extends InterleavedKernel {
         int d0 = t0 * blocks, d1 = t1 * blocks, d2 = t2 * blocks, d3 = t3 * blocks;
         FloatVector acc0 = FloatVector.zero(FR), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         for (int b = 0; b < blocks; b++) {
-            long o = off + (long) b * Q4_Kx8.GROUP_BLOCK_BYTES;
+            long o = off + (long) b * InterleavedQ4_K.GROUP_BLOCK_BYTES;
             IntVector sum0 = IntVector.zero(IR), sum1 = sum0, sum2 = sum0, sum3 = sum0;
             IntVector min0 = sum0, min1 = sum0, min2 = sum0, min3 = sum0;
             for (int j = 0; j < 8; j++) {
                 int q0 = p0 + 128 * b + 16 * j, q1 = p1 + 128 * b + 16 * j, q2 = p2 + 128 * b + 16 * j, q3 = p3 + 128 * b + 16 * j;
                 int e0 = b0 + 16 * b + 2 * j, e1 = b1 + 16 * b + 2 * j, e2 = b2 + 16 * b + 2 * j, e3 = b3 + 16 * b + 2 * j;
-                long v = o + Q4_Kx8.VALUES + Q4_Kx8.SUB_BLOCK * j;
+                long v = o + InterleavedQ4_K.VALUES + InterleavedQ4_K.SUB_BLOCK * j;
                 ShortVector s0 = ShortVector.zero(SR), s1 = s0, s2 = s0, s3 = s0;
                 for (int c = 0; c < 8; c++) {
                     ShortVector q = (ShortVector) ByteVector.fromMemorySegment(BC, w, v + CHUNK * c, LE).convertShape(VectorOperators.B2S, SR, 0);
@@ -102,8 +102,8 @@ final class Q4_Kx8Kernel extends InterleavedKernel {
                     s3 = s3.add(lo.mul(IntVector.broadcast(IR, xp[q3 + c]).reinterpretAsShorts()))
                             .add(hi.mul(IntVector.broadcast(IR, xp[q3 + c + 8]).reinterpretAsShorts()));
                 }
-                IntVector sc = (IntVector) ByteVector.fromMemorySegment(BR, w, o + Q4_Kx8.SCALES + ROWS * j, LE).convertShape(VectorOperators.B2I, IR, 0);
-                IntVector m = (IntVector) ByteVector.fromMemorySegment(BR, w, o + Q4_Kx8.MINS + ROWS * j, LE).convertShape(VectorOperators.B2I, IR, 0);
+                IntVector sc = (IntVector) ByteVector.fromMemorySegment(BR, w, o + InterleavedQ4_K.SCALES + ROWS * j, LE).convertShape(VectorOperators.B2I, IR, 0);
+                IntVector m = (IntVector) ByteVector.fromMemorySegment(BR, w, o + InterleavedQ4_K.MINS + ROWS * j, LE).convertShape(VectorOperators.B2I, IR, 0);
                 IntVector i0 = s0.reinterpretAsInts();
                 sum0 = sum0.add(i0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(i0.lanewise(VectorOperators.ASHR, 16)).mul(sc));
                 min0 = min0.add(m.mul(xs[e0] + xs[e0 + 1]));
@@ -117,10 +117,10 @@ final class Q4_Kx8Kernel extends InterleavedKernel {
                 sum3 = sum3.add(i3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(i3.lanewise(VectorOperators.ASHR, 16)).mul(sc));
                 min3 = min3.add(m.mul(xs[e3] + xs[e3 + 1]));
             }
-            // fp16 to f32 in integers, as in Q4_0x8Kernel.
+            // fp16 to f32 in integers, as in InterleavedQ4_0Kernel.
             IntVector h = (IntVector) ShortVector.fromMemorySegment(HR, w, o, LE).convertShape(VectorOperators.S2I, IR, 0);
             FloatVector dw = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x80000000)).reinterpretAsFloats().mul(0x1p112f);
-            h = (IntVector) ShortVector.fromMemorySegment(HR, w, o + Q4_Kx8.DMIN, LE).convertShape(VectorOperators.S2I, IR, 0);
+            h = (IntVector) ShortVector.fromMemorySegment(HR, w, o + InterleavedQ4_K.DMIN, LE).convertShape(VectorOperators.S2I, IR, 0);
             FloatVector dmin = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x80000000)).reinterpretAsFloats().mul(0x1p112f);
             acc0 = ((FloatVector) sum0.convertShape(VectorOperators.I2F, FR, 0)).fma(dw.mul(xd[d0 + b]), acc0);
             acc0 = ((FloatVector) min0.convertShape(VectorOperators.I2F, FR, 0)).fma(dmin.mul(-xd[d0 + b]), acc0);

@@ -9,24 +9,25 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Q4_0 weights with every 8 consecutive rows interleaved ({@link InterleavedLayout}), as llama.cpp repacks Q4_0
- * into {@code block_q4_0x8} for its AVX2 kernels. Per group of 8 rows and block of 32 columns, 144 bytes: the 8
- * rows' fp16 scales, then 8 chunks of 16 bytes, chunk c holding row i's bytes qs[2c] and qs[2c+1] at 2i and 2i+1.
- * Widened to 16-bit lanes, a chunk's low nibbles are columns 2c and 2c+1 of the 8 rows, its high nibbles columns
- * 2c+16 and 2c+17, in the lane order of the two activations broadcast as one int: one multiply then serves 8 rows,
- * and each row's sum ends in a lane of its own instead of being summed across lanes (see {@link Q4_0x8Kernel}).
+ * Q4_0 weights with every R consecutive rows interleaved ({@link InterleavedLayout}), as llama.cpp repacks Q4_0
+ * into {@code block_q4_0x8} for its AVX2 kernels. Per group of R rows and block of 32 columns, 18 x R bytes: the R
+ * rows' fp16 scales, then 8 chunks of 2 x R bytes, chunk c holding row i's bytes qs[2c] and qs[2c+1] at 2i and
+ * 2i+1. Widened to 16-bit lanes, a chunk's low nibbles are columns 2c and 2c+1 of the R rows, its high nibbles
+ * columns 2c+16 and 2c+17, in the lane order of the two activations broadcast as one int: one multiply then serves
+ * R rows, and each row's sum ends in a lane of its own instead of being summed across lanes (see {@link
+ * InterleavedQ4_0Kernel}).
  */
-final class Q4_0x8 implements InterleavedLayout {
-    static final Q4_0x8 LAYOUT = new Q4_0x8();
+final class InterleavedQ4_0 implements InterleavedLayout {
+    static final InterleavedQ4_0 LAYOUT = new InterleavedQ4_0();
     static final int GROUP_BLOCK_BYTES = ROWS * 18;
     private static final VectorSpecies<Long> L2 = LongVector.SPECIES_128;
 
-    private Q4_0x8() {
+    private InterleavedQ4_0() {
     }
 
     @Override
     public RowKernel kernel() {
-        return new Q4_0x8Kernel();
+        return new InterleavedQ4_0Kernel();
     }
 
     @Override
@@ -70,8 +71,8 @@ final class Q4_0x8 implements InterleavedLayout {
     }
 
     /**
-     * The 16 bytes of one row's block in plain order, from the 8 chunks of 16 bytes at {@code chunks} where they lie
-     * two at a time (the row's pair of each chunk at {@code chunks + 16c}).
+     * The 16 bytes of one row's block in plain order, from the 8 chunks at {@code chunks} where they lie two at a
+     * time (the row's pair of chunk c at {@code chunks + CHUNK x c}).
      */
     static ByteVector gather(MemorySegment w, long chunks) {
         long lo = 0;
