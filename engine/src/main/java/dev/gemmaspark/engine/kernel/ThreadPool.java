@@ -19,12 +19,20 @@ public final class ThreadPool implements AutoCloseable {
     /** How long an idle thread spins before parking: longer than the gap between two matmuls of a forward pass. */
     private static final long SPIN_NANOS = 50_000;
     private static final int CHUNKS_PER_THREAD = 8;
+    /** So that a job's chunk count fits the 16 bits it has in {@link #cursor}. */
+    static final int MAX_THREADS = 0xFFFF / CHUNKS_PER_THREAD;
 
     private final int threads;
     private final Worker[] workers;
     private final ReentrantLock submitLock = new ReentrantLock();
 
-    /** Job id in the high 32 bits, next unclaimed chunk in the low 32: a claim succeeds only for the current job. */
+    /**
+     * Job id in the high 32 bits, the job's chunk count in the next 16, the next unclaimed chunk in the low 16. A
+     * claim is one compare-and-set of this word, so it succeeds only for the current job and only while it has
+     * chunks left, whatever a thread read of the job's other fields: a thread that read the word of a job whose
+     * chunks were all claimed, then the chunk count of the next job, must not claim (and count) a chunk that
+     * does not exist.
+     */
     private final AtomicLong cursor = new AtomicLong();
     private final AtomicInteger chunksDone = new AtomicInteger();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -47,6 +55,9 @@ public final class ThreadPool implements AutoCloseable {
     public ThreadPool(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("thread count must be at least 1, got " + threads);
+        }
+        if (threads > MAX_THREADS) {
+            throw new IllegalArgumentException("thread count must be at most " + MAX_THREADS + ", got " + threads);
         }
         this.threads = threads;
         this.workers = new Worker[threads - 1];
@@ -87,7 +98,7 @@ public final class ThreadPool implements AutoCloseable {
             failure.set(null);
             chunksDone.set(0);
             long job = (cursor.get() >>> 32) + 1;
-            cursor.set(job << 32);
+            cursor.set(job << 32 | (long) chunks << 16);
             for (Worker w : workers) {
                 if (w.parked) {
                     LockSupport.unpark(w);
@@ -119,14 +130,15 @@ public final class ThreadPool implements AutoCloseable {
             if ((c >>> 32) != job) {
                 return;
             }
-            RangeBody b = body;
-            int chunk = (int) c;
-            int total = chunks;
-            int size = chunkSize;
-            int limit = n;
+            int total = (int) (c >>> 16) & 0xFFFF;
+            int chunk = (int) c & 0xFFFF;
             if (chunk >= total) {
                 return;
             }
+            // Fields of this job while the claim below succeeds: the job cannot end while this chunk is unclaimed.
+            RangeBody b = body;
+            int size = chunkSize;
+            int limit = n;
             if (!cursor.compareAndSet(c, c + 1)) {
                 continue;
             }
