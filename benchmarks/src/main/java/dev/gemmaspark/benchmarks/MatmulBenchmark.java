@@ -23,7 +23,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One {@link WeightMatrix#matmul} (or, in {@link #matmulDequantized}, its prompt-processing form) of {@code n} tokens through a {@value #ROWS} x {@value #COLS} weight matrix (the
+ * One {@link WeightMatrix#matmul} (or, in {@link #matmulDequantized}, its f32 panel form) of {@code n} tokens through a {@value #ROWS} x {@value #COLS} weight matrix (the
  * shape of E2B's {@code ffn_down}) of each type, as the model runs it: activations rounded as llama.cpp rounds
  * them, rows split over a {@link ThreadPool} of {@code threads}. n = 1 is decode, which reads every weight for a
  * single token (so its measure is GB/s of weights); n = 32 is a prefill chunk (its measure is GFLOP/s).

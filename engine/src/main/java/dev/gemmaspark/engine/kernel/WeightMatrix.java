@@ -128,19 +128,14 @@ public final class WeightMatrix {
     }
 
     /**
-     * The same product as {@link #matmul} for many tokens (prompt processing): quantized weights are dequantized
-     * to f32 a panel of rows at a time, once for all the tokens, and multiplied in f32 with the same rounded
-     * activations. From a few tokens on it is several times faster; its results differ from {@link #matmul}'s in
-     * the last bits (f32 products instead of exact integer block sums), so a caller picks one of the two per token,
-     * never by batch size. For float weights and with {@link ActivationRounding#NONE} the two are the same.
+     * The same product as {@link #matmul} as a matrix product in f32 (the audio encoder's path): quantized weights
+     * are dequantized to f32 a panel of rows at a time, once for all the tokens, and multiplied with the same
+     * rounded activations. Its results differ from {@link #matmul}'s in the last bits (f32 products instead of exact
+     * integer block sums), so a caller picks one of the two per use, never by batch size. For float weights and
+     * with {@link ActivationRounding#NONE} the two are the same.
      */
     public void matmulDequantized(ThreadPool pool, float[] x, int xOff, int n, float[] out, int outOff) {
         multiply(manyTokens, pool, x, xOff, n, out, outOff);
-    }
-
-    /** Whether {@link #matmulDequantized} computes differently from {@link #matmul} (quantized weights, llama.cpp's rounding). */
-    public boolean hasDequantizedPath() {
-        return manyTokens != kernel;
     }
 
     private void multiply(RowKernel kernel, ThreadPool pool, float[] x, int xOff, int n, float[] out, int outOff) {
