@@ -13,14 +13,16 @@ import jdk.incubator.vector.VectorSpecies;
 abstract class InterleavedKernel extends RowKernel {
     static final int ROWS = InterleavedLayout.ROWS;
     static final int CHUNK = InterleavedLayout.CHUNK;
+    private static final VectorShape FULL = VectorShape.forBitSize(VectorWidth.BITS);
+    private static final VectorShape HALF = VectorShape.forBitSize(VectorWidth.BITS / 2);
     /** A lane per row: accumulators, integer sums, then the 16-bit lane pairs of a chunk widened. */
-    static final VectorSpecies<Float> FR = VectorSpecies.of(float.class, VectorShape.forBitSize(32 * ROWS));
-    static final VectorSpecies<Integer> IR = VectorSpecies.of(int.class, VectorShape.forBitSize(32 * ROWS));
-    static final VectorSpecies<Short> SR = VectorSpecies.of(short.class, VectorShape.forBitSize(32 * ROWS));
+    static final VectorSpecies<Float> FR = VectorSpecies.of(float.class, FULL);
+    static final VectorSpecies<Integer> IR = VectorSpecies.of(int.class, FULL);
+    static final VectorSpecies<Short> SR = VectorSpecies.of(short.class, FULL);
     /** Loads of a chunk, of a byte per row (scales) and of an fp16 per row. */
-    static final VectorSpecies<Byte> BC = VectorSpecies.of(byte.class, VectorShape.forBitSize(16 * ROWS));
-    static final VectorSpecies<Byte> BR = VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * ROWS));
-    static final VectorSpecies<Short> HR = VectorSpecies.of(short.class, VectorShape.forBitSize(16 * ROWS));
+    static final VectorSpecies<Byte> BC = VectorSpecies.of(byte.class, HALF);
+    static final VectorSpecies<Byte> BR = VectorSpecies.of(byte.class, VectorShape.forBitSize(VectorWidth.BITS / 4));
+    static final VectorSpecies<Short> HR = VectorSpecies.of(short.class, HALF);
 
     InterleavedKernel(Activations.Format format) {
         super(format);

@@ -12,7 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  * for float weights, dequantized exactly as get_rows does for quantized ones) and packed, chunk by chunk, into the
  * order the micro-kernel reads; so are a micro-tile's {@value #TT} tokens. The micro-kernel then multiplies
  * 2 rows by 6 tokens per step with 256-bit vectors (8 vector loads feed 12 FMAs, where the tile kernels load a
- * vector per FMA), or 4 rows by 6 tokens with 512-bit ones (10 loads, 24 FMAs; {@link #WIDE}). Quantized activations are taken as f32 values times their block scale ({@link #multipliesFloats}).
+ * vector per FMA), or 4 rows by 6 tokens with 512-bit ones (10 loads, 24 FMAs; {@link #WIDE}). Quantized
+ * activations are taken as f32 values times their block scale ({@link #multipliesFloats}).
  *
  * <p>Each (row, token) keeps the two 8-lane accumulator chains that {@link FloatRowKernel} specifies, carried from
  * one column block to the next in a per-thread buffer, and undergoes exactly the float operations of the float
@@ -34,7 +35,7 @@ final class PanelKernel extends RowKernel {
      * such vector holds a chunk of each of the two chains, side by side, so the same lanes see the same operations.
      */
     static final boolean WIDE = VectorWidth.BITS == 512;
-    private static final VectorSpecies<Float> F16 = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
     /**
      * Micro-tile rows and tokens. 256-bit: 12 accumulators, 2 weight vectors and an activation vector fit in AVX2's
      * 16 vector registers (3 x 4, one register more, spills there and runs at half speed). 512-bit: 24 accumulators,
@@ -263,7 +264,7 @@ final class PanelKernel extends RowKernel {
     private static void pack16(float[] row, int chunks, float[] panel, int d) {
         int q = 0;
         for (; 2 * q + 1 < chunks; q++) {
-            FloatVector.fromArray(F16, row, 16 * q).intoArray(panel, d + TR * 16 * q);
+            FloatVector.fromArray(F512, row, 16 * q).intoArray(panel, d + TR * 16 * q);
         }
         if (2 * q < chunks) {
             FloatVector.fromArray(F, row, 16 * q).intoArray(panel, d + TR * 16 * q);
@@ -276,7 +277,7 @@ final class PanelKernel extends RowKernel {
         int q = 0;
         for (; 2 * q + 1 < chunks; q++) {
             for (int j = 0; j < TT; j++) {
-                FloatVector.fromArray(F16, x, tokens[j] + 16 * q).intoArray(xs, TT * 16 * q + 16 * j);
+                FloatVector.fromArray(F512, x, tokens[j] + 16 * q).intoArray(xs, TT * 16 * q + 16 * j);
             }
         }
         if (2 * q < chunks) {
@@ -294,51 +295,51 @@ final class PanelKernel extends RowKernel {
      * token t are at acc[s + (4t + r) * 16 ..].
      */
     private static void tile16(float[] p, int pOff, float[] xs, int steps, float[] acc, int s) {
-        FloatVector c00 = FloatVector.fromArray(F16, acc, s), c10 = FloatVector.fromArray(F16, acc, s + 16);
-        FloatVector c20 = FloatVector.fromArray(F16, acc, s + 32), c30 = FloatVector.fromArray(F16, acc, s + 48);
-        FloatVector c01 = FloatVector.fromArray(F16, acc, s + 64), c11 = FloatVector.fromArray(F16, acc, s + 80);
-        FloatVector c21 = FloatVector.fromArray(F16, acc, s + 96), c31 = FloatVector.fromArray(F16, acc, s + 112);
-        FloatVector c02 = FloatVector.fromArray(F16, acc, s + 128), c12 = FloatVector.fromArray(F16, acc, s + 144);
-        FloatVector c22 = FloatVector.fromArray(F16, acc, s + 160), c32 = FloatVector.fromArray(F16, acc, s + 176);
-        FloatVector c03 = FloatVector.fromArray(F16, acc, s + 192), c13 = FloatVector.fromArray(F16, acc, s + 208);
-        FloatVector c23 = FloatVector.fromArray(F16, acc, s + 224), c33 = FloatVector.fromArray(F16, acc, s + 240);
-        FloatVector c04 = FloatVector.fromArray(F16, acc, s + 256), c14 = FloatVector.fromArray(F16, acc, s + 272);
-        FloatVector c24 = FloatVector.fromArray(F16, acc, s + 288), c34 = FloatVector.fromArray(F16, acc, s + 304);
-        FloatVector c05 = FloatVector.fromArray(F16, acc, s + 320), c15 = FloatVector.fromArray(F16, acc, s + 336);
-        FloatVector c25 = FloatVector.fromArray(F16, acc, s + 352), c35 = FloatVector.fromArray(F16, acc, s + 368);
+        FloatVector c00 = FloatVector.fromArray(F512, acc, s), c10 = FloatVector.fromArray(F512, acc, s + 16);
+        FloatVector c20 = FloatVector.fromArray(F512, acc, s + 32), c30 = FloatVector.fromArray(F512, acc, s + 48);
+        FloatVector c01 = FloatVector.fromArray(F512, acc, s + 64), c11 = FloatVector.fromArray(F512, acc, s + 80);
+        FloatVector c21 = FloatVector.fromArray(F512, acc, s + 96), c31 = FloatVector.fromArray(F512, acc, s + 112);
+        FloatVector c02 = FloatVector.fromArray(F512, acc, s + 128), c12 = FloatVector.fromArray(F512, acc, s + 144);
+        FloatVector c22 = FloatVector.fromArray(F512, acc, s + 160), c32 = FloatVector.fromArray(F512, acc, s + 176);
+        FloatVector c03 = FloatVector.fromArray(F512, acc, s + 192), c13 = FloatVector.fromArray(F512, acc, s + 208);
+        FloatVector c23 = FloatVector.fromArray(F512, acc, s + 224), c33 = FloatVector.fromArray(F512, acc, s + 240);
+        FloatVector c04 = FloatVector.fromArray(F512, acc, s + 256), c14 = FloatVector.fromArray(F512, acc, s + 272);
+        FloatVector c24 = FloatVector.fromArray(F512, acc, s + 288), c34 = FloatVector.fromArray(F512, acc, s + 304);
+        FloatVector c05 = FloatVector.fromArray(F512, acc, s + 320), c15 = FloatVector.fromArray(F512, acc, s + 336);
+        FloatVector c25 = FloatVector.fromArray(F512, acc, s + 352), c35 = FloatVector.fromArray(F512, acc, s + 368);
         for (int k = 0; k < steps; k++) {
             int pk = pOff + 64 * k;
             int xk = 96 * k;
-            FloatVector w0 = FloatVector.fromArray(F16, p, pk);
-            FloatVector w1 = FloatVector.fromArray(F16, p, pk + 16);
-            FloatVector w2 = FloatVector.fromArray(F16, p, pk + 32);
-            FloatVector w3 = FloatVector.fromArray(F16, p, pk + 48);
-            FloatVector v = FloatVector.fromArray(F16, xs, xk);
+            FloatVector w0 = FloatVector.fromArray(F512, p, pk);
+            FloatVector w1 = FloatVector.fromArray(F512, p, pk + 16);
+            FloatVector w2 = FloatVector.fromArray(F512, p, pk + 32);
+            FloatVector w3 = FloatVector.fromArray(F512, p, pk + 48);
+            FloatVector v = FloatVector.fromArray(F512, xs, xk);
             c00 = w0.fma(v, c00);
             c10 = w1.fma(v, c10);
             c20 = w2.fma(v, c20);
             c30 = w3.fma(v, c30);
-            v = FloatVector.fromArray(F16, xs, xk + 16);
+            v = FloatVector.fromArray(F512, xs, xk + 16);
             c01 = w0.fma(v, c01);
             c11 = w1.fma(v, c11);
             c21 = w2.fma(v, c21);
             c31 = w3.fma(v, c31);
-            v = FloatVector.fromArray(F16, xs, xk + 32);
+            v = FloatVector.fromArray(F512, xs, xk + 32);
             c02 = w0.fma(v, c02);
             c12 = w1.fma(v, c12);
             c22 = w2.fma(v, c22);
             c32 = w3.fma(v, c32);
-            v = FloatVector.fromArray(F16, xs, xk + 48);
+            v = FloatVector.fromArray(F512, xs, xk + 48);
             c03 = w0.fma(v, c03);
             c13 = w1.fma(v, c13);
             c23 = w2.fma(v, c23);
             c33 = w3.fma(v, c33);
-            v = FloatVector.fromArray(F16, xs, xk + 64);
+            v = FloatVector.fromArray(F512, xs, xk + 64);
             c04 = w0.fma(v, c04);
             c14 = w1.fma(v, c14);
             c24 = w2.fma(v, c24);
             c34 = w3.fma(v, c34);
-            v = FloatVector.fromArray(F16, xs, xk + 80);
+            v = FloatVector.fromArray(F512, xs, xk + 80);
             c05 = w0.fma(v, c05);
             c15 = w1.fma(v, c15);
             c25 = w2.fma(v, c25);
