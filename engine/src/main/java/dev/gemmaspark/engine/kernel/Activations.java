@@ -15,7 +15,7 @@ final class Activations {
     enum Format { F32, F16, BF16, Q8_0, Q8_1, Q8_K }
 
     /** Below this many elements converting on the calling thread is cheaper than dispatching to the pool. */
-    private static final int PARALLEL_ELEMENTS = 1 << 16;
+    private static final int PARALLEL_ELEMENTS = 1 << 13;
     private static final ThreadLocal<Activations> PER_THREAD = ThreadLocal.withInitial(Activations::new);
 
     float[] values = new float[0];

@@ -10,11 +10,11 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * Q6_K weights in the {@link InterleavedQ6_K} layout against Q8_K activations (ggml_vec_dot_q6_K_q8_K, a group of
  * rows at a time).
- * Per group of 16 columns, the unsigned 6-bit values times the activations are summed in 16-bit lanes (four
- * products of at most 63 x 128 per lane and accumulator, exact), each lane pair into row i's 32-bit lane, 32 x
- * (the group's sum of activations) subtracted, which gives the exact integer sum of (q - 32) x q8, and that
- * times the row's group scale is added up over the super-block in 32-bit integers, as llama.cpp does. Lane i
- * then takes d_w[i] x d_x times the super-block's sum into row i's f32 accumulator.
+ * Per group of 16 columns, the signed values q - 32 times the activations are summed in 16-bit lanes (eight
+ * products of at most 32 x 127 per lane, 32512, exact: Q8_K activations are within +-127), each lane pair into
+ * row i's 32-bit lane, which gives the exact integer sum of (q - 32) x q8, and that times the row's group scale
+ * is added up over the super-block in 32-bit integers, as llama.cpp does. Lane i then takes d_w[i] x d_x times
+ * the super-block's sum into row i's f32 accumulator.
  */
 final class InterleavedQ6_KKernel extends InterleavedKernel {
 
@@ -31,17 +31,15 @@ final class InterleavedQ6_KKernel extends InterleavedKernel {
     void dot1(MemorySegment w, long off, Activations a, int t, float[] lanes) {
         int blocks = a.cols >> 8;
         int[] xp = a.pairs;
-        int[] xs = a.bsumInts;
         float[] xd = a.scales;
         int p0 = t * (a.cols >> 1);
-        int s0 = t * (a.cols >> 4);
         int d0 = t * blocks;
         FloatVector acc0 = FloatVector.zero(FR);
         for (int b = 0; b < blocks; b++) {
             long o = off + (long) b * InterleavedQ6_K.GROUP_BLOCK_BYTES;
             IntVector sum0 = IntVector.zero(IR);
             for (int j = 0; j < 16; j++) {
-                int q0 = p0 + 128 * b + 8 * j, e0 = s0 + 16 * b + j;
+                int q0 = p0 + 128 * b + 8 * j;
                 long v = o + InterleavedQ6_K.VALUES + InterleavedQ6_K.GROUP_BYTES * j;
                 // The high bits of step c, moved to bits 4-5 one step at a time.
                 ShortVector h0 = ((ShortVector) ByteVector.fromMemorySegment(BC, w, v + 4 * CHUNK, LE).convertShape(VectorOperators.B2S, SR, 0))
@@ -49,23 +47,19 @@ final class InterleavedQ6_KKernel extends InterleavedKernel {
                 ShortVector h1 = ((ShortVector) ByteVector.fromMemorySegment(BC, w, v + 5 * CHUNK, LE).convertShape(VectorOperators.B2S, SR, 0))
                         .lanewise(VectorOperators.LSHL, 4);
                 ShortVector l0 = ShortVector.zero(SR);
-                ShortVector u0 = l0;
                 for (int c = 0; c < 4; c++) {
                     ShortVector q = (ShortVector) ByteVector.fromMemorySegment(BC, w, v + CHUNK * c, LE).convertShape(VectorOperators.B2S, SR, 0);
-                    ShortVector lo = q.and((short) 15).or(h0.and((short) 0x30));
-                    ShortVector hi = q.lanewise(VectorOperators.ASHR, 4).and((short) 15).or(h1.and((short) 0x30));
+                    ShortVector lo = q.and((short) 15).or(h0.and((short) 0x30)).sub((short) 32);
+                    ShortVector hi = q.lanewise(VectorOperators.ASHR, 4).and((short) 15).or(h1.and((short) 0x30)).sub((short) 32);
                     h0 = h0.lanewise(VectorOperators.ASHR, 2);
                     h1 = h1.lanewise(VectorOperators.ASHR, 2);
-                    l0 = l0.add(lo.mul(IntVector.broadcast(IR, xp[q0 + c]).reinterpretAsShorts()));
-                    u0 = u0.add(hi.mul(IntVector.broadcast(IR, xp[q0 + c + 4]).reinterpretAsShorts()));
+                    l0 = l0.add(lo.mul(IntVector.broadcast(IR, xp[q0 + c]).reinterpretAsShorts()))
+                            .add(hi.mul(IntVector.broadcast(IR, xp[q0 + c + 4]).reinterpretAsShorts()));
                 }
                 IntVector sc = (IntVector) ByteVector.fromMemorySegment(BR, w, o + InterleavedQ6_K.SCALES + ROWS * j, LE)
                         .convertShape(VectorOperators.B2I, IR, 0);
                 IntVector a0 = l0.reinterpretAsInts();
-                IntVector b0 = u0.reinterpretAsInts();
-                sum0 = sum0.add(a0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(a0.lanewise(VectorOperators.ASHR, 16))
-                        .add(b0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(b0.lanewise(VectorOperators.ASHR, 16))
-                        .sub(xs[e0] << 5).mul(sc));
+                sum0 = sum0.add(a0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(a0.lanewise(VectorOperators.ASHR, 16)).mul(sc));
             }
             IntVector h = (IntVector) ShortVector.fromMemorySegment(HR, w, o, LE).convertShape(VectorOperators.S2I, IR, 0);
             // fp16 to f32 in integers, as in InterleavedQ4_0Kernel.
@@ -79,12 +73,9 @@ final class InterleavedQ6_KKernel extends InterleavedKernel {
     void dot4(MemorySegment w, long off, Activations a, int t0, int t1, int t2, int t3, float[] lanes) {
         int blocks = a.cols >> 8;
         int[] xp = a.pairs;
-        int[] xs = a.bsumInts;
         float[] xd = a.scales;
         int half = a.cols >> 1;
-        int sixteenth = a.cols >> 4;
         int p0 = t0 * half, p1 = t1 * half, p2 = t2 * half, p3 = t3 * half;
-        int s0 = t0 * sixteenth, s1 = t1 * sixteenth, s2 = t2 * sixteenth, s3 = t3 * sixteenth;
         int d0 = t0 * blocks, d1 = t1 * blocks, d2 = t2 * blocks, d3 = t3 * blocks;
         FloatVector acc0 = FloatVector.zero(FR), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         for (int b = 0; b < blocks; b++) {
@@ -92,47 +83,37 @@ final class InterleavedQ6_KKernel extends InterleavedKernel {
             IntVector sum0 = IntVector.zero(IR), sum1 = sum0, sum2 = sum0, sum3 = sum0;
             for (int j = 0; j < 16; j++) {
                 int q0 = p0 + 128 * b + 8 * j, q1 = p1 + 128 * b + 8 * j, q2 = p2 + 128 * b + 8 * j, q3 = p3 + 128 * b + 8 * j;
-                int e0 = s0 + 16 * b + j, e1 = s1 + 16 * b + j, e2 = s2 + 16 * b + j, e3 = s3 + 16 * b + j;
                 long v = o + InterleavedQ6_K.VALUES + InterleavedQ6_K.GROUP_BYTES * j;
                 ShortVector h0 = ((ShortVector) ByteVector.fromMemorySegment(BC, w, v + 4 * CHUNK, LE).convertShape(VectorOperators.B2S, SR, 0))
                         .lanewise(VectorOperators.LSHL, 4);
                 ShortVector h1 = ((ShortVector) ByteVector.fromMemorySegment(BC, w, v + 5 * CHUNK, LE).convertShape(VectorOperators.B2S, SR, 0))
                         .lanewise(VectorOperators.LSHL, 4);
                 ShortVector l0 = ShortVector.zero(SR), l1 = l0, l2 = l0, l3 = l0;
-                ShortVector u0 = l0, u1 = l0, u2 = l0, u3 = l0;
                 for (int c = 0; c < 4; c++) {
                     ShortVector q = (ShortVector) ByteVector.fromMemorySegment(BC, w, v + CHUNK * c, LE).convertShape(VectorOperators.B2S, SR, 0);
-                    ShortVector lo = q.and((short) 15).or(h0.and((short) 0x30));
-                    ShortVector hi = q.lanewise(VectorOperators.ASHR, 4).and((short) 15).or(h1.and((short) 0x30));
+                    ShortVector lo = q.and((short) 15).or(h0.and((short) 0x30)).sub((short) 32);
+                    ShortVector hi = q.lanewise(VectorOperators.ASHR, 4).and((short) 15).or(h1.and((short) 0x30)).sub((short) 32);
                     h0 = h0.lanewise(VectorOperators.ASHR, 2);
                     h1 = h1.lanewise(VectorOperators.ASHR, 2);
-                    l0 = l0.add(lo.mul(IntVector.broadcast(IR, xp[q0 + c]).reinterpretAsShorts()));
-                    u0 = u0.add(hi.mul(IntVector.broadcast(IR, xp[q0 + c + 4]).reinterpretAsShorts()));
-                    l1 = l1.add(lo.mul(IntVector.broadcast(IR, xp[q1 + c]).reinterpretAsShorts()));
-                    u1 = u1.add(hi.mul(IntVector.broadcast(IR, xp[q1 + c + 4]).reinterpretAsShorts()));
-                    l2 = l2.add(lo.mul(IntVector.broadcast(IR, xp[q2 + c]).reinterpretAsShorts()));
-                    u2 = u2.add(hi.mul(IntVector.broadcast(IR, xp[q2 + c + 4]).reinterpretAsShorts()));
-                    l3 = l3.add(lo.mul(IntVector.broadcast(IR, xp[q3 + c]).reinterpretAsShorts()));
-                    u3 = u3.add(hi.mul(IntVector.broadcast(IR, xp[q3 + c + 4]).reinterpretAsShorts()));
+                    l0 = l0.add(lo.mul(IntVector.broadcast(IR, xp[q0 + c]).reinterpretAsShorts()))
+                            .add(hi.mul(IntVector.broadcast(IR, xp[q0 + c + 4]).reinterpretAsShorts()));
+                    l1 = l1.add(lo.mul(IntVector.broadcast(IR, xp[q1 + c]).reinterpretAsShorts()))
+                            .add(hi.mul(IntVector.broadcast(IR, xp[q1 + c + 4]).reinterpretAsShorts()));
+                    l2 = l2.add(lo.mul(IntVector.broadcast(IR, xp[q2 + c]).reinterpretAsShorts()))
+                            .add(hi.mul(IntVector.broadcast(IR, xp[q2 + c + 4]).reinterpretAsShorts()));
+                    l3 = l3.add(lo.mul(IntVector.broadcast(IR, xp[q3 + c]).reinterpretAsShorts()))
+                            .add(hi.mul(IntVector.broadcast(IR, xp[q3 + c + 4]).reinterpretAsShorts()));
                 }
                 IntVector sc = (IntVector) ByteVector.fromMemorySegment(BR, w, o + InterleavedQ6_K.SCALES + ROWS * j, LE)
                         .convertShape(VectorOperators.B2I, IR, 0);
-                IntVector a0 = l0.reinterpretAsInts(), b0 = u0.reinterpretAsInts();
-                sum0 = sum0.add(a0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(a0.lanewise(VectorOperators.ASHR, 16))
-                        .add(b0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(b0.lanewise(VectorOperators.ASHR, 16))
-                        .sub(xs[e0] << 5).mul(sc));
-                IntVector a1 = l1.reinterpretAsInts(), b1 = u1.reinterpretAsInts();
-                sum1 = sum1.add(a1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(a1.lanewise(VectorOperators.ASHR, 16))
-                        .add(b1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(b1.lanewise(VectorOperators.ASHR, 16))
-                        .sub(xs[e1] << 5).mul(sc));
-                IntVector a2 = l2.reinterpretAsInts(), b2 = u2.reinterpretAsInts();
-                sum2 = sum2.add(a2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(a2.lanewise(VectorOperators.ASHR, 16))
-                        .add(b2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(b2.lanewise(VectorOperators.ASHR, 16))
-                        .sub(xs[e2] << 5).mul(sc));
-                IntVector a3 = l3.reinterpretAsInts(), b3 = u3.reinterpretAsInts();
-                sum3 = sum3.add(a3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(a3.lanewise(VectorOperators.ASHR, 16))
-                        .add(b3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)).add(b3.lanewise(VectorOperators.ASHR, 16))
-                        .sub(xs[e3] << 5).mul(sc));
+                IntVector a0 = l0.reinterpretAsInts();
+                sum0 = sum0.add(a0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(a0.lanewise(VectorOperators.ASHR, 16)).mul(sc));
+                IntVector a1 = l1.reinterpretAsInts();
+                sum1 = sum1.add(a1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(a1.lanewise(VectorOperators.ASHR, 16)).mul(sc));
+                IntVector a2 = l2.reinterpretAsInts();
+                sum2 = sum2.add(a2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(a2.lanewise(VectorOperators.ASHR, 16)).mul(sc));
+                IntVector a3 = l3.reinterpretAsInts();
+                sum3 = sum3.add(a3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(a3.lanewise(VectorOperators.ASHR, 16)).mul(sc));
             }
             IntVector h = (IntVector) ShortVector.fromMemorySegment(HR, w, o, LE).convertShape(VectorOperators.S2I, IR, 0);
             FloatVector dw = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x80000000)).reinterpretAsFloats().mul(0x1p112f);

@@ -1,6 +1,9 @@
 package dev.gemmaspark.engine.kernel;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -61,6 +64,49 @@ public final class VectorMath {
 
     public static float tanh(float x) {
         return (float) StrictMath.tanh(x);
+    }
+
+    /**
+     * In place: {@code x[off..off+n) = tanh(x * (1/cap)) * cap}, ggml's scale, tanh, scale (the final logit
+     * soft-capping), with the vector {@link #tanh}: a scalar {@code StrictMath.tanh} per logit was 4% of a
+     * 16-sequence step. The last partial vector goes through the same operations under a mask, so an element's
+     * result does not depend on where in the range it lies.
+     */
+    public static void softcap(float[] x, int off, int n, float cap) {
+        float inv = 1.0f / cap;
+        int i = 0;
+        for (; i < F.loopBound(n); i += F.length()) {
+            tanh(FloatVector.fromArray(F, x, off + i).mul(inv)).mul(cap).intoArray(x, off + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            tanh(FloatVector.fromArray(F, x, off + i, m).mul(inv)).mul(cap).intoArray(x, off + i, m);
+        }
+    }
+
+    /**
+     * tanh within 3 ulps (Cephes' tanhf: an odd polynomial below |x| = 0.625, {@code 1 - 2/(exp(2|x|) + 1)}
+     * above, exp by range reduction and a polynomial). Only IEEE arithmetic, so the result is the same interpreted
+     * or compiled; the Vector API's own TANH is SVML once compiled and {@code Math.tanh} before, which differ.
+     */
+    static FloatVector tanh(FloatVector x) {
+        FloatVector z = x.mul(x);
+        FloatVector small = z.mul(-5.70498872745e-3f).add(2.06390887954e-2f).mul(z).sub(5.37397155531e-2f).mul(z)
+                .add(1.33314422036e-1f).mul(z).sub(3.33332819422e-1f).mul(z).mul(x).add(x);
+        FloatVector e = expOfPositive(x.abs().mul(2f).min(88f));
+        FloatVector large = FloatVector.broadcast(x.species(), 1f).sub(FloatVector.broadcast(x.species(), 2f).div(e.add(1f)));
+        FloatVector signed = large.reinterpretAsInts().or(x.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats();
+        return small.blend(signed, x.abs().compare(VectorOperators.GE, 0.625f));
+    }
+
+    /** exp(y) for y in [0, 88] (Cephes' expf): y = n ln 2 + r, |r| <= ln 2 / 2, and 2^n put into the exponent. */
+    private static FloatVector expOfPositive(FloatVector y) {
+        IntVector ni = (IntVector) y.mul(1.44269504088896341f).add(0.5f).convert(VectorOperators.F2I, 0);
+        FloatVector n = (FloatVector) ni.convert(VectorOperators.I2F, 0);
+        FloatVector r = y.sub(n.mul(0.693359375f)).sub(n.mul(-2.12194440e-4f));
+        FloatVector p = r.mul(1.9875691500e-4f).add(1.3981999507e-3f).mul(r).add(8.3334519073e-3f).mul(r)
+                .add(4.1665795894e-2f).mul(r).add(1.6666665459e-1f).mul(r).add(5.0000001201e-1f).mul(r.mul(r)).add(r).add(1f);
+        return p.reinterpretAsInts().add(ni.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats();
     }
 
     /** Sum of squares accumulated in double (ggml's {@code sum += (ggml_float)(x*x)}), rounded to float. */
@@ -171,20 +217,32 @@ public final class VectorMath {
     }
 
     /**
-     * Rotates one head in place, NEOX style (pairs {@code (i, i + dim/2)}), at position {@code pos}. The
-     * angles follow ggml's float recurrence {@code theta_{i+1} = theta_i * theta_scale}, not a closed form.
+     * The cos and sin of the {@code half} RoPE angles at position {@code pos}, into {@code cos[off..]} and
+     * {@code sin[off..]}. The angles follow ggml's float recurrence {@code theta_{i+1} = theta_i * theta_scale},
+     * not a closed form.
      */
-    public static void ropeNeox(float[] x, int off, int dim, int pos, float thetaScale) {
-        int half = dim / 2;
+    public static void ropeAngles(int pos, float thetaScale, int half, float[] cos, float[] sin, int off) {
         float theta = pos;
         for (int i = 0; i < half; i++) {
-            float c = (float) StrictMath.cos(theta);
-            float s = (float) StrictMath.sin(theta);
+            cos[off + i] = (float) StrictMath.cos(theta);
+            sin[off + i] = (float) StrictMath.sin(theta);
+            theta *= thetaScale;
+        }
+    }
+
+    /**
+     * Rotates one head in place, NEOX style (pairs {@code (i, i + dim/2)}), by the angles of {@link #ropeAngles}
+     * at {@code cos[angles..]} and {@code sin[angles..]}.
+     */
+    public static void ropeNeox(float[] x, int off, int dim, float[] cos, float[] sin, int angles) {
+        int half = dim / 2;
+        for (int i = 0; i < half; i++) {
+            float c = cos[angles + i];
+            float s = sin[angles + i];
             float x0 = x[off + i];
             float x1 = x[off + i + half];
             x[off + i] = x0 * c - x1 * s;
             x[off + i + half] = x0 * s + x1 * c;
-            theta *= thetaScale;
         }
     }
 

@@ -10,6 +10,7 @@ import dev.gemmaspark.engine.kernel.WeightMatrix;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.function.IntConsumer;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -22,6 +23,10 @@ import jdk.incubator.vector.VectorSpecies;
  * the output of a sequence does not change with what else is in the batch. Prompt and generated tokens go through
  * the same kernels ({@link WeightMatrix#matmul}) in one pass over each matrix per step, so a prompt token's
  * activations are those it would have as a generated token.
+ *
+ * <p>The per-token steps between the matmuls (norms, AltUp, RoPE, GELU, soft-capping) run on the pool too,
+ * token by token ({@link #forEachToken}): on the calling thread alone they were a quarter of a 16-token step, with
+ * the other threads idle. Which thread computes a token does not change its arithmetic.
  */
 public final class ForwardPass {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -35,12 +40,17 @@ public final class ForwardPass {
     private final ThreadPool pool;
     private final boolean exactGelu;
     private final int maxTokens;
-    private final float[] thetaScale;
+    /** Per layer, which of the two RoPE angle tables (sliding-window or global base) it uses. */
+    private final int[] ropeTable;
+    private final float[] ropeThetaScale = new float[2];
+    /** Per token and table, cos and sin of its position's angles: computed once per pass, not per layer and head. */
+    private final float[] ropeCos;
+    private final float[] ropeSin;
     private TensorObserver observer;
 
     private final float[] x0;
     private final float[] perLayer;
-    private final float[] perLayerTok;
+    private final ThreadLocal<float[]> perLayerTok;
     private final float[] streams;
     private final float[] pred;
     private final float[] xn;
@@ -61,7 +71,6 @@ public final class ForwardPass {
     private final float[] gt;
     private final float[] pp;
     private final ThreadLocal<float[]> scores;
-    /** Generated tokens at the front of the current batch. */
 
     public ForwardPass(Gemma3nModel model, ThreadPool pool, int maxTokens, boolean exactGelu) {
         if (maxTokens < 1) {
@@ -78,7 +87,7 @@ public final class ForwardPass {
         int t = maxTokens;
         x0 = new float[t * d];
         perLayer = new float[t * lp];
-        perLayerTok = new float[lp];
+        perLayerTok = ThreadLocal.withInitial(() -> new float[lp]);
         streams = new float[ALTUP_STREAMS * t * d];
         pred = new float[ALTUP_STREAMS * t * d];
         xn = new float[t * d];
@@ -98,10 +107,14 @@ public final class ForwardPass {
         coef = new float[t * ALTUP_STREAMS * ALTUP_STREAMS];
         gt = new float[t * PER_LAYER_DIM];
         pp = new float[t * d];
-        thetaScale = new float[c.nLayer()];
+        ropeThetaScale[0] = VectorMath.ropeThetaScale(c.ropeBaseSwa(), c.headDim());
+        ropeThetaScale[1] = VectorMath.ropeThetaScale(c.ropeBase(), c.headDim());
+        ropeTable = new int[c.nLayer()];
         for (int l = 0; l < c.nLayer(); l++) {
-            thetaScale[l] = VectorMath.ropeThetaScale(c.sliding()[l] ? c.ropeBaseSwa() : c.ropeBase(), c.headDim());
+            ropeTable[l] = c.sliding()[l] ? 0 : 1;
         }
+        ropeCos = new float[t * 2 * (c.headDim() / 2)];
+        ropeSin = new float[t * 2 * (c.headDim() / 2)];
         scores = ThreadLocal.withInitial(() -> new float[model.maxContext()]);
     }
 
@@ -141,6 +154,13 @@ public final class ForwardPass {
             }
         }
         embed(batch, n);
+        int half = c.headDim() / 2;
+        forEachToken(n, t -> {
+            for (int r = 0; r < 2; r++) {
+                int off = (2 * t + r) * half;
+                VectorMath.ropeAngles(batch.positions[t], ropeThetaScale[r], half, ropeCos, ropeSin, off);
+            }
+        });
         for (int l = 0; l < c.nLayer(); l++) {
             layer(l, batch, n);
         }
@@ -152,41 +172,40 @@ public final class ForwardPass {
         int d = c.nEmbd();
         int lp = c.nLayer() * PER_LAYER_DIM;
         float embScale = (float) Math.sqrt(d);
-        for (int t = 0; t < n; t++) {
+        forEachToken(n, t -> {
             if (batch.embeddings[t] != null) {
                 System.arraycopy(batch.embeddings[t], batch.embeddingOffsets[t], x0, t * d, d);
             } else {
                 w.tokenEmbd.dequantizeRow(batch.tokens[t], x0, t * d);
                 VectorMath.scale(x0, t * d, embScale, x0, t * d, d);
             }
-        }
+        });
         observe("inp_scaled", x0, 0, n * d);
 
         w.perLayerModelProj.matmul(pool, x0, 0, n, perLayer, 0);
         float projScale = 1.0f / embScale;
-        for (int t = 0; t < n; t++) {
+        forEachToken(n, t -> {
             VectorMath.scale(perLayer, t * lp, projScale, perLayer, t * lp, lp);
             for (int l = 0; l < c.nLayer(); l++) {
                 int off = t * lp + l * PER_LAYER_DIM;
                 VectorMath.rmsNorm(perLayer, off, w.perLayerProjNorm, perLayer, off, PER_LAYER_DIM, c.rmsEps());
             }
-        }
+        });
         observe("per_layer_proj", perLayer, 0, n * lp);
-        for (int t = 0; t < n; t++) {
-            w.perLayerTokenEmbd.dequantizeRow(batch.tokens[t], perLayerTok, 0);
-            VectorMath.scale(perLayerTok, 0, (float) Math.sqrt(PER_LAYER_DIM), perLayerTok, 0, lp);
-            VectorMath.add(perLayer, t * lp, perLayerTok, 0, perLayer, t * lp, lp);
+        forEachToken(n, t -> {
+            float[] row = perLayerTok.get();
+            w.perLayerTokenEmbd.dequantizeRow(batch.tokens[t], row, 0);
+            VectorMath.scale(row, 0, (float) Math.sqrt(PER_LAYER_DIM), row, 0, lp);
+            VectorMath.add(perLayer, t * lp, row, 0, perLayer, t * lp, lp);
             VectorMath.scale(perLayer, t * lp, SQRT_HALF, perLayer, t * lp, lp);
-        }
+        });
         observe("inp_per_layer", perLayer, 0, n * lp);
 
         System.arraycopy(x0, 0, streams, 0, n * d);
         for (int s = 1; s < ALTUP_STREAMS; s++) {
             w.altupProj[s - 1].matmul(pool, x0, 0, n, streams, s * n * d);
         }
-        for (int t = 0; t < n; t++) {
-            matchMagnitude(streams, n, t);
-        }
+        forEachToken(n, t -> matchMagnitude(streams, n, t));
         observe("inp_stacked", streams, 0, ALTUP_STREAMS * n * d);
     }
 
@@ -213,7 +232,7 @@ public final class ForwardPass {
 
         // AltUp predict: mix the four streams with coefficients routed from the active stream.
         route(lw, streams, 0, n);
-        for (int t = 0; t < n; t++) {
+        forEachToken(n, t -> {
             for (int o = 0; o < ALTUP_STREAMS * ALTUP_STREAMS; o++) {
                 float sum = 0f;
                 for (int s = 0; s < ALTUP_STREAMS; s++) {
@@ -221,9 +240,7 @@ public final class ForwardPass {
                 }
                 coef[t * 16 + o] = sum;
             }
-        }
-        for (int j = 0; j < ALTUP_STREAMS; j++) {
-            for (int t = 0; t < n; t++) {
+            for (int j = 0; j < ALTUP_STREAMS; j++) {
                 int cOff = t * 16 + j * ALTUP_STREAMS;
                 int out = j * n * d + t * d;
                 for (int i = 0; i < d; i++) {
@@ -234,48 +251,40 @@ public final class ForwardPass {
                     pred[out + i] = streams[out + i] + sum;
                 }
             }
-        }
-        observe("predictions", l, pred, 0, ALTUP_STREAMS * n * d);
-
-        // pred stream 0 is the active input of the block
-        for (int t = 0; t < n; t++) {
+            // pred stream 0 is the active input of the block
             VectorMath.rmsNorm(pred, t * d, lw.attnNorm(), xn, t * d, d, eps);
-        }
+        });
+        observe("predictions", l, pred, 0, ALTUP_STREAMS * n * d);
         observe("attn_norm", l, xn, 0, n * d);
 
         // LAuReL: a low-rank residual branch on the normalised input.
         lw.laurelL().matmul(pool, xn, 0, n, laurelMid, 0);
         lw.laurelR().matmul(pool, laurelMid, 0, n, laurel, 0);
-        for (int t = 0; t < n; t++) {
+        forEachToken(n, t -> {
             VectorMath.rmsNorm(laurel, t * d, lw.laurelPostNorm(), laurel, t * d, d, eps);
             VectorMath.add(laurel, t * d, xn, t * d, laurel, t * d, d);
-        }
+        });
         observe("laurel_out", l, laurel, 0, n * d);
 
         attention(l, lw, batch, n);
 
-        for (int t = 0; t < n; t++) {
+        forEachToken(n, t -> {
             int off = t * d;
             VectorMath.rmsNorm(attn, off, lw.postAttentionNorm(), attn, off, d, eps);
-        }
-        observe("attn_post_norm", l, attn, 0, n * d);
-        for (int t = 0; t < n; t++) {
-            int off = t * d;
             VectorMath.add(attn, off, pred, off, al, off, d);
             VectorMath.add(al, off, laurel, off, al, off, d);
             VectorMath.scale(al, off, SQRT_HALF, al, off, d);
             VectorMath.rmsNorm(al, off, lw.ffnNorm(), tmp, off, d, eps);
-        }
+        });
+        observe("attn_post_norm", l, attn, 0, n * d);
         observe("ffn_norm", l, tmp, 0, n * d);
 
         feedForward(l, lw, n);
 
         // AltUp correct: propagate the block's innovation to every stream.
-        for (int t = 0; t < n; t++) {
-            VectorMath.add(ffn, t * d, al, t * d, ffn, t * d, d);
-        }
+        forEachToken(n, t -> VectorMath.add(ffn, t * d, al, t * d, ffn, t * d, d));
         route(lw, ffn, 0, n);
-        for (int t = 0; t < n; t++) {
+        forEachToken(n, t -> {
             for (int j = 0; j < ALTUP_STREAMS; j++) {
                 float sum = 0f;
                 for (int s = 0; s < ALTUP_STREAMS; s++) {
@@ -294,7 +303,7 @@ public final class ForwardPass {
                     streams[so + i] = tmp[off + i] * cc + pred[so + i];
                 }
             }
-        }
+        });
         observe("corrected", l, streams, 0, ALTUP_STREAMS * n * d);
 
         perLayerInput(l, lw, n);
@@ -304,10 +313,10 @@ public final class ForwardPass {
     /** {@code mod = tanh(router · (RMSNorm(x, router_norm) / D))} for every token. */
     private void route(Gemma3nWeights.Layer lw, float[] x, int xOff, int n) {
         int d = c.nEmbd();
-        for (int t = 0; t < n; t++) {
+        forEachToken(n, t -> {
             VectorMath.rmsNorm(x, xOff + t * d, lw.altupRouterNorm(), tmp, t * d, d, c.rmsEps());
             VectorMath.scale(tmp, t * d, 1.0f / d, tmp, t * d, d);
-        }
+        });
         lw.altupRouter().matmul(pool, tmp, 0, n, mod, 0);
         for (int i = 0; i < n * ALTUP_STREAMS; i++) {
             mod[i] = VectorMath.tanh(mod[i]);
@@ -322,27 +331,30 @@ public final class ForwardPass {
         int kvd = c.kvDim();
         float eps = c.rmsEps();
         lw.attnQ().matmul(pool, xn, 0, n, q, 0);
-        for (int t = 0; t < n; t++) {
+        int rope = ropeTable[l];
+        forEachToken(n, t -> {
+            int angles = (2 * t + rope) * (hd / 2);
             for (int h = 0; h < nh; h++) {
                 int off = t * qd + h * hd;
                 VectorMath.rmsNorm(q, off, lw.attnQNorm(), q, off, hd, eps);
-                VectorMath.ropeNeox(q, off, hd, batch.positions[t], thetaScale[l]);
+                VectorMath.ropeNeox(q, off, hd, ropeCos, ropeSin, angles);
             }
-        }
+        });
         observe("Qcur_pos", l, q, 0, n * qd);
         int kvLayer = c.kvSourceLayer(l);
         if (kvLayer == l) {
             lw.attnK().matmul(pool, xn, 0, n, k, 0);
             lw.attnV().matmul(pool, xn, 0, n, v, 0);
-            for (int t = 0; t < n; t++) {
+            forEachToken(n, t -> {
+                int angles = (2 * t + rope) * (hd / 2);
                 for (int h = 0; h < nkv; h++) {
                     int off = t * kvd + h * hd;
                     VectorMath.rmsNorm(k, off, lw.attnKNorm(), k, off, hd, eps);
-                    VectorMath.ropeNeox(k, off, hd, batch.positions[t], thetaScale[l]);
+                    VectorMath.ropeNeox(k, off, hd, ropeCos, ropeSin, angles);
                     VectorMath.rmsNorm(v, off, null, v, off, hd, eps);
                 }
                 batch.caches[t].write(l, batch.positions[t], k, t * kvd, v, t * kvd);
-            }
+            });
             observe("Kcur_pos", l, k, 0, n * kvd);
             observe("Vcur_normed", l, v, 0, n * kvd);
         }
@@ -408,19 +420,17 @@ public final class ForwardPass {
         int ff = c.nFF();
         lw.ffnUp().matmul(pool, tmp, 0, n, up, 0);
         lw.ffnGate().matmul(pool, tmp, 0, n, gate, 0);
-        for (int t = 0; t < n; t++) {
+        forEachToken(n, t -> {
             int off = t * ff;
             if (l < Gemma3nConfig.SPARSE_LAYERS) {
                 gaussianTopK(gate, off, ff);
             }
             VectorMath.gelu(gate, off, ff, exactGelu);
             VectorMath.mul(up, off, gate, off, up, off, ff);
-        }
+        });
         lw.ffnDown().matmul(pool, up, 0, n, ffn, 0);
         observe("ffn_out", l, ffn, 0, n * d);
-        for (int t = 0; t < n; t++) {
-            VectorMath.rmsNorm(ffn, t * d, lw.postFfwNorm(), ffn, t * d, d, c.rmsEps());
-        }
+        forEachToken(n, t -> VectorMath.rmsNorm(ffn, t * d, lw.postFfwNorm(), ffn, t * d, d, c.rmsEps()));
         observe("ffn_post_norm", l, ffn, 0, n * d);
     }
 
@@ -448,26 +458,22 @@ public final class ForwardPass {
     private void perLayerInput(int l, Gemma3nWeights.Layer lw, int n) {
         int d = c.nEmbd();
         int lp = c.nLayer() * PER_LAYER_DIM;
-        for (int t = 0; t < n; t++) {
-            VectorMath.mul(streams, t * d, lw.altupCorrectScale(), 0, tmp, t * d, d);
-        }
+        forEachToken(n, t -> VectorMath.mul(streams, t * d, lw.altupCorrectScale(), 0, tmp, t * d, d));
         lw.inpGate().matmul(pool, tmp, 0, n, gt, 0);
-        for (int t = 0; t < n; t++) {
+        forEachToken(n, t -> {
             int off = t * PER_LAYER_DIM;
             VectorMath.gelu(gt, off, PER_LAYER_DIM, exactGelu);
             VectorMath.mul(gt, off, perLayer, t * lp + l * PER_LAYER_DIM, gt, off, PER_LAYER_DIM);
-        }
+        });
         lw.proj().matmul(pool, gt, 0, n, pp, 0);
-        for (int t = 0; t < n; t++) {
-            VectorMath.rmsNorm(pp, t * d, lw.postNorm(), pp, t * d, d, c.rmsEps());
-        }
+        forEachToken(n, t -> VectorMath.rmsNorm(pp, t * d, lw.postNorm(), pp, t * d, d, c.rmsEps()));
         observe("first_prediction_out", l, pp, 0, n * d);
-        for (int s = 1; s < ALTUP_STREAMS; s++) {
-            for (int t = 0; t < n; t++) {
+        forEachToken(n, t -> {
+            for (int s = 1; s < ALTUP_STREAMS; s++) {
                 int off = s * n * d + t * d;
                 VectorMath.add(streams, off, pp, t * d, streams, off, d);
             }
-        }
+        });
     }
 
     /** Spec 5.5: merge the streams, final norm, tied output projection, soft-capping. */
@@ -477,11 +483,9 @@ public final class ForwardPass {
         for (int s = 1; s < ALTUP_STREAMS; s++) {
             w.altupUnembdProj[s - 1].matmul(pool, streams, s * n * d, n, pred, s * n * d);
         }
-        for (int t = 0; t < n; t++) {
-            matchMagnitude(pred, n, t);
-        }
+        forEachToken(n, t -> matchMagnitude(pred, n, t));
         observe("altup_unembd", pred, n * d, (ALTUP_STREAMS - 1) * n * d);
-        for (int t = 0; t < n; t++) {
+        forEachToken(n, t -> {
             int off = t * d;
             for (int i = 0; i < d; i++) {
                 float sum = pred[off + i];
@@ -490,7 +494,7 @@ public final class ForwardPass {
                 }
                 tmp[off + i] = sum * 0.25f;
             }
-        }
+        });
         observe("unembd_merged", tmp, 0, n * d);
         if (observer != null) {
             for (int t = 0; t < n; t++) {
@@ -509,12 +513,20 @@ public final class ForwardPass {
             return;
         }
         w.output.matmul(pool, xn, 0, rows, logits, 0);
-        float cap = Gemma3nConfig.LOGIT_SOFTCAP;
-        float inv = 1.0f / cap;
-        int total = rows * c.vocabSize();
-        for (int i = 0; i < total; i++) {
-            logits[i] = VectorMath.tanh(logits[i] * inv) * cap;
-        }
+        pool.parallelFor(rows * c.vocabSize(), (start, end) ->
+                VectorMath.softcap(logits, start, end - start, Gemma3nConfig.LOGIT_SOFTCAP));
+    }
+
+    /**
+     * Runs {@code step} for every token in [0, n), spread over the pool; for the per-token steps between matmuls,
+     * which write only their own token's rows.
+     */
+    private void forEachToken(int n, IntConsumer step) {
+        pool.parallelFor(n, (start, end) -> {
+            for (int t = start; t < end; t++) {
+                step.accept(t);
+            }
+        });
     }
 
     private void observe(String name, float[] data, int offset, int length) {

@@ -128,6 +128,43 @@ class WeightMatrixTest {
     }
 
     /**
+     * The integer kernels add products in 16-bit lanes before widening them. With every quantized value at one end
+     * of its range and every activation at +127 or -127 those sums are at their largest (Q6_K: 8 x 32 x 127 =
+     * 32512 per lane) and must still be exact, through the four-token kernel and the one-token one.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GGMLType.class, names = {"Q4_0", "Q6_K"})
+    void sixteenBitLaneSumsAreExactAtTheExtremes(GGMLType type) {
+        int rows = 2 * InterleavedLayout.ROWS;
+        int cols = 256;
+        int n = 5;
+        for (int fill : new int[] {0x00, 0xFF}) {
+            for (float sign : new float[] {-1, 1}) {
+                try (Arena arena = Arena.ofShared()) {
+                    MemorySegment data = arena.allocate(rows * type.bytesFor(cols));
+                    data.fill((byte) fill);
+                    RandomWeights.setUnitScales(type, data);
+                    if (type == GGMLType.Q6_K) {
+                        for (long b = 0; b < data.byteSize(); b += type.blockBytes) {
+                            data.asSlice(b + 192, 16).fill((byte) 1);
+                        }
+                    }
+                    float[] x = new float[n * cols];
+                    Arrays.fill(x, sign * 127);
+                    float[] out = new float[n * rows];
+                    WeightMatrix.of("w", type, data, rows, cols, ActivationRounding.LLAMA_CPP).matmul(TWO, x, n, out);
+                    // Bytes 0x00 hold the lowest value (Q4_0 -8, Q6_K -32), bytes 0xFF the highest (7, 31).
+                    int value = type == GGMLType.Q6_K ? (fill == 0 ? -32 : 31) : (fill == 0 ? -8 : 7);
+                    float expected = value * sign * 127 * cols;
+                    for (int i = 0; i < out.length; i++) {
+                        assertEquals(expected, out[i], 0f, type + " fill " + fill + " x " + sign * 127 + " output " + i);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * On either path, a token's outputs are bit-identical whether it is alone, in any position of a batch of 9, or
      * in batches of 2 and 3, and with 1, 2 or 3 threads. 101 rows: three units of parallel work, the last one
      * partial, and a last panel whose tiles repeat rows.
