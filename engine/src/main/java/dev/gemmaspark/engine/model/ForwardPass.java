@@ -70,7 +70,7 @@ public final class ForwardPass {
     private final float[] coef;
     private final float[] gt;
     private final float[] pp;
-    private final ThreadLocal<float[]> scores;
+    private final ThreadLocal<AttentionScratch> attentionScratch;
 
     public ForwardPass(Gemma3nModel model, ThreadPool pool, int maxTokens, boolean exactGelu) {
         if (maxTokens < 1) {
@@ -115,7 +115,7 @@ public final class ForwardPass {
         }
         ropeCos = new float[t * 2 * (c.headDim() / 2)];
         ropeSin = new float[t * 2 * (c.headDim() / 2)];
-        scores = ThreadLocal.withInitial(() -> new float[model.maxContext()]);
+        attentionScratch = ThreadLocal.withInitial(() -> new AttentionScratch(model.maxContext()));
     }
 
     public Gemma3nModel model() {
@@ -362,7 +362,7 @@ public final class ForwardPass {
         int window = c.slidingWindow();
         int group = nh / nkv;
         pool.parallelFor(n * nh, (start, end) -> {
-            float[] sc = scores.get();
+            AttentionScratch sc = attentionScratch.get();
             for (int i = start; i < end; i++) {
                 int t = i / nh;
                 int h = i % nh;
@@ -376,16 +376,25 @@ public final class ForwardPass {
         lw.attnOutput().matmul(pool, kqv, 0, n, attn, 0);
     }
 
-    /** One query head over cache positions [first, last]: scores (scale 1), softmax, weighted sum of V. */
+    /**
+     * One query head over cache positions [first, last]: scores (scale 1), softmax, weighted sum of V. The weighted
+     * sum runs position by position for each vector of the head's output, which stays in a register, with each
+     * element's operations in position order as before.
+     */
     private void attendHead(KVCache cache, int layer, int headOff, float[] qv, int qOff, int first, int last,
-                            float[] sc, float[] out, int outOff) {
+                            AttentionScratch scratch, float[] out, int outOff) {
         int hd = c.headDim();
         MemorySegment keys = cache.keys(layer);
         MemorySegment values = cache.values(layer);
         long headBytes = (long) headOff * Float.BYTES;
         int count = last - first + 1;
+        float[] sc = scratch.scores;
+        long[] rows = scratch.rows;
         for (int j = 0; j < count; j++) {
-            long base = cache.offset(layer, first + j) + headBytes;
+            rows[j] = cache.offset(layer, first + j) + headBytes;
+        }
+        for (int j = 0; j < count; j++) {
+            long base = rows[j];
             FloatVector acc = FloatVector.zero(F);
             int i = 0;
             for (; i < F.loopBound(hd); i += F.length()) {
@@ -399,18 +408,32 @@ public final class ForwardPass {
             sc[j] = s;
         }
         VectorMath.softmax(sc, 0, count);
-        java.util.Arrays.fill(out, outOff, outOff + hd, 0f);
-        for (int j = 0; j < count; j++) {
-            long base = cache.offset(layer, first + j) + headBytes;
-            FloatVector p = FloatVector.broadcast(F, sc[j]);
-            int i = 0;
-            for (; i < F.loopBound(hd); i += F.length()) {
-                FloatVector vv = FloatVector.fromMemorySegment(F, values, base + (long) i * Float.BYTES, ByteOrder.LITTLE_ENDIAN);
-                vv.fma(p, FloatVector.fromArray(F, out, outOff + i)).intoArray(out, outOff + i);
+        int i = 0;
+        for (; i < F.loopBound(hd); i += F.length()) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int j = 0; j < count; j++) {
+                FloatVector vv = FloatVector.fromMemorySegment(F, values, rows[j] + (long) i * Float.BYTES, ByteOrder.LITTLE_ENDIAN);
+                acc = vv.fma(FloatVector.broadcast(F, sc[j]), acc);
             }
-            for (; i < hd; i++) {
-                out[outOff + i] += sc[j] * values.get(LE_FLOAT, base + (long) i * Float.BYTES);
+            acc.intoArray(out, outOff + i);
+        }
+        for (; i < hd; i++) {
+            float acc = 0f;
+            for (int j = 0; j < count; j++) {
+                acc += sc[j] * values.get(LE_FLOAT, rows[j] + (long) i * Float.BYTES);
             }
+            out[outOff + i] = acc;
+        }
+    }
+
+    /** Per-thread buffers of {@link #attendHead}: a head's scores and its positions' byte offsets in the cache. */
+    private static final class AttentionScratch {
+        final float[] scores;
+        final long[] rows;
+
+        AttentionScratch(int positions) {
+            scores = new float[positions];
+            rows = new long[positions];
         }
     }
 
