@@ -2,6 +2,11 @@ package dev.gemmaspark.engine.kernel;
 
 import dev.gemmaspark.engine.quant.ActivationQuantizer;
 import dev.gemmaspark.engine.quant.HalfFloats;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The input of one matmul call converted to what a kernel consumes, token by token: {@code values[t*cols
@@ -17,6 +22,10 @@ final class Activations {
     /** Below this many elements converting on the calling thread is cheaper than dispatching to the pool. */
     private static final int PARALLEL_ELEMENTS = 1 << 13;
     private static final ThreadLocal<Activations> PER_THREAD = ThreadLocal.withInitial(Activations::new);
+    /** Floats, their 16-bit conversions (half the bits), and 16-bit lanes of a full vector (32 values at most: a block). */
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    private static final VectorSpecies<Short> S2 = ShortVector.SPECIES_PREFERRED;
 
     float[] values = new float[0];
     /** Q8_0/Q8_1/Q8_K: the quantized values again as 16-bit lanes, for the kernels that multiply in integers. */
@@ -117,13 +126,7 @@ final class Activations {
                 ActivationQuantizer.q8_0(x, xOff + from, count / 32, values, from, scales, from / 32);
                 if (!toShortsOrScale(from, count, 32)) {
                     pair(from, count);
-                    for (int b = from / 32; b < (from + count) / 32; b++) {
-                        int sum = 0;
-                        for (int i = 32 * b; i < 32 * b + 32; i++) {
-                            sum += shorts[i];
-                        }
-                        qsums[b] = sum;
-                    }
+                    blockSums(from, count);
                 }
             }
             case Q8_1 -> {
@@ -153,16 +156,29 @@ final class Activations {
             }
             return true;
         }
-        for (int i = from; i < from + count; i++) {
-            shorts[i] = (short) values[i];
+        // count is whole blocks of 32 or 256, so whole vectors.
+        for (int i = from; i < from + count; i += F.length()) {
+            ((ShortVector) FloatVector.fromArray(F, values, i).convert(VectorOperators.F2I, 0).convertShape(VectorOperators.I2S, S, 0))
+                    .intoArray(shorts, i);
         }
         return false;
     }
 
-    /** Fills {@link #pairs} from {@link #shorts}. */
+    /** Fills {@link #pairs} from {@link #shorts}: two 16-bit lanes read as one 32-bit lane, the first low. */
     private void pair(int from, int count) {
-        for (int i = from; i < from + count; i += 2) {
-            pairs[i >> 1] = (shorts[i] & 0xFFFF) | shorts[i + 1] << 16;
+        for (int i = from; i < from + count; i += S2.length()) {
+            ShortVector.fromArray(S2, shorts, i).reinterpretAsInts().intoArray(pairs, i >> 1);
+        }
+    }
+
+    /** Fills {@link #qsums}: each block's sum of q (at most 32 x 127, so the 16-bit lane sums are exact). */
+    private void blockSums(int from, int count) {
+        for (int b = from / 32; b < (from + count) / 32; b++) {
+            int sum = 0;
+            for (int i = 32 * b; i < 32 * b + 32; i += S2.length()) {
+                sum += ShortVector.fromArray(S2, shorts, i).reduceLanes(VectorOperators.ADD);
+            }
+            qsums[b] = sum;
         }
     }
 

@@ -1,5 +1,9 @@
 package dev.gemmaspark.engine.quant;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * The activation quantizers ggml-cpu runs on the input of a matmul (the weight type's {@code vec_dot_type}),
  * as the x86 AVX2 build does them: Q8_0/Q8_1 round {@code x * (127/amax)} half to even
@@ -12,6 +16,13 @@ package dev.gemmaspark.engine.quant;
 public final class ActivationQuantizer {
     public static final int QK8 = 32;
     public static final int QK_K = 256;
+    /** Whole vectors per block of 32 (a vector holds 4, 8 or 16 floats). */
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /**
+     * 1.5 x 2^23: adding it to a float of magnitude below 2^22 and subtracting it again rounds it to an integer,
+     * half to even, as {@code _mm256_round_ps} does (q lies within +-127.5).
+     */
+    private static final float ROUND = 0x1.8p23f;
 
     private ActivationQuantizer() {
     }
@@ -79,19 +90,19 @@ public final class ActivationQuantizer {
     }
 
     private static float amax(float[] x, int off) {
-        float amax = 0;
-        for (int j = 0; j < QK8; j++) {
-            amax = Math.max(amax, Math.abs(x[off + j]));
+        FloatVector amax = FloatVector.zero(F);
+        for (int j = 0; j < QK8; j += F.length()) {
+            amax = amax.max(FloatVector.fromArray(F, x, off + j).abs());
         }
-        return amax;
+        return amax.reduceLanes(VectorOperators.MAX);
     }
 
     /** Quantizes one block of 32 and returns its scale rounded to fp16. */
     private static float quantizeBlock32(float[] x, int xOff, float[] q, int qOff) {
         float amax = amax(x, xOff);
         float id = amax != 0 ? 127f / amax : 0f;
-        for (int j = 0; j < QK8; j++) {
-            q[qOff + j] = (float) Math.rint(x[xOff + j] * id);
+        for (int j = 0; j < QK8; j += F.length()) {
+            FloatVector.fromArray(F, x, xOff + j).mul(id).add(ROUND).sub(ROUND).intoArray(q, qOff + j);
         }
         return HalfFloats.roundToF16(amax / 127f);
     }
