@@ -24,9 +24,10 @@ import jdk.incubator.vector.VectorSpecies;
  * the same kernels ({@link WeightMatrix#matmul}) in one pass over each matrix per step, so a prompt token's
  * activations are those it would have as a generated token.
  *
- * <p>The per-token steps between the matmuls (norms, AltUp, RoPE, GELU, soft-capping) run on the pool too,
- * token by token ({@link #forEachToken}): on the calling thread alone they were a quarter of a 16-token step, with
- * the other threads idle. Which thread computes a token does not change its arithmetic.
+ * <p>The per-token steps between the matmuls (norms, AltUp, RoPE, GELU) run on the pool too, token by token
+ * ({@link #forEachToken}), and the soft-capping of the logits range by range: on the calling thread alone they were
+ * a quarter of a 16-token step, with the other threads idle. Which thread computes a token does not change its
+ * arithmetic.
  */
 public final class ForwardPass {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
