@@ -42,7 +42,7 @@ final class Activations {
     /** Q8_K: the sums of each 16 q. */
     int[] bsumInts = new int[0];
     /** Accumulator lanes and scalar extras handed from a kernel to its driver (see {@link TiledKernel}). */
-    final float[] lanes = new float[TiledKernel.LANES_SIZE];
+    final float[] lanes = new float[Math.max(TiledKernel.LANES_SIZE, InterleavedKernel.LANES)];
     int n;
     int cols;
     final MatmulTask task = new MatmulTask();

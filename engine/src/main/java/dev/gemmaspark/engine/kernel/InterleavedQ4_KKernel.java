@@ -18,7 +18,7 @@ import jdk.incubator.vector.VectorOperators;
 final class InterleavedQ4_KKernel extends InterleavedKernel {
 
     InterleavedQ4_KKernel() {
-        super(Activations.Format.Q8_K);
+        super(Activations.Format.Q8_K, false);
     }
 
     @Override

@@ -32,7 +32,7 @@
  * or 8). A row's result is the same at either width; the width only decides how many rows or columns one
  * instruction takes.
  *
- * <p>The kernel bodies are written out per type and per tile (one token, four tokens) without helper calls:
+ * <p>The kernel bodies are written out per type and per tile (one token, four, eight) without helper calls:
  * C2 stops inlining in methods of this size, a vector passed to a call that is not inlined is boxed, and
  * the hot loops only stay allocation-free and fully intrinsified when written this way.
  */

@@ -106,7 +106,7 @@ class WeightMatrixTest {
         Random rnd = new Random(100 + type.ordinal());
         int rows = 9;
         int cols = 512;
-        int n = 6;
+        int n = 13; // the eight-, four- and one-token kernels
         try (Arena arena = Arena.ofShared()) {
             MemorySegment data = RandomWeights.of(type, (long) rows * cols, rnd, arena);
             RandomWeights.setUnitScales(type, data);
@@ -130,14 +130,14 @@ class WeightMatrixTest {
     /**
      * The integer kernels add products in 16-bit lanes before widening them. With every quantized value at one end
      * of its range and every activation at +127 or -127 those sums are at their largest (Q6_K: 8 x 32 x 127 =
-     * 32512 per lane) and must still be exact, through the four-token kernel and the one-token one.
+     * 32512 per lane) and must still be exact, through the eight-, four- and one-token kernels.
      */
     @ParameterizedTest
     @EnumSource(value = GGMLType.class, names = {"Q4_0", "Q6_K"})
     void sixteenBitLaneSumsAreExactAtTheExtremes(GGMLType type) {
         int rows = 2 * InterleavedLayout.ROWS;
         int cols = 256;
-        int n = 5;
+        int n = 13;
         for (int fill : new int[] {0x00, 0xFF}) {
             for (float sign : new float[] {-1, 1}) {
                 try (Arena arena = Arena.ofShared()) {
