@@ -41,8 +41,7 @@ public final class ForwardPass {
     private final ThreadPool pool;
     private final boolean exactGelu;
     private final int maxTokens;
-    /** Per layer, which of the two RoPE angle tables (sliding-window or global base) it uses. */
-    private final int[] ropeTable;
+    /** theta_scale of the two RoPE bases: table 0 for the sliding-window layers, 1 for the global ones. */
     private final float[] ropeThetaScale = new float[2];
     /** Per token and table, cos and sin of its position's angles: computed once per pass, not per layer and head. */
     private final float[] ropeCos;
@@ -110,10 +109,6 @@ public final class ForwardPass {
         pp = new float[t * d];
         ropeThetaScale[0] = VectorMath.ropeThetaScale(c.ropeBaseSwa(), c.headDim());
         ropeThetaScale[1] = VectorMath.ropeThetaScale(c.ropeBase(), c.headDim());
-        ropeTable = new int[c.nLayer()];
-        for (int l = 0; l < c.nLayer(); l++) {
-            ropeTable[l] = c.sliding()[l] ? 0 : 1;
-        }
         ropeCos = new float[t * 2 * (c.headDim() / 2)];
         ropeSin = new float[t * 2 * (c.headDim() / 2)];
         attentionScratch = ThreadLocal.withInitial(() -> new AttentionScratch(model.maxContext()));
@@ -155,11 +150,10 @@ public final class ForwardPass {
             }
         }
         embed(batch, n);
-        int half = c.headDim() / 2;
         forEachToken(n, t -> {
             for (int r = 0; r < 2; r++) {
-                int off = (2 * t + r) * half;
-                VectorMath.ropeAngles(batch.positions[t], ropeThetaScale[r], half, ropeCos, ropeSin, off);
+                VectorMath.ropeAngles(batch.positions[t], ropeThetaScale[r], c.headDim() / 2, ropeCos, ropeSin,
+                        ropeAngles(t, r));
             }
         });
         for (int l = 0; l < c.nLayer(); l++) {
@@ -332,9 +326,9 @@ public final class ForwardPass {
         int kvd = c.kvDim();
         float eps = c.rmsEps();
         lw.attnQ().matmul(pool, xn, 0, n, q, 0);
-        int rope = ropeTable[l];
+        int rope = c.sliding()[l] ? 0 : 1;
         forEachToken(n, t -> {
-            int angles = (2 * t + rope) * (hd / 2);
+            int angles = ropeAngles(t, rope);
             for (int h = 0; h < nh; h++) {
                 int off = t * qd + h * hd;
                 VectorMath.rmsNorm(q, off, lw.attnQNorm(), q, off, hd, eps);
@@ -347,7 +341,7 @@ public final class ForwardPass {
             lw.attnK().matmul(pool, xn, 0, n, k, 0);
             lw.attnV().matmul(pool, xn, 0, n, v, 0);
             forEachToken(n, t -> {
-                int angles = (2 * t + rope) * (hd / 2);
+                int angles = ropeAngles(t, rope);
                 for (int h = 0; h < nkv; h++) {
                     int off = t * kvd + h * hd;
                     VectorMath.rmsNorm(k, off, lw.attnKNorm(), k, off, hd, eps);
@@ -539,6 +533,11 @@ public final class ForwardPass {
         w.output.matmul(pool, xn, 0, rows, logits, 0);
         pool.parallelFor(rows * c.vocabSize(), (start, end) ->
                 VectorMath.softcap(logits, start, end - start, Gemma3nConfig.LOGIT_SOFTCAP));
+    }
+
+    /** Where token t's cos and sin of RoPE table r start in {@link #ropeCos} and {@link #ropeSin}. */
+    private int ropeAngles(int t, int r) {
+        return (2 * t + r) * (c.headDim() / 2);
     }
 
     /**
