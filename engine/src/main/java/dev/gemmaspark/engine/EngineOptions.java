@@ -6,7 +6,8 @@ package dev.gemmaspark.engine;
  * @param threads       worker threads of the engine's kernels (default: available processors)
  * @param contextLength the most tokens (prompt plus output) of one sequence, capped at the model's training
  *                      context; 0 means the model's own
- * @param maxSequences  sequences decoded together by the batch scheduler
+ * @param maxSequences  sequences decoded together by the batch scheduler; 0 chooses from the KV-cache budget
+ *                      ({@code kvCacheMB}, or a quarter of the machine's memory), at most 64
  * @param batchTokens   tokens in one forward pass (one per decoding sequence, the rest prompt chunks)
  * @param kvCacheMB     the most KV-cache memory, in MiB, of all live sequences together; 0 means no limit
  *                      beyond {@code maxSequences}
@@ -24,8 +25,8 @@ public record EngineOptions(int threads, int contextLength, int maxSequences, in
         if (contextLength < 0) {
             throw new IllegalArgumentException("contextLength must be >= 0, got " + contextLength);
         }
-        if (maxSequences < 1) {
-            throw new IllegalArgumentException("maxSequences must be >= 1, got " + maxSequences);
+        if (maxSequences < 0) {
+            throw new IllegalArgumentException("maxSequences must be >= 0, got " + maxSequences);
         }
         if (batchTokens < maxSequences) {
             throw new IllegalArgumentException("batchTokens (" + batchTokens + ") must be >= maxSequences ("

@@ -1,13 +1,10 @@
 package dev.gemmaspark.engine;
 
-import dev.gemmaspark.engine.audio.AudioConfig;
 import dev.gemmaspark.engine.audio.AudioEmbedding;
 import dev.gemmaspark.engine.audio.AudioEncoder;
 import dev.gemmaspark.engine.audio.AudioPrompt;
 import dev.gemmaspark.engine.audio.LongAudio;
 import dev.gemmaspark.engine.audio.decode.AudioDecoder;
-import dev.gemmaspark.engine.gguf.GGUFFile;
-import dev.gemmaspark.engine.kernel.ActivationRounding;
 import dev.gemmaspark.engine.kernel.ThreadPool;
 import dev.gemmaspark.engine.model.ForwardBatch;
 import dev.gemmaspark.engine.model.ForwardPass;
@@ -21,78 +18,103 @@ import dev.gemmaspark.engine.scheduler.SchedulerOptions;
 import dev.gemmaspark.engine.tokenizer.ChatMessage;
 import dev.gemmaspark.engine.tokenizer.ChatTemplate;
 import dev.gemmaspark.engine.tokenizer.GemmaTokenizer;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 /**
- * A loaded Gemma 3n model: the memory-mapped GGUF, its tokenizer and the engine that runs it. Load once,
- * share between threads; every method is thread-safe. Generation requests from all threads meet in one
- * continuous-batching {@link Scheduler}. Closing fails what is still running and unmaps the file.
+ * An inference context over a model's {@link GemmaWeights}: the thread pool, the continuous-batching {@link
+ * Scheduler} with its KV memory, and the run options (context length, sequences, threads). Several contexts can
+ * share one set of weights, as llama.cpp's {@code llama_context}s share a {@code llama_model}. Every method is
+ * thread-safe; requests from all threads meet in the one scheduler. Closing fails what is still running and, for
+ * a context that loaded its own weights ({@link #load}), unmaps the file.
  */
 public final class GemmaModel implements AutoCloseable {
     /** Positions per forward pass when computing the logits of every position of a sequence. */
     private static final int LOGITS_CHUNK = 16;
     /** Shorter recordings hold less than one 32 ms analysis frame of the audio front end. */
     private static final int MIN_AUDIO_SAMPLES = 512;
+    /** How often a wait for results checks whether the caller was cancelled. */
+    private static final long CANCEL_POLL_MILLIS = 100;
+    /** The most sequences an automatic {@code maxSequences} decodes together. */
+    static final int AUTO_MAX_SEQUENCES = 64;
     private static final System.Logger LOG = System.getLogger(GemmaModel.class.getName());
 
-    private final GGUFFile file;
+    private final GemmaWeights weights;
+    private final boolean ownsWeights;
     private final Gemma3nModel model;
     private final GemmaTokenizer tokenizer;
     private final ThreadPool pool;
     private final Scheduler scheduler;
     private final EngineOptions options;
     private final int contextLength;
-    /** The audio tower, when the model was loaded with audio weights (or its GGUF carries them). */
+    private final int sequences;
+    /** The audio tower on this context's pool, when the weights have one. */
     private final AudioEncoder audio;
     /** The kernels' thread pool runs one forward pass at a time. */
     private final Object forwardLock = new Object();
     private ForwardPass scoringPass;
 
-    private GemmaModel(GGUFFile file, Path audioWeights, EngineOptions options) {
-        this.file = file;
+    private GemmaModel(GemmaWeights weights, boolean ownsWeights, EngineOptions options) {
+        this.weights = weights;
+        this.ownsWeights = ownsWeights;
         this.options = options;
-        Gemma3nConfig config = Gemma3nConfig.fromGGUF(file);
-        this.tokenizer = GemmaTokenizer.fromGGUF(file);
-        if (tokenizer.vocabSize() != config.vocabSize()) {
-            throw file.error("tokenizer has " + tokenizer.vocabSize() + " tokens but the model " + config.vocabSize());
-        }
+        Gemma3nConfig config = weights.config();
+        this.tokenizer = weights.tokenizer();
         // positions past the training context have never been seen by RoPE: cap there, as llama.cpp warns
         this.contextLength = options.contextLength() == 0 ? config.contextLength()
                 : Math.min(options.contextLength(), config.contextLength());
-        int sequences = liveSequences(config, options, contextLength);
+        this.sequences = liveSequences(config, options, contextLength);
         int cores = Runtime.getRuntime().availableProcessors();
         if (options.threads() > cores) {
             LOG.log(System.Logger.Level.WARNING, "threads={0} exceeds the {1} available processors: expect it to"
                     + " run slower, not faster", options.threads(), cores);
         }
-        this.model = new Gemma3nModel(file, contextLength, ActivationRounding.LLAMA_CPP);
+        this.model = new Gemma3nModel(config, weights.text(), contextLength);
         this.pool = new ThreadPool(options.threads());
-        ForwardPass pass = new ForwardPass(model, pool, options.batchTokens(), options.exactGelu());
-        this.audio = loadAudio(file, audioWeights, config, pool, options.audioQ8_0());
+        int batchTokens = Math.max(options.batchTokens(), sequences);
+        ForwardPass pass = new ForwardPass(model, pool, batchTokens, options.exactGelu());
+        this.audio = weights.audio(pool);
         this.scheduler = new Scheduler(pass, tokenizer, forwardLock,
-                new SchedulerOptions(sequences, options.batchTokens(), contextLength), config.vocabSize());
+                new SchedulerOptions(sequences, batchTokens, contextLength), config.vocabSize());
     }
 
-    /** How many sequences may be live at once: {@code maxSequences}, fewer if the KV-cache limit says so. */
+    /**
+     * How many sequences may be live at once: {@code maxSequences}, or with 0 as many as the KV budget holds up
+     * to {@value #AUTO_MAX_SEQUENCES}; fewer if the KV-cache budget says so. Without {@code kvCacheMB} an automatic
+     * count budgets a quarter of the machine's memory for KV caches (allocated as sequences start, not here).
+     */
     private static int liveSequences(Gemma3nConfig config, EngineOptions options, int contextLength) {
-        if (options.kvCacheMB() == 0) {
-            return options.maxSequences();
+        boolean automatic = options.maxSequences() == 0;
+        int wanted = automatic ? AUTO_MAX_SEQUENCES : options.maxSequences();
+        long budget = options.kvCacheMB() != 0 ? options.kvCacheMB() << 20 : automatic ? physicalMemory() / 4 : 0;
+        if (budget == 0) {
+            return wanted;
         }
-        long perSequence = KVCache.bytesFor(config, contextLength, options.batchTokens());
-        long fit = (options.kvCacheMB() << 20) / perSequence;
+        long perSequence = KVCache.bytesFor(config, contextLength, Math.max(options.batchTokens(), wanted));
+        long fit = budget / perSequence;
         if (fit == 0) {
-            throw new IllegalArgumentException("kvCacheMB=" + options.kvCacheMB() + " is too small for one sequence: a"
+            throw new IllegalArgumentException("kvCacheMB=" + (budget >> 20) + " is too small for one sequence: a"
                     + " context of " + contextLength + " tokens needs " + ((perSequence + (1 << 20) - 1) >> 20)
                     + " MiB (lower contextLength or raise kvCacheMB)");
         }
-        return (int) Math.min(options.maxSequences(), fit);
+        return (int) Math.min(wanted, fit);
+    }
+
+    private static long physicalMemory() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getTotalMemorySize();
+        }
+        return Runtime.getRuntime().maxMemory() * 4;
     }
 
     /**
@@ -106,38 +128,28 @@ public final class GemmaModel implements AutoCloseable {
     /**
      * Like {@link #load(Path, EngineOptions)}, with the audio tower and embedder read from
      * {@code audioWeights} (a Hugging Face safetensors file or sharded folder; null: from the GGUF if there).
+     * The context owns its weights and closes them with itself.
      */
     public static GemmaModel load(Path gguf, Path audioWeights, EngineOptions options) {
-        GGUFFile file = GGUFFile.open(gguf);
+        GemmaWeights weights = GemmaWeights.load(gguf, audioWeights, options.audioQ8_0());
         try {
-            return new GemmaModel(file, audioWeights, options);
+            return new GemmaModel(weights, true, options);
         } catch (RuntimeException e) {
-            file.close();
+            weights.close();
             throw e;
         }
     }
 
-    private static AudioEncoder loadAudio(GGUFFile file, Path audioWeights, Gemma3nConfig config, ThreadPool pool,
-            boolean audioQ8_0) {
-        AudioEncoder encoder;
-        try {
-            if (audioWeights != null) {
-                encoder = AudioEncoder.load(audioWeights, pool, audioQ8_0);
-            } else if (AudioEncoder.hasAudioTower(file)) {
-                encoder = AudioEncoder.load(file, AudioConfig.fromGGUF(file), pool, audioQ8_0);
-            } else {
-                return null;
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(audioWeights + ": cannot read the audio weights: " + e.getMessage(), e);
+    /**
+     * A context over weights loaded once and shared: its own threads, scheduler and KV memory. Closing it leaves
+     * the weights open. {@code options.audioQ8_0()} must match how the weights were loaded.
+     */
+    public static GemmaModel create(GemmaWeights weights, EngineOptions options) {
+        if (options.audioQ8_0() != weights.audioQ8_0()) {
+            throw new IllegalArgumentException("audioQ8_0=" + options.audioQ8_0() + " but the weights of "
+                    + weights.path() + " were loaded with audioQ8_0=" + weights.audioQ8_0());
         }
-        if (encoder.config().textHiddenSize() != config.nEmbd()) {
-            encoder.close();
-            throw new IllegalArgumentException((audioWeights != null ? audioWeights : file.path()) + ": the audio"
-                    + " embedder projects to " + encoder.config().textHiddenSize() + " values, the text model is "
-                    + config.nEmbd() + " wide");
-        }
-        return encoder;
+        return new GemmaModel(weights, false, options);
     }
 
     public GemmaTokenizer tokenizer() {
@@ -153,7 +165,17 @@ public final class GemmaModel implements AutoCloseable {
     }
 
     public Path path() {
-        return file.path();
+        return weights.path();
+    }
+
+    /** The weights this context runs. */
+    public GemmaWeights weights() {
+        return weights;
+    }
+
+    /** Sequences this context decodes together (the resolved {@code maxSequences}). */
+    public int maxSequences() {
+        return sequences;
     }
 
     /** The longest sequence (prompt plus output) one request may use. */
@@ -195,6 +217,15 @@ public final class GemmaModel implements AutoCloseable {
      * that fails gets a result with finish reason {@code ERROR} and a message; the others go on.
      */
     public List<GenerationResult> generateAll(List<GenerationRequest> requests) {
+        return generateAll(requests, () -> false);
+    }
+
+    /**
+     * Like {@link #generateAll(List)}; while waiting, {@code cancelled} is polled a few times a second, and when
+     * it says so (or the thread is interrupted) every request of the call is cancelled in the scheduler and a
+     * {@link CancellationException} thrown: a killed Spark task leaves nothing running in the engine.
+     */
+    public List<GenerationResult> generateAll(List<GenerationRequest> requests, BooleanSupplier cancelled) {
         List<CompletableFuture<GenerationResult>> futures = new ArrayList<>(requests.size());
         for (GenerationRequest r : requests) {
             try {
@@ -203,13 +234,43 @@ public final class GemmaModel implements AutoCloseable {
                 futures.add(CompletableFuture.failedFuture(e));
             }
         }
-        List<GenerationResult> results = new ArrayList<>(requests.size());
-        for (CompletableFuture<GenerationResult> f : futures) {
-            try {
-                results.add(join(f));
-            } catch (RuntimeException e) {
-                results.add(GenerationResult.failed(String.valueOf(e.getMessage())));
+        return awaitAll(futures, cancelled, e -> GenerationResult.failed(String.valueOf(e.getMessage())));
+    }
+
+    /**
+     * Waits for every future in order, polling {@code cancelled}; a future that failed gives {@code onError}'s
+     * result. On cancellation or interruption all the futures are cancelled before this throws.
+     */
+    static <T> List<T> awaitAll(List<CompletableFuture<T>> futures, BooleanSupplier cancelled,
+                                Function<Throwable, T> onError) {
+        List<T> results = new ArrayList<>(futures.size());
+        try {
+            for (CompletableFuture<T> f : futures) {
+                while (true) {
+                    if (cancelled.getAsBoolean()) {
+                        throw new CancellationException("cancelled by the caller");
+                    }
+                    try {
+                        results.add(f.get(CANCEL_POLL_MILLIS, TimeUnit.MILLISECONDS));
+                        break;
+                    } catch (TimeoutException e) {
+                        // poll the cancellation again
+                    } catch (ExecutionException e) {
+                        results.add(onError.apply(e.getCause()));
+                        break;
+                    } catch (CancellationException e) {
+                        results.add(onError.apply(e));
+                        break;
+                    }
+                }
             }
+        } catch (InterruptedException e) {
+            futures.forEach(f -> f.cancel(true));
+            Thread.currentThread().interrupt();
+            throw new CancellationException("interrupted while waiting for the engine");
+        } catch (CancellationException e) {
+            futures.forEach(f -> f.cancel(true));
+            throw e;
         }
         return results;
     }
@@ -249,14 +310,20 @@ public final class GemmaModel implements AutoCloseable {
      * @param prompt the instruction that follows the audio in the user turn, e.g. "Transcribe this audio."
      */
     public List<TranscriptionResult> transcribeAll(List<float[]> recordings, String prompt, SamplingParams params) {
+        return transcribeAll(recordings, prompt, params, () -> false);
+    }
+
+    /** Like {@link #transcribeAll(List, String, SamplingParams)}, cancelled as {@link #generateAll(List, BooleanSupplier)} is. */
+    public List<TranscriptionResult> transcribeAll(List<float[]> recordings, String prompt, SamplingParams params,
+                                                   BooleanSupplier cancelled) {
         if (audio == null) {
-            throw new IllegalStateException(file.path() + ": this model has no audio encoder; load it with the audio"
+            throw new IllegalStateException(path() + ": this model has no audio encoder; load it with the audio"
                     + " weights (model.audio_tower.*, model.embed_audio.*)");
         }
         int softId = tokenizer.tokenId(AudioPrompt.SOFT_TOKEN);
         int endId = tokenizer.tokenId("<end_of_audio>");
         if (softId < 0 || endId < 0) {
-            throw new IllegalStateException(file.path() + ": the vocabulary has no audio tokens (files converted before"
+            throw new IllegalStateException(path() + ": the vocabulary has no audio tokens (files converted before"
                     + " 2026 have 262144 tokens; convert again with the current llama.cpp converter)");
         }
         List<String> problems = new ArrayList<>();
@@ -290,6 +357,8 @@ public final class GemmaModel implements AutoCloseable {
             }
             windows.add(scheduler.submit(tokens, inputs, params, null));
         }
+        List<GenerationResult> windowResults = awaitAll(windows, cancelled,
+                e -> GenerationResult.failed(String.valueOf(e.getMessage())));
         List<TranscriptionResult> results = new ArrayList<>();
         int next = 0;
         for (int i = 0; i < recordings.size(); i++) {
@@ -303,18 +372,18 @@ public final class GemmaModel implements AutoCloseable {
             FinishReason reason = FinishReason.STOP;
             String error = null;
             for (int w = 0; w < windowsOf[i]; w++) {
-                try {
-                    GenerationResult g = join(windows.get(next + w));
-                    if (!text.isEmpty() && !g.text().isBlank()) {
-                        text.append(' ');
-                    }
-                    text.append(g.text().strip());
-                    tokens += g.outputTokenCount();
-                    if (g.finishReason() == FinishReason.LENGTH) {
-                        reason = FinishReason.LENGTH;
-                    }
-                } catch (RuntimeException ex) {
-                    error = String.valueOf(ex.getMessage());
+                GenerationResult g = windowResults.get(next + w);
+                if (g.error() != null) {
+                    error = g.error();
+                    continue;
+                }
+                if (!text.isEmpty() && !g.text().isBlank()) {
+                    text.append(' ');
+                }
+                text.append(g.text().strip());
+                tokens += g.outputTokenCount();
+                if (g.finishReason() == FinishReason.LENGTH) {
+                    reason = FinishReason.LENGTH;
                 }
             }
             next += windowsOf[i];
@@ -412,12 +481,11 @@ public final class GemmaModel implements AutoCloseable {
     @Override
     public void close() {
         scheduler.close();
-        if (audio != null) {
-            audio.close();
-        }
         synchronized (forwardLock) {
             pool.close();
-            file.close();
+            if (ownsWeights) {
+                weights.close();
+            }
         }
     }
 }

@@ -10,6 +10,9 @@ import dev.gemmaspark.engine.audio.decode.AudioFormatException;
 import dev.gemmaspark.engine.tokenizer.ChatMessage;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
+import org.apache.spark.TaskContext;
 
 /**
  * Runs one task over a list of rows on a shared model: generation and transcription rows go to the engine
@@ -20,12 +23,18 @@ public final class Inference {
     private final SharedModel model;
     private final GemmaTask task;
     private final GemmaSettings settings;
+    /** The Spark task this runs in, or null outside one. */
+    private final TaskContext taskContext;
+    private final BooleanSupplier cancelled;
     private long engineCalls;
 
+    /** Called on the task's thread: a kill of that task cancels the rows it has in the engine. */
     public Inference(SharedModel model, GemmaTask task, GemmaSettings settings) {
         this.model = model;
         this.task = task;
         this.settings = settings;
+        this.taskContext = TaskContext.get();
+        this.cancelled = taskContext == null ? () -> false : taskContext::isInterrupted;
     }
 
     /** How many times this object has called the engine (generation and transcription batches, score calls). */
@@ -91,7 +100,9 @@ public final class Inference {
             List<GenerationResult> answers;
             engineCalls++;
             try {
-                answers = model.generateAll(requests);
+                answers = model.generateAll(requests, cancelled);
+            } catch (CancellationException e) {
+                throw killed(e);
             } catch (RuntimeException e) {
                 for (int i : chunk) {
                     results[i] = RowResult.failed("inference failed: " + e);
@@ -150,7 +161,10 @@ public final class Inference {
             List<TranscriptionResult> answers;
             engineCalls++;
             try {
-                answers = model.transcribeAll(recordings, settings.transcribePrompt(), settings.sampling(settings.seed()));
+                answers = model.transcribeAll(recordings, settings.transcribePrompt(), settings.sampling(settings.seed()),
+                        cancelled);
+            } catch (CancellationException e) {
+                throw killed(e);
             } catch (RuntimeException e) {
                 for (int i : decoded) {
                     results[i] = RowResult.failed("inference failed: " + e);
@@ -158,14 +172,27 @@ public final class Inference {
                 continue;
             }
             for (int k = 0; k < decoded.size(); k++) {
-                results[decoded.get(k)] = fromTranscription(answers.get(k));
+                results[decoded.get(k)] = fromTranscription(answers.get(k), inputs.get(decoded.get(k)).name());
             }
         }
     }
 
-    private static RowResult fromTranscription(TranscriptionResult r) {
+    /** The engine's errors are about the audio alone; the row's name says which recording it was. */
+    private static RowResult fromTranscription(TranscriptionResult r, String name) {
+        String error = r.error() == null || name == null ? r.error() : name + ": " + r.error();
         return new RowResult(r.text(), null, r.error() == null ? r.outputTokens() : null, r.finishReason().label(),
-                r.error(), null, null, r.audioSeconds());
+                error, null, null, r.audioSeconds());
+    }
+
+    /**
+     * The engine stopped this task's rows because the task was killed or interrupted: Spark's own exception for a
+     * killed task when it was, so that the task ends as killed rather than failed.
+     */
+    private RuntimeException killed(CancellationException e) {
+        if (taskContext != null) {
+            taskContext.killTaskIfInterrupted();
+        }
+        return e;
     }
 
     private RowResult scoreRow(TaskInput in) {

@@ -8,9 +8,10 @@ import dev.gemmaspark.engine.TranscriptionResult;
 import dev.gemmaspark.engine.audio.AudioPrompt;
 import dev.gemmaspark.engine.sampling.SamplingParams;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
- * The one loaded model of an executor for a {@link ModelKey}, used by all its tasks at once (the engine
+ * One inference context of an executor for a {@link ModelKey.Context}, used by all its tasks at once (the engine
  * is thread-safe), with the sizes of the generation and transcription batches it was given.
  */
 public final class SharedModel implements AutoCloseable {
@@ -27,14 +28,26 @@ public final class SharedModel implements AutoCloseable {
         return key;
     }
 
-    public List<GenerationResult> generateAll(List<GenerationRequest> batch) {
-        stats.record(batch.size());
-        return model.generateAll(batch);
+    /** The engine context itself. */
+    public GemmaModel engine() {
+        return model;
     }
 
-    public List<TranscriptionResult> transcribeAll(List<float[]> recordings, String prompt, SamplingParams params) {
+    /** Whether the engine failed for good (its model file faulted, say): the registry then loads it again. */
+    public boolean isBroken() {
+        return model.isBroken();
+    }
+
+    /** See {@link GemmaModel#generateAll(List, BooleanSupplier)}. */
+    public List<GenerationResult> generateAll(List<GenerationRequest> batch, BooleanSupplier cancelled) {
+        stats.record(batch.size());
+        return model.generateAll(batch, cancelled);
+    }
+
+    public List<TranscriptionResult> transcribeAll(List<float[]> recordings, String prompt, SamplingParams params,
+                                                   BooleanSupplier cancelled) {
         stats.record(recordings.size());
-        return model.transcribeAll(recordings, prompt, params);
+        return model.transcribeAll(recordings, prompt, params, cancelled);
     }
 
     /**

@@ -33,7 +33,9 @@ public record TaskInput(String text, Integer maxWords, List<String> labels, Stri
         if (text == null) {
             return "null";
         }
-        String oneLine = text.replaceAll("\\s+", " ").strip();
+        // only the head is shown, so only the head is scanned: a row may hold megabytes
+        String head = text.length() > 200 ? text.substring(0, 200) : text;
+        String oneLine = head.replaceAll("\\s+", " ").strip();
         return "'" + (oneLine.length() > 60 ? oneLine.substring(0, 60) + "..." : oneLine) + "'";
     }
 }

@@ -64,6 +64,26 @@ public final class AudioEncoder implements AutoCloseable {
         padding = embedder.hard(pool, config.vocabOffset() + config.vocabSize() - 1);
     }
 
+    /** A view of {@code shared}'s weights that runs on {@code pool} and owns nothing. */
+    private AudioEncoder(AudioEncoder shared, ThreadPool pool) {
+        this.config = shared.config;
+        this.pool = pool;
+        this.owned = null;
+        this.quantized = null;
+        this.sscp = shared.sscp;
+        this.blocks = shared.blocks;
+        this.embedder = shared.embedder;
+        this.padding = shared.padding;
+    }
+
+    /**
+     * The same encoder running its passes on {@code pool}: how the inference contexts of one set of weights, each
+     * with its own thread pool, share one tower. Closing the view closes nothing; this encoder owns the weights.
+     */
+    public AudioEncoder withPool(ThreadPool pool) {
+        return new AudioEncoder(this, pool);
+    }
+
     /**
      * Loads from {@code path} (see {@link #load(Path, AudioConfig, ThreadPool)}) with the {@code config.json} in its
      * folder, or the shipped dimensions when there is none; with {@code toQ8_0}, the linear layers are quantized to

@@ -18,8 +18,17 @@ public final class Gemma3nModel {
      * @param rounding   how activations are rounded before each matrix product
      */
     public Gemma3nModel(GGUFFile file, int maxContext, ActivationRounding rounding) {
-        this.config = Gemma3nConfig.fromGGUF(file);
-        this.weights = new Gemma3nWeights(file, config, rounding);
+        this(Gemma3nConfig.fromGGUF(file), rounding, file, maxContext);
+    }
+
+    private Gemma3nModel(Gemma3nConfig config, ActivationRounding rounding, GGUFFile file, int maxContext) {
+        this(config, new Gemma3nWeights(file, config, rounding), maxContext);
+    }
+
+    /** Over weights already bound (and shared with other models of other context lengths). */
+    public Gemma3nModel(Gemma3nConfig config, Gemma3nWeights weights, int maxContext) {
+        this.config = config;
+        this.weights = weights;
         this.maxContext = maxContext;
     }
 

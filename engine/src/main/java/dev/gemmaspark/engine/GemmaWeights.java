@@ -1,0 +1,125 @@
+package dev.gemmaspark.engine;
+
+import dev.gemmaspark.engine.audio.AudioConfig;
+import dev.gemmaspark.engine.audio.AudioEncoder;
+import dev.gemmaspark.engine.gguf.GGUFFile;
+import dev.gemmaspark.engine.kernel.ActivationRounding;
+import dev.gemmaspark.engine.kernel.ThreadPool;
+import dev.gemmaspark.engine.model.Gemma3nConfig;
+import dev.gemmaspark.engine.model.Gemma3nWeights;
+import dev.gemmaspark.engine.tokenizer.GemmaTokenizer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+
+/**
+ * What one model file gives, loaded once per process and shared by every {@link GemmaModel} context on it, as
+ * llama.cpp keeps {@code llama_model} apart from {@code llama_context}: the memory-mapped GGUF, the text decoder's
+ * weights with their interleaved copies, the tokenizer, and the audio tower when there is one. Immutable; the
+ * contexts add thread pools, schedulers and KV memory. Closing unmaps the file: close the contexts first.
+ */
+public final class GemmaWeights implements AutoCloseable {
+    private final GGUFFile file;
+    private final Path audioPath;
+    private final boolean audioQ8_0;
+    private final Gemma3nConfig config;
+    private final Gemma3nWeights text;
+    private final GemmaTokenizer tokenizer;
+    /** Null when neither the GGUF nor separate audio weights hold an audio tower. */
+    private final AudioEncoder audio;
+
+    private GemmaWeights(GGUFFile file, Path audioWeights, boolean audioQ8_0) {
+        this.file = file;
+        this.audioPath = audioWeights;
+        this.audioQ8_0 = audioQ8_0;
+        this.config = Gemma3nConfig.fromGGUF(file);
+        this.tokenizer = GemmaTokenizer.fromGGUF(file);
+        if (tokenizer.vocabSize() != config.vocabSize()) {
+            throw file.error("tokenizer has " + tokenizer.vocabSize() + " tokens but the model " + config.vocabSize());
+        }
+        this.text = new Gemma3nWeights(file, config, ActivationRounding.LLAMA_CPP);
+        this.audio = loadAudio(file, audioWeights, config, audioQ8_0);
+    }
+
+    /**
+     * Maps {@code gguf} and checks it; a bad file fails here with its name and the problem. The audio tower comes
+     * from {@code audioWeights} (a Hugging Face safetensors file or sharded folder, or a GGUF holding it) or, when
+     * that is null, from the GGUF itself if it carries one; {@code audioQ8_0} quantizes its linear layers to Q8_0.
+     */
+    public static GemmaWeights load(Path gguf, Path audioWeights, boolean audioQ8_0) {
+        GGUFFile file = GGUFFile.open(gguf);
+        try {
+            return new GemmaWeights(file, audioWeights, audioQ8_0);
+        } catch (RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    private static AudioEncoder loadAudio(GGUFFile file, Path audioWeights, Gemma3nConfig config, boolean audioQ8_0) {
+        if (audioWeights == null && !AudioEncoder.hasAudioTower(file)) {
+            return null;
+        }
+        AudioEncoder encoder;
+        // The tower computes a few constant tables while loading; every context then runs it on its own pool.
+        try (ThreadPool loading = new ThreadPool(Runtime.getRuntime().availableProcessors())) {
+            encoder = audioWeights != null ? AudioEncoder.load(audioWeights, loading, audioQ8_0)
+                    : AudioEncoder.load(file, AudioConfig.fromGGUF(file), loading, audioQ8_0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(audioWeights + ": cannot read the audio weights: " + e.getMessage(), e);
+        }
+        if (encoder.config().textHiddenSize() != config.nEmbd()) {
+            encoder.close();
+            throw new IllegalArgumentException((audioWeights != null ? audioWeights : file.path()) + ": the audio"
+                    + " embedder projects to " + encoder.config().textHiddenSize() + " values, the text model is "
+                    + config.nEmbd() + " wide");
+        }
+        return encoder;
+    }
+
+    public Path path() {
+        return file.path();
+    }
+
+    /** The separate audio weights this was loaded with, or null. */
+    public Path audioPath() {
+        return audioPath;
+    }
+
+    public boolean audioQ8_0() {
+        return audioQ8_0;
+    }
+
+    public Gemma3nConfig config() {
+        return config;
+    }
+
+    public GemmaTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    Gemma3nWeights text() {
+        return text;
+    }
+
+    /** The audio tower running on {@code pool}, or null when there is none. */
+    AudioEncoder audio(ThreadPool pool) {
+        return audio == null ? null : audio.withPool(pool);
+    }
+
+    public boolean hasAudio() {
+        return audio != null;
+    }
+
+    GGUFFile file() {
+        return file;
+    }
+
+    @Override
+    public void close() {
+        if (audio != null) {
+            audio.close();
+        }
+        file.close();
+    }
+}
