@@ -11,6 +11,7 @@ import dev.gemmaspark.connector.runtime.ModelKey;
 import dev.gemmaspark.connector.runtime.ModelRegistry;
 import dev.gemmaspark.connector.runtime.SharedModel;
 import dev.gemmaspark.connector.sql.GemmaEvalExec;
+import dev.gemmaspark.connector.sql.GemmaEvalExecTest;
 import dev.gemmaspark.engine.GenerationResult;
 import dev.gemmaspark.engine.ScoreResult;
 import java.util.ArrayList;
@@ -28,7 +29,6 @@ import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import scala.jdk.javaapi.CollectionConverters;
-import scala.runtime.BoxedUnit;
 
 /** Every SQL function on local[2], each answer checked against the engine's own output for the same input. */
 class GemmaSqlFunctionsTest {
@@ -150,16 +150,7 @@ class GemmaSqlFunctionsTest {
     }
 
     static GemmaEvalExec gemmaExec(SparkPlan plan) {
-        List<GemmaEvalExec> found = new ArrayList<>();
-        SparkPlan root = plan instanceof org.apache.spark.sql.execution.adaptive.AdaptiveSparkPlanExec a ? a.finalPhysicalPlan() : plan;
-        root.foreach(p -> {
-            if (p instanceof GemmaEvalExec g) {
-                found.add(g);
-            }
-            return BoxedUnit.UNIT;
-        });
-        assertEquals(1, found.size(), root.toString());
-        return found.getFirst();
+        return GemmaEvalExecTest.gemmaExec(plan);
     }
 
     @Test

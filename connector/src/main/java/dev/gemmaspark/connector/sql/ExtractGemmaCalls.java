@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.expressions.Attribute;
 import org.apache.spark.sql.catalyst.expressions.AttributeReference;
@@ -121,7 +120,6 @@ public final class ExtractGemmaCalls extends Rule<LogicalPlan> {
     /** Resolves calls against the session's configuration and names their result columns. */
     private final class Resolver {
         private final Map<String, String> conf = CollectionConverters.asJava(session.conf().getAll());
-        private final Configuration hadoopConf = session.sessionState().newHadoopConf();
         private final Map<CallKey, Expression> resolvedCalls = new LinkedHashMap<>();
 
         /** The calls of {@code exprs} without calls in their arguments, each with a new result attribute. */
@@ -131,7 +129,7 @@ public final class ExtractGemmaCalls extends Rule<LogicalPlan> {
                 for (Expression call : innermostCalls(root, new ArrayList<>())) {
                     CallKey key = CallKey.of(call);
                     if (!level.containsKey(key)) {
-                        GemmaFunction resolved = GemmaCalls.function(call).resolve(conf, hadoopConf);
+                        GemmaFunction resolved = GemmaCalls.function(call).resolve(conf);
                         resolvedCalls.put(key, new GemmaCall(resolved, call.children()));
                         level.put(key, new AttributeReference(resolved.name(), resolved.resultType(), true,
                                 Metadata.empty(), NamedExpression.newExprId(), Scala.seq(List.of())));

@@ -66,7 +66,7 @@ public final class GemmaCalls {
             throw new IllegalArgumentException(name + " takes " + (min == max ? min : min + " or " + max)
                     + " arguments before its options map, got " + data.size() + ": usage " + usage(task, fullResult));
         }
-        GemmaFunction function = new GemmaFunction(task, fullResult, data.size(), options, null);
+        GemmaFunction function = new GemmaFunction(task, fullResult, data.size(), options, null, null, null);
         return new GemmaCall(function, Scala.seq(data));
     }
 

@@ -1,8 +1,11 @@
 package dev.gemmaspark.connector.sql;
 
 import java.io.Serial;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.rdd.RDD;
@@ -12,16 +15,18 @@ import org.apache.spark.sql.catalyst.expressions.AttributeSet;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.metric.SQLMetric;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.util.SerializableConfiguration;
 import scala.collection.immutable.IndexedSeq;
 import scala.collection.immutable.Map;
 import scala.collection.immutable.Seq;
 import scala.jdk.javaapi.CollectionConverters;
+import scala.reflect.ClassTag;
 
 /**
- * The physical operator of {@link GemmaEval} (shown as {@code GemmaEval} in the Spark UI), with SQL metrics:
- * rows, rows with errors, engine calls, prompt and generated tokens, engine time, audio transcribed, rows and
- * tokens per second.
+ * The physical operator of {@link GemmaEval} (shown as {@code GemmaEval} in the Spark UI), with SQL metrics
+ * ({@link GemmaMetrics}): input and output rows, rows with errors, engine calls, prompt and generated tokens,
+ * model load time, engine time, audio transcribed, rows and tokens per second.
  */
 // Catalyst trees and their Scala collections are serializable at run time, not by declared type
 @SuppressWarnings("serial")
@@ -72,14 +77,31 @@ public final class GemmaEvalExec extends SparkPlan {
         return Scala.attributeSet(resultAttrs);
     }
 
+    /**
+     * Checks the model files on the driver, then evaluates the partitions with a {@link GemmaEvaluatorFactory}.
+     * The check is here, when the query runs, and not in the optimizer rule, so that planning ({@code EXPLAIN})
+     * opens no file; a bad file still fails the query before any of its tasks starts.
+     */
     @Override
     public RDD<InternalRow> doExecute() {
+        Configuration conf = session().sessionState().newHadoopConf();
+        checkModelFiles(conf);
         Broadcast<SerializableConfiguration> hadoopConf = JavaSparkContext.fromSparkContext(sparkContext())
-                .broadcast(new SerializableConfiguration(session().sessionState().newHadoopConf()));
-        var types = Scala.<Attribute>list(output()).stream().map(Attribute::dataType)
-                .toArray(org.apache.spark.sql.types.DataType[]::new);
-        var evaluator = new GemmaPartitionEvaluator(Scala.list(calls), child.output(), types, gemmaMetrics(), hadoopConf);
-        return child.execute().toJavaRDD().mapPartitionsWithIndex(evaluator, false).rdd();
+                .broadcast(new SerializableConfiguration(conf));
+        DataType[] types = Scala.<Attribute>list(output()).stream().map(Attribute::dataType).toArray(DataType[]::new);
+        var factory = new GemmaEvaluatorFactory(Scala.list(calls), child.output(), types, gemmaMetrics(), hadoopConf);
+        return child.execute().mapPartitionsWithEvaluator(factory, false, ClassTag.apply(InternalRow.class));
+    }
+
+    /** Checks the model files of the calls, each distinct file with its options once. */
+    private void checkModelFiles(Configuration conf) {
+        Set<GemmaFunction.ModelFiles> checked = new HashSet<>();
+        for (Expression call : Scala.<Expression>list(calls)) {
+            GemmaFunction function = GemmaCalls.function(call);
+            if (checked.add(function.modelFiles())) {
+                function.checkModelFiles(conf);
+            }
+        }
     }
 
     @Override

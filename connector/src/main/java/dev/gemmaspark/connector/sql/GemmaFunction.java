@@ -32,9 +32,12 @@ import org.apache.spark.unsafe.types.UTF8String;
  *                    first is text, or the bytes of an audio file for transcribe
  * @param callOptions the options map of the call, without prefix, in key order
  * @param settings    the merged, checked settings; null until the optimizer rule resolves the call
+ * @param modelSource the option or configuration key that named the model file, for messages; null until resolved
+ * @param audioSource the option or configuration key that names the audio weights, for messages; null until resolved
  */
 public record GemmaFunction(GemmaTask task, boolean fullResult, int dataArgs, SortedMap<String, String> callOptions,
-                            GemmaSettings settings) implements ScalarFunction<Object> {
+                            GemmaSettings settings, String modelSource, String audioSource)
+        implements ScalarFunction<Object> {
 
     /** The SQL name, e.g. {@code gemma_summarize} or {@code gemma_summarize_result}. */
     public static String sqlName(GemmaTask task, boolean fullResult) {
@@ -92,15 +95,29 @@ public record GemmaFunction(GemmaTask task, boolean fullResult, int dataArgs, So
 
     /**
      * This function with its settings: the session's {@code spark.gemma.*} configuration overridden by the
-     * call's options, checked, and the model file checked, all on the driver.
+     * call's options, checked on the driver. The model file is not opened here (an {@code EXPLAIN} would open it):
+     * {@link GemmaEvalExec} checks it when the query runs, with {@link #checkModelFiles}.
      */
-    GemmaFunction resolve(Map<String, String> sessionConf, Configuration hadoopConf) {
+    GemmaFunction resolve(Map<String, String> sessionConf) {
         GemmaOptions options = GemmaOptions.fromConf(sessionConf)
                 .overriddenBy(GemmaOptions.fromMap(callOptions, name(), Set.of()));
-        GemmaSettings resolved = options.settings();
-        ModelFileCheck.check(resolved, options.source(GemmaOption.MODEL), options.source(GemmaOption.AUDIO_WEIGHTS),
-                task.readsAudio(), hadoopConf);
-        return new GemmaFunction(task, fullResult, dataArgs, callOptions, resolved);
+        return new GemmaFunction(task, fullResult, dataArgs, callOptions, options.settings(),
+                options.source(GemmaOption.MODEL), options.source(GemmaOption.AUDIO_WEIGHTS));
+    }
+
+    /** What {@link #checkModelFiles} reads: calls with equal ones need one check. */
+    record ModelFiles(String model, String modelSource, String audioWeights, String audioSource, boolean transcribes) {}
+
+    ModelFiles modelFiles() {
+        return new ModelFiles(settings.model(), modelSource, settings.audioWeights(), audioSource, task.readsAudio());
+    }
+
+    /**
+     * Fails naming the file and the option when this resolved call's model file (or audio weights) is missing or
+     * unusable, so that a bad path fails the query on the driver instead of failing every task.
+     */
+    void checkModelFiles(Configuration hadoopConf) {
+        ModelFileCheck.check(settings, modelSource, audioSource, task.readsAudio(), hadoopConf);
     }
 
     /** The task input of a row from the evaluated arguments of this call; {@code row} names it in messages. */

@@ -13,11 +13,17 @@ final class GemmaMetrics implements Serializable {
     @Serial
     private static final long serialVersionUID = 1L;
 
-    final SQLMetric rows;
+    /** The rows read from the child, a batch at a time: more than the rows out when a limit stops the reading. */
+    final SQLMetric inputRows;
+    final SQLMetric outputRows;
+    /** The rows for which some call of the node returned an error. */
     final SQLMetric errorRows;
     final SQLMetric engineCalls;
     final SQLMetric promptTokens;
     final SQLMetric generatedTokens;
+    /** The time tasks took to get their model from the executor: a load, a wait for another task's load, or none. */
+    final SQLMetric modelLoadTime;
+    /** The time the engine ran the batches, model loads excluded. */
     final SQLMetric engineTime;
     /** The length of the recordings transcribed, beside engine time: the real-time factor. */
     final SQLMetric audioTime;
@@ -25,11 +31,13 @@ final class GemmaMetrics implements Serializable {
     final SQLMetric tokensPerSecond;
 
     GemmaMetrics(SparkContext sc) {
-        rows = SQLMetrics.createMetric(sc, "number of output rows");
+        inputRows = SQLMetrics.createMetric(sc, "number of input rows");
+        outputRows = SQLMetrics.createMetric(sc, "number of output rows");
         errorRows = SQLMetrics.createMetric(sc, "rows with errors");
         engineCalls = SQLMetrics.createMetric(sc, "engine calls");
         promptTokens = SQLMetrics.createMetric(sc, "prompt tokens");
         generatedTokens = SQLMetrics.createMetric(sc, "generated tokens");
+        modelLoadTime = SQLMetrics.createNanoTimingMetric(sc, "model load time", -1);
         engineTime = SQLMetrics.createNanoTimingMetric(sc, "engine time", -1);
         audioTime = SQLMetrics.createTimingMetric(sc, "audio transcribed", -1);
         rowsPerSecond = SQLMetrics.createV2CustomMetric(sc, new RateMetric.RowsPerSecond());
@@ -39,11 +47,13 @@ final class GemmaMetrics implements Serializable {
     /** By name, as the operator reports them. */
     Map<String, SQLMetric> byName() {
         Map<String, SQLMetric> m = new LinkedHashMap<>();
-        m.put("numOutputRows", rows);
+        m.put("numInputRows", inputRows);
+        m.put("numOutputRows", outputRows);
         m.put("errorRows", errorRows);
         m.put("engineCalls", engineCalls);
         m.put("promptTokens", promptTokens);
         m.put("generatedTokens", generatedTokens);
+        m.put("modelLoadTime", modelLoadTime);
         m.put("engineTime", engineTime);
         m.put("audioTime", audioTime);
         m.put("rowsPerSecond", rowsPerSecond);

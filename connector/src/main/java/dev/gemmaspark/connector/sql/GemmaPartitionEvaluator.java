@@ -1,6 +1,5 @@
 package dev.gemmaspark.connector.sql;
 
-import java.io.Serial;
 import dev.gemmaspark.connector.runtime.Inference;
 import dev.gemmaspark.connector.runtime.ModelKey;
 import dev.gemmaspark.connector.runtime.ModelRegistry;
@@ -11,8 +10,8 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
-import org.apache.spark.api.java.function.Function2;
-import org.apache.spark.broadcast.Broadcast;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.PartitionEvaluator;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.Attribute;
 import org.apache.spark.sql.catalyst.expressions.Expression;
@@ -21,28 +20,23 @@ import org.apache.spark.sql.catalyst.expressions.JoinedRow;
 import org.apache.spark.sql.catalyst.expressions.MutableProjection;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.types.DataType;
-import org.apache.spark.util.SerializableConfiguration;
 import scala.collection.immutable.Seq;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * What one task of a {@link GemmaEvalExec} runs over its partition: it reads up to a batch of rows,
- * evaluates each call's arguments, hands the batch to the executor's shared model, and returns the rows
- * with the answers appended, in their order.
+ * What one task of a {@link GemmaEvalExec} runs over its partition, created on the executor by
+ * {@link GemmaEvaluatorFactory}: it reads up to a batch of rows, evaluates each call's arguments, hands the
+ * batch to the executor's shared model, and returns the rows with the answers appended, in their order.
  */
-// Catalyst trees and their Scala collections are serializable at run time, not by declared type
-@SuppressWarnings("serial")
-final class GemmaPartitionEvaluator implements Function2<Integer, Iterator<InternalRow>, Iterator<InternalRow>> {
-    @Serial
-    private static final long serialVersionUID = 1L;
-
+final class GemmaPartitionEvaluator implements PartitionEvaluator<InternalRow, InternalRow> {
     private final List<Expression> calls;
     private final Seq<Attribute> childOutput;
     private final DataType[] outputTypes;
     private final GemmaMetrics metrics;
-    private final Broadcast<SerializableConfiguration> hadoopConf;
+    private final Configuration hadoopConf;
 
     GemmaPartitionEvaluator(List<Expression> calls, Seq<Attribute> childOutput, DataType[] outputTypes,
-                            GemmaMetrics metrics, Broadcast<SerializableConfiguration> hadoopConf) {
+                            GemmaMetrics metrics, Configuration hadoopConf) {
         this.calls = calls;
         this.childOutput = childOutput;
         this.outputTypes = outputTypes;
@@ -50,8 +44,9 @@ final class GemmaPartitionEvaluator implements Function2<Integer, Iterator<Inter
         this.hadoopConf = hadoopConf;
     }
 
+    /** The output rows of partition {@code partition}, whose rows are the one iterator of {@code inputs}. */
     @Override
-    public Iterator<InternalRow> call(Integer partition, Iterator<InternalRow> rows) {
+    public scala.collection.Iterator<InternalRow> eval(int partition, Seq<scala.collection.Iterator<InternalRow>> inputs) {
         List<CallRunner> runners = new ArrayList<>();
         int batch = 1;
         for (Expression call : calls) {
@@ -60,7 +55,8 @@ final class GemmaPartitionEvaluator implements Function2<Integer, Iterator<Inter
             runners.add(new CallRunner(GemmaCalls.function(call), args));
             batch = Math.max(batch, GemmaCalls.function(call).settings().batchSize());
         }
-        return new Batches(rows, runners, batch, partition);
+        return CollectionConverters.asScala(new Batches(CollectionConverters.asJava(inputs.head()), runners, batch,
+                partition));
     }
 
     /** One call of the node in one task: its argument projection and, once needed, its engine. */
@@ -74,9 +70,15 @@ final class GemmaPartitionEvaluator implements Function2<Integer, Iterator<Inter
             this.args = args;
         }
 
+        /**
+         * The engine of this call in this task. Getting the model the first time is timed apart from the engine's
+         * work: it loads the model, or waits while another task of the executor loads it, or finds it loaded.
+         */
         Inference inference() {
             if (inference == null) {
-                var model = ModelRegistry.acquire(ModelKey.of(function.settings()), hadoopConf.value().value());
+                long start = System.nanoTime();
+                var model = ModelRegistry.acquire(ModelKey.of(function.settings()), hadoopConf);
+                metrics.modelLoadTime.add(System.nanoTime() - start);
                 inference = new Inference(model, function.task(), function.settings());
             }
             return inference;
@@ -94,8 +96,8 @@ final class GemmaPartitionEvaluator implements Function2<Integer, Iterator<Inter
         private final List<InternalRow> rows = new ArrayList<>();
         private final List<InternalRow> answers = new ArrayList<>();
         private int next;
-        private long rowsRead;
-        private long rowsDone;
+        /** The rows of the partition before the current batch. */
+        private long rowsBefore;
         private long tokensDone;
         private long engineNanos;
 
@@ -111,6 +113,7 @@ final class GemmaPartitionEvaluator implements Function2<Integer, Iterator<Inter
             if (next < rows.size()) {
                 return true;
             }
+            rowsBefore += rows.size();
             rows.clear();
             answers.clear();
             next = 0;
@@ -120,6 +123,7 @@ final class GemmaPartitionEvaluator implements Function2<Integer, Iterator<Inter
             if (rows.isEmpty()) {
                 return false;
             }
+            metrics.inputRows.add(rows.size());
             runBatch();
             return true;
         }
@@ -130,25 +134,28 @@ final class GemmaPartitionEvaluator implements Function2<Integer, Iterator<Inter
                 throw new NoSuchElementException();
             }
             int i = next++;
+            metrics.outputRows.add(1);
             return toUnsafe.apply(joined.apply(rows.get(i), answers.get(i)));
         }
 
         private void runBatch() {
             Object[][] values = new Object[rows.size()][runners.size()];
+            boolean[] failed = new boolean[rows.size()];
             for (int c = 0; c < runners.size(); c++) {
                 CallRunner runner = runners.get(c);
                 List<TaskInput> inputs = new ArrayList<>(rows.size());
                 for (int r = 0; r < rows.size(); r++) {
                     inputs.add(runner.function.input(runner.args.apply(rows.get(r)), rowName(r)));
                 }
-                long start = System.nanoTime();
                 Inference inference = runner.inference();
                 long callsBefore = inference.engineCalls();
+                long start = System.nanoTime();
                 List<RowResult> results = inference.run(inputs);
                 long nanos = System.nanoTime() - start;
                 record(results, inference.engineCalls() - callsBefore, nanos);
                 for (int r = 0; r < results.size(); r++) {
                     RowResult result = results.get(r);
+                    failed[r] |= result.isError();
                     if (result.isError() && runner.function.settings().failOnError()) {
                         throw new RowFailedException(runner.function.name(), rowName(r) + " (input "
                                 + inputs.get(r).excerpt() + ")", result.error());
@@ -156,30 +163,26 @@ final class GemmaPartitionEvaluator implements Function2<Integer, Iterator<Inter
                     values[r][c] = runner.function.toCatalyst(result);
                 }
             }
-            for (Object[] v : values) {
-                answers.add(new GenericInternalRow(v));
+            for (int r = 0; r < rows.size(); r++) {
+                answers.add(new GenericInternalRow(values[r]));
+                metrics.errorRows.add(failed[r] ? 1 : 0);
             }
-            rowsRead += rows.size();
-            rowsDone += rows.size();
-            metrics.rows.add(rows.size());
-            metrics.rowsPerSecond.set(RateMetric.taskValue(rowsDone, engineNanos));
+            metrics.rowsPerSecond.set(RateMetric.taskValue(rowsBefore + rows.size(), engineNanos));
             metrics.tokensPerSecond.set(RateMetric.taskValue(tokensDone, engineNanos));
         }
 
         /** Names the {@code r}-th row of the current batch: its position in the partition. */
         private String rowName(int r) {
-            return "row " + (rowsRead + r) + " of partition " + partition;
+            return "row " + (rowsBefore + r) + " of partition " + partition;
         }
 
         private void record(List<RowResult> results, long engineCalls, long nanos) {
             long prompt = 0;
             long generated = 0;
-            long errors = 0;
             double audioSeconds = 0;
             for (RowResult r : results) {
                 prompt += r.promptTokens() == null ? 0 : r.promptTokens();
                 generated += r.outputTokens() == null ? 0 : r.outputTokens();
-                errors += r.isError() ? 1 : 0;
                 audioSeconds += r.audioSeconds() == null || r.isError() ? 0 : r.audioSeconds();
             }
             metrics.audioTime.add(Math.round(audioSeconds * 1000));
@@ -187,7 +190,6 @@ final class GemmaPartitionEvaluator implements Function2<Integer, Iterator<Inter
             engineNanos += nanos;
             metrics.promptTokens.add(prompt);
             metrics.generatedTokens.add(generated);
-            metrics.errorRows.add(errors);
             metrics.engineCalls.add(engineCalls);
             metrics.engineTime.add(nanos);
         }

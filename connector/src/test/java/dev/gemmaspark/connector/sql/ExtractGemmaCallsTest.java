@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gemmaspark.connector.Errors;
 import dev.gemmaspark.connector.TestSpark;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -167,26 +166,6 @@ class ExtractGemmaCallsTest {
         } finally {
             spark.conf().unset("spark.gemma.temperature");
         }
-    }
-
-    @Test
-    void missingModelFileFailsOnTheDriverNamingIt() {
-        var e = assertThrows(Exception.class, () -> optimized(
-                "SELECT gemma_generate(prompt, map('model', '/nonexistent/m.gguf')) FROM plan_docs"));
-        assertTrue(Errors.messages(e).contains("model file /nonexistent/m.gguf (option 'model' of gemma_generate) "
-                + "does not exist"), Errors.messages(e));
-    }
-
-    @Test
-    void corruptModelFileFailsOnTheDriverNamingIt(@TempDir Path dir) throws Exception {
-        Path bad = dir.resolve("truncated.gguf");
-        byte[] head = Files.readAllBytes(TestSpark.MODEL);
-        Files.write(bad, java.util.Arrays.copyOf(head, 4096));
-        var e = assertThrows(Exception.class, () -> optimized(
-                "SELECT gemma_generate(prompt, map('model', '" + bad + "')) FROM plan_docs"));
-        String messages = Errors.messages(e);
-        assertTrue(messages.contains("model file " + bad + " (option 'model' of gemma_generate) is not a usable "
-                + "Gemma 3n GGUF file"), messages);
     }
 
     @Test
