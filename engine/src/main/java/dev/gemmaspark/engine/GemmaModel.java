@@ -173,6 +173,11 @@ public final class GemmaModel implements AutoCloseable {
         return weights;
     }
 
+    /** Whether this context failed for good (see {@link Scheduler#isBroken()}): a new one must take its place. */
+    public boolean isBroken() {
+        return scheduler.isBroken();
+    }
+
     /** Sequences this context decodes together (the resolved {@code maxSequences}). */
     public int maxSequences() {
         return sequences;

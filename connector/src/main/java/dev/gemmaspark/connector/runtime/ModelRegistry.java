@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.TaskContext;
+import org.apache.spark.util.TaskCompletionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -126,7 +127,7 @@ public final class ModelRegistry {
         TaskContext task = TaskContext.get();
         ContextSlot slot = lease(key, task != null);
         if (task != null) {
-            task.addTaskCompletionListener(t -> release(slot));
+            task.addTaskCompletionListener((TaskCompletionListener) t -> release(slot));
         }
         try {
             return slot.get(key, hadoopConf);

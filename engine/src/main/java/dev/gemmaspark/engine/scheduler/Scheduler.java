@@ -213,6 +213,11 @@ public final class Scheduler implements AutoCloseable {
         waiting.clear();
     }
 
+    /** Whether the scheduler thread ended without being closed: nothing submitted will ever run. */
+    public boolean isBroken() {
+        return !closed && !thread.isAlive();
+    }
+
     /** Fails pending and running requests with a clear error and stops the scheduler thread. */
     @Override
     public void close() {
