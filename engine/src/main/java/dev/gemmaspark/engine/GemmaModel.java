@@ -173,6 +173,11 @@ public final class GemmaModel implements AutoCloseable {
         return weights;
     }
 
+    /** Requests in this context's scheduler that have not finished: queued or running. */
+    public int liveRequests() {
+        return scheduler.liveCount();
+    }
+
     /** Whether this context failed for good (see {@link Scheduler#isBroken()}): a new one must take its place. */
     public boolean isBroken() {
         return scheduler.isBroken();

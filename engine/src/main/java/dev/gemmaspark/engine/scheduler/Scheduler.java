@@ -13,6 +13,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Continuous batching: requests queue up in arrival order; up to {@code maxSequences} of them are live at
@@ -39,6 +40,7 @@ public final class Scheduler implements AutoCloseable {
     private final float[] logits;
     private final Thread thread;
     private volatile boolean closed;
+    private final AtomicInteger liveRequests = new AtomicInteger();
 
     /**
      * @param forwardLock held around each forward pass, so other users of the same kernels' thread pool
@@ -88,6 +90,8 @@ public final class Scheduler implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the model is closed");
         }
+        liveRequests.incrementAndGet();
+        s.future.whenComplete((r, e) -> liveRequests.decrementAndGet());
         incoming.add(s);
         return s.future;
     }
@@ -211,6 +215,11 @@ public final class Scheduler implements AutoCloseable {
         }
         live.clear();
         waiting.clear();
+    }
+
+    /** Requests submitted and not yet finished, failed or cancelled (queued or running). */
+    public int liveCount() {
+        return liveRequests.get();
     }
 
     /** Whether the scheduler thread ended without being closed: nothing submitted will ever run. */
