@@ -21,6 +21,7 @@ import dev.gemmaspark.engine.tokenizer.GemmaTokenizer;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CancellationException;
@@ -39,12 +40,8 @@ import java.util.function.Function;
  * a context that loaded its own weights ({@link #load}), unmaps the file.
  */
 public final class GemmaModel implements AutoCloseable {
-    /** Positions per forward pass when computing the logits of every position of a sequence. */
-    private static final int LOGITS_CHUNK = 16;
     /** Shorter recordings hold less than one 32 ms analysis frame of the audio front end. */
     private static final int MIN_AUDIO_SAMPLES = 512;
-    /** How often a wait for results checks whether the caller was cancelled. */
-    private static final long CANCEL_POLL_MILLIS = 100;
     /** The most sequences an automatic {@code maxSequences} decodes together. */
     static final int AUTO_MAX_SEQUENCES = 64;
     private static final System.Logger LOG = System.getLogger(GemmaModel.class.getName());
@@ -60,9 +57,6 @@ public final class GemmaModel implements AutoCloseable {
     private final int sequences;
     /** The audio tower on this context's pool, when the weights have one. */
     private final AudioEncoder audio;
-    /** The kernels' thread pool runs one forward pass at a time. */
-    private final Object forwardLock = new Object();
-    private ForwardPass scoringPass;
 
     private GemmaModel(GemmaWeights weights, boolean ownsWeights, EngineOptions options) {
         this.weights = weights;
@@ -84,8 +78,8 @@ public final class GemmaModel implements AutoCloseable {
         int batchTokens = Math.max(options.batchTokens(), sequences);
         ForwardPass pass = new ForwardPass(model, pool, batchTokens, options.exactGelu());
         this.audio = weights.audio(pool);
-        this.scheduler = new Scheduler(pass, tokenizer, forwardLock,
-                new SchedulerOptions(sequences, batchTokens, contextLength), config.vocabSize());
+        this.scheduler = new Scheduler(weights.path().toString(), pass, pool, tokenizer,
+                new SchedulerOptions(sequences, batchTokens, contextLength));
     }
 
     /**
@@ -178,9 +172,9 @@ public final class GemmaModel implements AutoCloseable {
         return scheduler.liveCount();
     }
 
-    /** Whether this context failed for good (see {@link Scheduler#isBroken()}): a new one must take its place. */
+    /** Whether this context failed for good (see {@link Scheduler#failure()}): a new one must take its place. */
     public boolean isBroken() {
-        return scheduler.isBroken();
+        return scheduler.failure() != null;
     }
 
     /** Sequences this context decodes together (the resolved {@code maxSequences}). */
@@ -193,13 +187,67 @@ public final class GemmaModel implements AutoCloseable {
         return contextLength;
     }
 
-    /** The prompt of a request as token ids: chat-templated, raw text with BOS, or the ids as given. */
+    /**
+     * The prompt of a request as token ids: chat-templated, raw text with BOS, or the ids as given. Text is plain
+     * text unless the request parses special tokens. A text too long for the context throws {@link
+     * PromptTooLongException}, before tokenizing where its length alone shows it, unless the request truncates:
+     * then the head of its (last message's) text is kept so that the prompt leaves room for the answer.
+     */
     public int[] promptTokens(GenerationRequest request) {
+        int[] tokens;
         if (request.tokens() != null) {
-            return request.tokens().clone();
+            tokens = request.tokens().clone();
+        } else if (request.truncate()) {
+            int limit = contextLength - Math.max(1, Math.min(request.params().maxTokens(), contextLength / 2));
+            tokens = request.messages() != null
+                    ? tokenizer.encodeChatTruncated(request.messages(), true, request.parseSpecial(), limit)
+                    : Arrays.copyOf(tokenizer.encode(head(request.rawText(), limit), true, request.parseSpecial()),
+                            limit);
+        } else if (request.messages() != null) {
+            tokens = chatTokens(request.messages(), request.parseSpecial());
+        } else {
+            tokens = encodeBounded(request.rawText(), true, request.parseSpecial());
         }
-        String text = request.rawText() != null ? request.rawText() : ChatTemplate.render(request.messages(), true);
-        return tokenizer.encode(text, true, true);
+        if (tokens.length >= contextLength) {
+            throw new PromptTooLongException("prompt of " + tokens.length + " tokens does not fit the context length "
+                    + contextLength + " (it needs room for at least one generated token)");
+        }
+        return tokens;
+    }
+
+    /**
+     * Every token covers at most {@link GemmaTokenizer#maxPieceBytes()} bytes of text and every character at least
+     * one byte, so a text of more than {@code tokens} x that many characters has more than {@code tokens} tokens:
+     * this is how long a text is checked, or cut, before it is tokenized, whatever its size.
+     */
+    private long mostChars(int tokens) {
+        return (long) tokens * tokenizer.maxPieceBytes();
+    }
+
+    private String head(String text, int tokens) {
+        return text.length() > mostChars(tokens) ? text.substring(0, (int) mostChars(tokens)) : text;
+    }
+
+    private void checkLength(long chars) {
+        if (chars > mostChars(contextLength)) {
+            throw new PromptTooLongException("the text has " + chars + " characters, more than the "
+                    + mostChars(contextLength) + " that any text fitting the context length " + contextLength
+                    + " can have");
+        }
+    }
+
+    private int[] encodeBounded(String text, boolean addSpecial, boolean parseSpecial) {
+        checkLength(text.length());
+        return tokenizer.encode(text, addSpecial, parseSpecial);
+    }
+
+    private int[] chatTokens(List<ChatMessage> messages, boolean parseSpecial) {
+        long chars = 0;
+        for (ChatMessage m : messages) {
+            chars += m.content() == null ? 0 : m.content().length();
+        }
+        checkLength(chars);
+        return tokenizer.encodeChat(messages, true, parseSpecial);
     }
 
     public GenerationResult generate(GenerationRequest request) {
@@ -244,45 +292,7 @@ public final class GemmaModel implements AutoCloseable {
                 futures.add(CompletableFuture.failedFuture(e));
             }
         }
-        return awaitAll(futures, cancelled, e -> GenerationResult.failed(String.valueOf(e.getMessage())));
-    }
-
-    /**
-     * Waits for every future in order, polling {@code cancelled}; a future that failed gives {@code onError}'s
-     * result. On cancellation or interruption all the futures are cancelled before this throws.
-     */
-    static <T> List<T> awaitAll(List<CompletableFuture<T>> futures, BooleanSupplier cancelled,
-                                Function<Throwable, T> onError) {
-        List<T> results = new ArrayList<>(futures.size());
-        try {
-            for (CompletableFuture<T> f : futures) {
-                while (true) {
-                    if (cancelled.getAsBoolean()) {
-                        throw new CancellationException("cancelled by the caller");
-                    }
-                    try {
-                        results.add(f.get(CANCEL_POLL_MILLIS, TimeUnit.MILLISECONDS));
-                        break;
-                    } catch (TimeoutException e) {
-                        // poll the cancellation again
-                    } catch (ExecutionException e) {
-                        results.add(onError.apply(e.getCause()));
-                        break;
-                    } catch (CancellationException e) {
-                        results.add(onError.apply(e));
-                        break;
-                    }
-                }
-            }
-        } catch (InterruptedException e) {
-            futures.forEach(f -> f.cancel(true));
-            Thread.currentThread().interrupt();
-            throw new CancellationException("interrupted while waiting for the engine");
-        } catch (CancellationException e) {
-            futures.forEach(f -> f.cancel(true));
-            throw e;
-        }
-        return results;
+        return Requests.awaitAll(futures, cancelled, e -> GenerationResult.failed(String.valueOf(e.getMessage())));
     }
 
     /**
@@ -290,20 +300,35 @@ public final class GemmaModel implements AutoCloseable {
      * context is tokenized with BOS, the text without, and only the text's tokens are scored.
      */
     public ScoreResult score(String context, String text) {
-        int[] ctx = tokenizer.encode(context == null ? "" : context, true, true);
-        int[] cont = tokenizer.encode(text, false, true);
-        if (cont.length == 0) {
-            return new ScoreResult(0.0, 0);
-        }
+        return join(submitScore(context, text, false));
+    }
+
+    /**
+     * Queues the scoring of {@code text} after {@code context} (see {@link #score}); both are plain text unless
+     * {@code parseSpecial}. Scores batch with every other request of the scheduler. Bad input throws here.
+     */
+    public CompletableFuture<ScoreResult> submitScore(String context, String text, boolean parseSpecial) {
+        int[] ctx = encodeBounded(context == null ? "" : context, true, parseSpecial);
+        int[] cont = encodeBounded(text, false, parseSpecial);
         int[] all = new int[ctx.length + cont.length];
         System.arraycopy(ctx, 0, all, 0, ctx.length);
         System.arraycopy(cont, 0, all, ctx.length, cont.length);
-        double[] sum = new double[1];
-        int vocab = config().vocabSize();
-        forEachLogitsRow(all, ctx.length - 1, all.length - 2, (pos, logits, off) -> {
-            sum[0] += logSoftmax(logits, off, vocab, all[pos + 1]);
-        });
-        return new ScoreResult(sum[0], cont.length);
+        return scheduler.submitScore(all, ctx.length, 0);
+    }
+
+    /**
+     * Queues a classification: the log-likelihood of each label as the model's answer to the chat {@code
+     * messages}, in the order of the labels. The conversation is prefilled once and shared by all labels; each
+     * label's result equals {@link #submitScore scoring} it after the templated conversation, bit for bit.
+     */
+    public CompletableFuture<List<ScoreResult>> submitClassify(List<ChatMessage> messages, List<String> labels,
+                                                               boolean parseSpecial) {
+        int[] context = chatTokens(messages, parseSpecial);
+        List<int[]> continuations = new ArrayList<>(labels.size());
+        for (String label : labels) {
+            continuations.add(encodeBounded(label, false, parseSpecial));
+        }
+        return scheduler.submitClassify(context, continuations);
     }
 
     /** Whether this model can transcribe audio (it was loaded with the audio tower). */
@@ -367,7 +392,7 @@ public final class GemmaModel implements AutoCloseable {
             }
             windows.add(scheduler.submit(tokens, inputs, params, null));
         }
-        List<GenerationResult> windowResults = awaitAll(windows, cancelled,
+        List<GenerationResult> windowResults = Requests.awaitAll(windows, cancelled,
                 e -> GenerationResult.failed(String.valueOf(e.getMessage())));
         List<TranscriptionResult> results = new ArrayList<>();
         int next = 0;
@@ -409,54 +434,7 @@ public final class GemmaModel implements AutoCloseable {
 
     /** The logits of every position of {@code tokens} (used exactly as given), row-major [n][vocab]. */
     public float[] logits(int[] tokens) {
-        int vocab = config().vocabSize();
-        float[] out = new float[Math.multiplyExact(tokens.length, vocab)];
-        forEachLogitsRow(tokens, 0, tokens.length - 1,
-                (pos, logits, off) -> System.arraycopy(logits, off, out, pos * vocab, vocab));
-        return out;
-    }
-
-    @FunctionalInterface
-    private interface RowConsumer {
-        void accept(int position, float[] logits, int offset);
-    }
-
-    /**
-     * Runs {@code tokens} as one sequence and hands the logits of positions {@code from} to {@code last}
-     * to {@code rows}, in order.
-     */
-    private void forEachLogitsRow(int[] tokens, int from, int last, RowConsumer rows) {
-        if (tokens.length == 0) {
-            throw new IllegalArgumentException("no tokens to evaluate");
-        }
-        if (tokens.length > contextLength) {
-            throw new IllegalArgumentException(tokens.length + " tokens do not fit the context length "
-                    + contextLength);
-        }
-        int vocab = config().vocabSize();
-        float[] logits = new float[LOGITS_CHUNK * vocab];
-        ForwardBatch batch = new ForwardBatch(LOGITS_CHUNK);
-        try (KVCache cache = new KVCache(config(), tokens.length, LOGITS_CHUNK)) {
-            for (int start = 0; start < tokens.length; start += LOGITS_CHUNK) {
-                int end = Math.min(tokens.length, start + LOGITS_CHUNK);
-                batch.clear();
-                for (int p = start; p < end; p++) {
-                    batch.add(tokens[p], p, cache, p >= from && p <= last);
-                }
-                synchronized (forwardLock) {
-                    if (scoringPass == null) {
-                        scoringPass = new ForwardPass(model, pool, LOGITS_CHUNK, options.exactGelu());
-                    }
-                    scoringPass.forward(batch, logits);
-                }
-                int row = 0;
-                for (int p = start; p < end; p++) {
-                    if (p >= from && p <= last) {
-                        rows.accept(p, logits, row++ * vocab);
-                    }
-                }
-            }
-        }
+        return join(scheduler.submitLogits(tokens));
     }
 
     /** log p(target) under softmax of {@code logits[off..off+n)}, in double. */
@@ -472,7 +450,7 @@ public final class GemmaModel implements AutoCloseable {
         return logits[off + target] - max - StrictMath.log(sum);
     }
 
-    private static GenerationResult join(CompletableFuture<GenerationResult> f) {
+    private static <T> T join(CompletableFuture<T> f) {
         try {
             return f.get();
         } catch (ExecutionException e) {
@@ -491,11 +469,9 @@ public final class GemmaModel implements AutoCloseable {
     @Override
     public void close() {
         scheduler.close();
-        synchronized (forwardLock) {
-            pool.close();
-            if (ownsWeights) {
-                weights.close();
-            }
+        pool.close();
+        if (ownsWeights) {
+            weights.close();
         }
     }
 }

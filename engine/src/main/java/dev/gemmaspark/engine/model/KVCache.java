@@ -3,6 +3,7 @@ package dev.gemmaspark.engine.model;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 
 /**
  * The keys and values of one sequence, F32, off-heap: one ring of slots per KV-owning layer. Global
@@ -71,6 +72,31 @@ public final class KVCache implements AutoCloseable {
         long off = offset(layer, pos);
         MemorySegment.copy(k, kOff, keys[layer], ValueLayout.JAVA_FLOAT, off, kvDim);
         MemorySegment.copy(v, vOff, values[layer], ValueLayout.JAVA_FLOAT, off, kvDim);
+    }
+
+    /**
+     * Makes positions {@code [0, n)} of this cache those of {@code from}, as llama.cpp's
+     * {@code llama_kv_cache_seq_cp} does for a shared prompt: a sequence may then go on from position {@code n}
+     * as {@code from}'s would. {@code from} must have been written up to position {@code n - 1} and no further,
+     * and both caches must have the same slot counts (the same model, context length and chunk size). A
+     * sliding layer holds only its last {@code capacity} positions, each at slot {@code p % capacity}: when
+     * {@code n} exceeds the capacity every slot is copied, which carries exactly positions
+     * {@code [n - capacity, n)}, all that a query at {@code n} or later can see through the window.
+     */
+    public void copyPrefix(KVCache from, int n) {
+        if (n < 0 || n > from.contextLength || n > contextLength) {
+            throw new IllegalArgumentException("cannot copy " + n + " positions between caches of " + from.contextLength
+                    + " and " + contextLength + " positions");
+        }
+        if (!Arrays.equals(capacity, from.capacity) || kvDim != from.kvDim) {
+            throw new IllegalArgumentException("caches of different shapes: slots per layer " + Arrays.toString(
+                    from.capacity) + " x " + from.kvDim + " and " + Arrays.toString(capacity) + " x " + kvDim);
+        }
+        for (int l = 0; l < capacity.length; l++) {
+            long bytes = (long) Math.min(n, capacity[l]) * kvDim * Float.BYTES;
+            MemorySegment.copy(from.keys[l], 0, keys[l], 0, bytes);
+            MemorySegment.copy(from.values[l], 0, values[l], 0, bytes);
+        }
     }
 
     @Override

@@ -1,14 +1,15 @@
 package dev.gemmaspark.engine.scheduler;
 
 import dev.gemmaspark.engine.GenerationResult;
+import dev.gemmaspark.engine.ScoreResult;
 import dev.gemmaspark.engine.TokenListener;
-import dev.gemmaspark.engine.model.ForwardBatch;
+import dev.gemmaspark.engine.kernel.ThreadPool;
 import dev.gemmaspark.engine.model.ForwardPass;
-import dev.gemmaspark.engine.model.KVCache;
 import dev.gemmaspark.engine.sampling.SamplingParams;
 import dev.gemmaspark.engine.tokenizer.GemmaTokenizer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -16,57 +17,79 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Continuous batching: requests queue up in arrival order; up to {@code maxSequences} of them are live at
- * once, each with its own KV cache from a pool; every step runs one forward pass holding one token of
- * each decoding sequence plus chunks of prompts being prefilled; a finished sequence leaves at once and
- * the next waiting one takes its cache.
+ * Continuous batching, the only caller of its {@link ForwardPass}: requests queue up in arrival order and
+ * start when the KV caches they need are free ({@code maxSequences} caches in all); every step runs one forward
+ * pass holding one token of each decoding sequence plus chunks of prompts being prefilled, in order of
+ * admission; a finished request leaves at once and gives its caches to the next.
  *
- * <p>A sequence's numbers do not depend on the others in the batch (see {@link ForwardPass}), so its
- * greedy output is the same alone or among many.
+ * <p>Four kinds of request share the steps: generation ({@link #submit}), scoring ({@link #submitScore}),
+ * classification ({@link #submitClassify}) and raw logits ({@link #submitLogits}). The last three are prefill
+ * only, with logits wanted at many positions; one step produces at most {@link SchedulerOptions#maxLogitRows()}
+ * logits rows, and their chunks stop where the rows run out. The log-softmax of those rows runs on the kernels' threads, a row per thread.
+ *
+ * <p>A request's numbers do not depend on the others in the batch (see {@link ForwardPass}), so its greedy
+ * output, its score and its classification are the same, bit for bit, alone or among many.
+ *
+ * <p>A {@link RuntimeException} in a forward pass fails the requests that had tokens in it (their caches may be
+ * half written) and the scheduler goes on. An {@link Error} (a fault reading the memory-mapped file, memory
+ * exhausted) breaks it: every request it holds fails with the model file and the cause named, later
+ * submissions fail at once, and the caches are freed ({@link #failure()}).
  */
 public final class Scheduler implements AutoCloseable {
+    private final String model;
     private final ForwardPass pass;
-    private final Object forwardLock;
+    private final ThreadPool pool;
     private final GemmaTokenizer tokenizer;
     private final SchedulerOptions options;
     private final int vocabSize;
-    private final LinkedBlockingQueue<Sequence> incoming = new LinkedBlockingQueue<>();
-    private final ArrayDeque<Sequence> waiting = new ArrayDeque<>();
-    private final List<Sequence> live = new ArrayList<>();
-    private final ArrayDeque<KVCache> freeCaches = new ArrayDeque<>();
-    private final List<KVCache> allCaches = new ArrayList<>();
-    private final ForwardBatch batch;
-    private final Sequence[] rowOwner;
+    private final LinkedBlockingQueue<Job<?>> incoming = new LinkedBlockingQueue<>();
+    private final ArrayDeque<Job<?>> waiting = new ArrayDeque<>();
+    private final List<Job<?>> live = new ArrayList<>();
+    private final CachePool caches;
+    private final Step step;
     private final float[] logits;
+    private final RuntimeException[] rowFailures;
+    /** Requests queued or running: counted up at submission, down when the scheduler lets go of them. */
+    private final AtomicInteger held = new AtomicInteger();
     private final Thread thread;
+    private volatile long steps;
     private volatile boolean closed;
-    private final AtomicInteger liveRequests = new AtomicInteger();
+    private volatile Throwable failure;
 
     /**
-     * @param forwardLock held around each forward pass, so other users of the same kernels' thread pool
-     *                    can interleave their own passes
+     * @param model names the model file in errors (its path)
+     * @param pass  the forward pass this scheduler alone runs; its batches are at most
+     *              {@link SchedulerOptions#batchTokens()} tokens
+     * @param pool  the kernels' thread pool, also used for the log-softmax of scored rows
      */
-    public Scheduler(ForwardPass pass, GemmaTokenizer tokenizer, Object forwardLock, SchedulerOptions options,
-                     int vocabSize) {
+    public Scheduler(String model, ForwardPass pass, ThreadPool pool, GemmaTokenizer tokenizer,
+                     SchedulerOptions options) {
         if (options.batchTokens() > pass.maxTokens()) {
             throw new IllegalArgumentException("batchTokens " + options.batchTokens() + " exceeds the forward pass's "
                     + pass.maxTokens());
         }
+        if (options.contextLength() > pass.model().maxContext()) {
+            throw new IllegalArgumentException("contextLength " + options.contextLength() + " exceeds the model's "
+                    + pass.model().maxContext());
+        }
+        this.model = model;
         this.pass = pass;
-        this.forwardLock = forwardLock;
+        this.pool = pool;
         this.tokenizer = tokenizer;
         this.options = options;
-        this.vocabSize = vocabSize;
-        this.batch = new ForwardBatch(options.batchTokens());
-        this.rowOwner = new Sequence[options.maxSequences()];
-        this.logits = new float[options.maxSequences() * vocabSize];
+        this.vocabSize = pass.model().config().vocabSize();
+        this.caches = new CachePool(pass.model().config(), options.contextLength(), options.batchTokens(),
+                options.maxSequences());
+        this.step = new Step(options.batchTokens(), options.maxLogitRows());
+        this.logits = new float[Math.multiplyExact(options.maxLogitRows(), vocabSize)];
+        this.rowFailures = new RuntimeException[options.maxLogitRows()];
         this.thread = Thread.ofPlatform().name("gemma-scheduler").daemon().unstarted(this::run);
         this.thread.start();
     }
 
     /**
      * Queues a prompt. The future completes with the result, or exceptionally when the request fails;
-     * cancelling it stops the request at the next step.
+     * cancelling it stops the request at the next step. Throws when the scheduler is closed or broken.
      */
     public CompletableFuture<GenerationResult> submit(int[] prompt, SamplingParams params, TokenListener listener) {
         return submit(prompt, null, params, listener);
@@ -86,14 +109,152 @@ public final class Scheduler implements AutoCloseable {
             throw new IllegalArgumentException("prompt of " + prompt.length + " tokens does not fit the context length "
                     + options.contextLength() + " (it needs room for at least one generated token)");
         }
-        Sequence s = new Sequence(prompt, embeddings, params, listener, tokenizer, vocabSize);
-        if (closed) {
-            throw new IllegalStateException("the model is closed");
+        checkTokens("prompt", prompt);
+        Sequence s = new Sequence(prompt, embeddings, params, listener, tokenizer, vocabSize, options.contextLength());
+        if (params.maxTokens() == 0) {
+            s.finishEmpty();
+            return s.future;
         }
-        liveRequests.incrementAndGet();
-        s.future.whenComplete((r, e) -> liveRequests.decrementAndGet());
-        incoming.add(s);
-        return s.future;
+        return enqueue(s);
+    }
+
+    /**
+     * Scores {@code tokens[first..n)} after {@code tokens[0..first)}: position i gets log p(tokens[i] |
+     * tokens[..i]), from the logits at position i - 1 in double (max, sum of {@code StrictMath.exp} in index order,
+     * log), and, when {@code topN > 0}, the {@code topN} most likely tokens there with theirs. The result holds
+     * their sum (added in order), the per-token values and {@code n - first} as the token count. The tokens are
+     * used as given (a leading BOS is the caller's); the last one is never fed, as nothing is predicted from it.
+     *
+     * @param first the first scored position, 1 to n ({@code n}: nothing to score, an empty result at once)
+     * @throws IllegalArgumentException when the tokens do not fit the context length, {@code first} or
+     *                                  {@code topN} is out of range, or a token id is outside the vocabulary
+     */
+    public CompletableFuture<ScoreResult> submitScore(int[] tokens, int first, int topN) {
+        if (tokens.length > options.contextLength()) {
+            throw new IllegalArgumentException(tokens.length + " tokens do not fit the context length "
+                    + options.contextLength());
+        }
+        if (first < 1 || first > tokens.length) {
+            throw new IllegalArgumentException("first scored position " + first + " is outside [1, " + tokens.length
+                    + "]: the first token has no logits before it");
+        }
+        if (topN < 0 || topN > vocabSize) {
+            throw new IllegalArgumentException("topN " + topN + " is outside [0, " + vocabSize + "]");
+        }
+        checkTokens("tokens", tokens);
+        if (first == tokens.length) {
+            return CompletableFuture.completedFuture(ScoreJob.result(new double[0], List.of()));
+        }
+        return enqueue(new ScoreJob(tokens.clone(), first, topN, vocabSize));
+    }
+
+    /**
+     * The log-likelihood of each continuation after {@code context}, as {@link #submitScore} of context +
+     * continuation from position {@code context.length} would give it, bit for bit, but with the context
+     * prefilled once: its last logits score every continuation's first token, and each continuation of two or
+     * more tokens goes on from a copy of the context's KV-cache entries. Results come in the order of the
+     * continuations; an empty continuation scores 0 over 0 tokens.
+     *
+     * @throws IllegalArgumentException when the context is empty, there are no continuations, context plus a
+     *                                  continuation does not fit the context length, or a token id is outside
+     *                                  the vocabulary
+     */
+    public CompletableFuture<List<ScoreResult>> submitClassify(int[] context, List<int[]> continuations) {
+        if (context.length == 0) {
+            throw new IllegalArgumentException("empty context: nothing to condition on (not even BOS)");
+        }
+        if (continuations.isEmpty()) {
+            throw new IllegalArgumentException("no continuations to classify");
+        }
+        checkTokens("context", context);
+        List<int[]> copies = new ArrayList<>(continuations.size());
+        for (int j = 0; j < continuations.size(); j++) {
+            int[] c = continuations.get(j);
+            if (context.length + c.length > options.contextLength()) {
+                throw new IllegalArgumentException("context of " + context.length + " tokens and continuation " + j
+                        + " of " + c.length + " do not fit the context length " + options.contextLength());
+            }
+            checkTokens("continuation " + j, c);
+            copies.add(c.clone());
+        }
+        return enqueue(new ClassifyJob(context.clone(), List.copyOf(copies), vocabSize));
+    }
+
+    /**
+     * The soft-capped logits of every position of {@code tokens} (used exactly as given), row-major
+     * [n][vocabulary], computed in chunks as far as the step's logits rows allow.
+     *
+     * @throws IllegalArgumentException when there are no tokens, they do not fit the context length, or an id
+     *                                  is outside the vocabulary
+     */
+    public CompletableFuture<float[]> submitLogits(int[] tokens) {
+        if (tokens.length == 0) {
+            throw new IllegalArgumentException("no tokens to evaluate");
+        }
+        if (tokens.length > options.contextLength()) {
+            throw new IllegalArgumentException(tokens.length + " tokens do not fit the context length "
+                    + options.contextLength());
+        }
+        checkTokens("tokens", tokens);
+        return enqueue(new LogitsJob(tokens.clone(), vocabSize));
+    }
+
+    /** Catches a bad id here: in a forward pass it would fail every request of the step. */
+    private void checkTokens(String what, int[] tokens) {
+        for (int i = 0; i < tokens.length; i++) {
+            if (tokens[i] < 0 || tokens[i] >= vocabSize) {
+                throw new IllegalArgumentException(what + ": token id " + tokens[i] + " at position " + i
+                        + " is outside the vocabulary [0, " + vocabSize + ")");
+            }
+        }
+    }
+
+    private <T> CompletableFuture<T> enqueue(Job<T> job) {
+        RuntimeException refused = refusal();
+        if (refused != null) {
+            throw refused;
+        }
+        held.incrementAndGet();
+        incoming.add(job);
+        // the scheduler thread may have stopped and drained the queue since the check above: whoever removes
+        // the job from the queue answers for it
+        if ((closed || failure != null) && incoming.remove(job)) {
+            held.decrementAndGet();
+            throw refusal();
+        }
+        return job.future;
+    }
+
+    private RuntimeException refusal() {
+        Throwable f = failure;
+        if (f != null) {
+            return new IllegalStateException(brokenMessage(f), f);
+        }
+        return closed ? new IllegalStateException("model " + model + " is closed") : null;
+    }
+
+    private String brokenMessage(Throwable f) {
+        String hint = f instanceof InternalError ? " (was the file changed while in use? replace model files by"
+                + " rename, never rewrite them in place)" : "";
+        return "model " + model + " failed: " + f + hint;
+    }
+
+    /** The error that broke the scheduler, or null while it runs (see the class comment). */
+    public Throwable failure() {
+        return failure;
+    }
+
+    /**
+     * Requests submitted and not yet let go of: running, waiting for caches, or queued. A request that
+     * completes leaves the count at the end of that step, just after its future completes.
+     */
+    public int liveCount() {
+        return held.get();
+    }
+
+    /** Steps run so far. */
+    long steps() {
+        return steps;
     }
 
     private void run() {
@@ -109,122 +270,141 @@ public final class Scheduler implements AutoCloseable {
                 }
             }
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            // close() stops the loop this way
+        } catch (Throwable t) {
+            failure = t;
         } finally {
-            failAll(new IllegalStateException("the model was closed before this request finished"));
-            allCaches.forEach(KVCache::close);
+            Throwable f = failure;
+            failAll(f != null ? new IllegalStateException(brokenMessage(f), f)
+                    : new IllegalStateException("the model was closed before this request finished"));
+            caches.close();
         }
     }
 
-    /** Moves waiting requests, in arrival order, into free sequence slots. */
+    /**
+     * Starts waiting requests, in arrival order, while the caches they need are free: a request that does not
+     * fit waits for running ones to finish, and so do those behind it.
+     */
     private void admit() {
-        while (!waiting.isEmpty() && live.size() < options.maxSequences()) {
-            Sequence s = waiting.poll();
-            if (s.future.isDone()) {
+        while (!waiting.isEmpty()) {
+            Job<?> job = waiting.peek();
+            if (job.done()) {
+                waiting.poll();
+                held.decrementAndGet();
                 continue;
             }
-            if (s.params.maxTokens() == 0) {
-                s.finishEmpty();
-                continue;
+            int need = job.cachesToStart(caches.size());
+            if (caches.available() < need) {
+                return;
             }
-            s.cache = freeCaches.isEmpty() ? newCache() : freeCaches.poll();
-            live.add(s);
+            // live before allocating: a cache that cannot be allocated breaks the scheduler, which fails the live
+            live.add(waiting.poll());
+            for (int i = 0; i < need; i++) {
+                job.caches.add(caches.acquire());
+            }
+            job.start();
         }
-    }
-
-    private KVCache newCache() {
-        KVCache cache = new KVCache(pass.model().config(), options.contextLength(), options.batchTokens());
-        allCaches.add(cache);
-        return cache;
     }
 
     /** One forward pass: a token for each decoding sequence, then prompt chunks in admission order. */
     private void step() {
-        batch.clear();
-        int rows = 0;
-        for (Sequence s : live) {
-            if (!s.prefilling() && !s.future.isDone()) {
-                batch.add(s.lastToken(), s.position(), s.cache, true);
-                rowOwner[rows++] = s;
+        step.clear();
+        for (Job<?> job : live) {
+            if (!job.done()) {
+                job.addDecode(step);
             }
         }
-        for (Sequence s : live) {
-            if (!s.prefilling() || s.future.isDone()) {
-                continue;
-            }
-            int room = batch.capacity() - batch.size();
-            if (room == 0) {
+        for (Job<?> job : live) {
+            if (step.room() == 0) {
                 break;
             }
-            int chunk = Math.min(room, s.prompt.length - s.prefilled);
-            for (int i = 0; i < chunk; i++) {
-                int pos = s.prefilled + i;
-                boolean last = pos == s.prompt.length - 1;
-                if (s.embeddings != null && s.embeddings.has(pos)) {
-                    batch.add(PromptEmbeddings.PER_LAYER_TOKEN, s.embeddings.arrays()[pos], s.embeddings.offsets()[pos],
-                            pos, s.cache, last);
-                } else {
-                    batch.add(s.prompt[pos], pos, s.cache, last);
-                }
-                if (last) {
-                    rowOwner[rows++] = s;
-                }
+            if (!job.done()) {
+                job.addPrefill(step);
             }
-            s.prefilled += chunk;
         }
-        if (batch.size() > 0) {
+        if (step.batch.size() > 0) {
+            boolean ran = false;
             try {
-                synchronized (forwardLock) {
-                    pass.forward(batch, logits);
-                }
+                pass.forward(step.batch, logits);
+                ran = true;
             } catch (RuntimeException e) {
-                for (Sequence s : live) {
-                    s.future.completeExceptionally(e);
+                for (Job<?> job : step.participants()) {
+                    job.fail(e);
                 }
+            }
+            if (ran) {
+                deliver();
             }
         }
-        for (int r = 0; r < rows; r++) {
-            Sequence s = rowOwner[r];
-            rowOwner[r] = null;
-            if (s.future.isDone()) {
-                continue;
+        steps++;
+        boolean mayTakeMore = waiting.isEmpty();
+        for (Iterator<Job<?>> it = live.iterator(); it.hasNext(); ) {
+            Job<?> job = it.next();
+            if (!job.done()) {
+                try {
+                    job.afterStep(caches, mayTakeMore);
+                } catch (RuntimeException e) {
+                    job.fail(e);
+                }
             }
-            try {
-                s.sampleNext(logits, r * vocabSize, options.contextLength());
-            } catch (RuntimeException e) {
-                s.future.completeExceptionally(e);
-            }
-        }
-        for (Iterator<Sequence> it = live.iterator(); it.hasNext(); ) {
-            Sequence s = it.next();
-            if (s.future.isDone()) {
-                freeCaches.add(s.cache);
-                s.cache = null;
+            if (job.done()) {
+                caches.releaseAll(job);
                 it.remove();
+                held.decrementAndGet();
             }
         }
     }
 
+    /**
+     * Hands the logits rows to their owners: the rows of scores and classifications first, on the kernels'
+     * threads (a log-softmax over a 262,400-entry row is most of their cost), then sampling, in row order on
+     * this thread.
+     */
+    private void deliver() {
+        int rows = step.rows();
+        if (step.concurrentRows() > 0) {
+            pool.parallelFor(rows, (start, end) -> {
+                for (int r = start; r < end; r++) {
+                    Rows owner = step.owner(r);
+                    if (owner.concurrent() && !owner.job().done()) {
+                        try {
+                            owner.row(step.position(r), logits, r * vocabSize);
+                        } catch (RuntimeException e) {
+                            rowFailures[r] = e;
+                        }
+                    }
+                }
+            });
+        }
+        for (int r = 0; r < rows; r++) {
+            Rows owner = step.owner(r);
+            RuntimeException e = rowFailures[r];
+            rowFailures[r] = null;
+            if (e == null && !owner.concurrent() && !owner.job().done()) {
+                try {
+                    owner.row(step.position(r), logits, r * vocabSize);
+                } catch (RuntimeException ex) {
+                    e = ex;
+                }
+            }
+            if (e != null) {
+                owner.job().fail(e);
+            }
+        }
+    }
+
+    /** Fails every request held; they leave the count first, so a caller woken by its failure sees them gone. */
     private void failAll(RuntimeException reason) {
         incoming.drainTo(waiting);
-        for (Sequence s : live) {
-            s.future.completeExceptionally(reason);
+        held.addAndGet(-(live.size() + waiting.size()));
+        for (Job<?> job : live) {
+            job.fail(reason);
         }
-        for (Sequence s : waiting) {
-            s.future.completeExceptionally(reason);
+        for (Job<?> job : waiting) {
+            job.fail(reason);
         }
         live.clear();
         waiting.clear();
-    }
-
-    /** Requests submitted and not yet finished, failed or cancelled (queued or running). */
-    public int liveCount() {
-        return liveRequests.get();
-    }
-
-    /** Whether the scheduler thread ended without being closed: nothing submitted will ever run. */
-    public boolean isBroken() {
-        return !closed && !thread.isAlive();
     }
 
     /** Fails pending and running requests with a clear error and stops the scheduler thread. */
@@ -237,7 +417,5 @@ public final class Scheduler implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        incoming.forEach(s -> s.future.completeExceptionally(
-                new IllegalStateException("the model was closed before this request started")));
     }
 }

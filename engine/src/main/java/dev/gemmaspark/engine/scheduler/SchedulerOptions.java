@@ -3,11 +3,19 @@ package dev.gemmaspark.engine.scheduler;
 /**
  * Limits of the continuous-batching scheduler.
  *
- * @param maxSequences  sequences decoded together (each holds one KV cache of {@code contextLength})
+ * @param maxSequences  KV caches, each of {@code contextLength} positions: a generation or score request holds
+ *                      one, a classification two or more while it runs
  * @param batchTokens   tokens in one forward pass: one per decoding sequence, the rest prompt chunks
  * @param contextLength positions of one sequence (prompt plus output)
+ * @param maxLogitRows  logits rows one forward pass may produce: one per decoding sequence, one at the end of
+ *                      each generation prompt, one per position of a score or classification. The scheduler
+ *                      keeps a buffer of {@code maxLogitRows x vocabulary} floats (1 MiB per row for a
+ *                      262,400-token vocabulary); scoring prefills only as far as its rows fit.
  */
-public record SchedulerOptions(int maxSequences, int batchTokens, int contextLength) {
+public record SchedulerOptions(int maxSequences, int batchTokens, int contextLength, int maxLogitRows) {
+    /** Logits rows beyond one per sequence that {@link #SchedulerOptions(int, int, int)} allows. */
+    public static final int DEFAULT_EXTRA_LOGIT_ROWS = 64;
+
     public SchedulerOptions {
         if (maxSequences < 1) {
             throw new IllegalArgumentException("maxSequences must be >= 1, got " + maxSequences);
@@ -19,5 +27,16 @@ public record SchedulerOptions(int maxSequences, int batchTokens, int contextLen
         if (contextLength < 2) {
             throw new IllegalArgumentException("contextLength must be >= 2, got " + contextLength);
         }
+        if (maxLogitRows < maxSequences || maxLogitRows > batchTokens) {
+            throw new IllegalArgumentException("maxLogitRows (" + maxLogitRows + ") must be between maxSequences ("
+                    + maxSequences + ": every decoding sequence needs a row per step) and batchTokens (" + batchTokens
+                    + ")");
+        }
+    }
+
+    /** With {@code maxSequences + 64} logits rows, at most {@code batchTokens}. */
+    public SchedulerOptions(int maxSequences, int batchTokens, int contextLength) {
+        this(maxSequences, batchTokens, contextLength,
+                Math.min(batchTokens, maxSequences + DEFAULT_EXTRA_LOGIT_ROWS));
     }
 }

@@ -1,5 +1,6 @@
 /**
- * Continuous batching of generation requests over one model: admission in arrival order, prompt
- * prefill in chunks, all live sequences decoded together, KV caches from a pool.
+ * Continuous batching over one model: generation, scoring, classification and logits requests admitted in
+ * arrival order as KV caches free up, prompts prefilled in chunks, all live sequences decoded together, the
+ * logits rows of each step bounded; a classification prefills its context once and copies the KV entries.
  */
 package dev.gemmaspark.engine.scheduler;

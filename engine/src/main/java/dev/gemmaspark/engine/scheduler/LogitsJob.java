@@ -1,0 +1,42 @@
+package dev.gemmaspark.engine.scheduler;
+
+/** The logits of every position of a token sequence, row-major [n][vocabulary]. */
+final class LogitsJob extends Job<float[]> {
+    private final int[] tokens;
+    private final int vocabSize;
+    private final float[] out;
+    private Track track;
+
+    LogitsJob(int[] tokens, int vocabSize) {
+        this.tokens = tokens;
+        this.vocabSize = vocabSize;
+        this.out = new float[Math.multiplyExact(tokens.length, vocabSize)];
+    }
+
+    @Override
+    int cachesToStart(int poolSize) {
+        return 1;
+    }
+
+    @Override
+    void start() {
+        track = new Track(this, tokens, caches.getFirst(), 0, tokens.length, 0) {
+            @Override
+            public void row(int position, float[] logits, int offset) {
+                System.arraycopy(logits, offset, out, position * vocabSize, vocabSize);
+            }
+        };
+    }
+
+    @Override
+    void addPrefill(Step step) {
+        track.addTo(step);
+    }
+
+    @Override
+    void afterStep(CachePool pool, boolean mayTakeMore) {
+        if (track.finished()) {
+            future.complete(out);
+        }
+    }
+}
