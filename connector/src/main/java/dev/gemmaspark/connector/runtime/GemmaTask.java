@@ -21,6 +21,11 @@ public enum GemmaTask {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /** Whether the task generates free text from a prompt (which the option {@code truncate} may cut). */
+    public boolean generates() {
+        return this == GENERATE || this == SUMMARIZE;
+    }
+
     /** Whether the task's input is audio (file bytes) rather than text. */
     public boolean readsAudio() {
         return this == TRANSCRIBE;

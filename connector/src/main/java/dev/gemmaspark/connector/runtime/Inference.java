@@ -3,6 +3,8 @@ package dev.gemmaspark.connector.runtime;
 import dev.gemmaspark.connector.options.GemmaSettings;
 import dev.gemmaspark.engine.GenerationRequest;
 import dev.gemmaspark.engine.GenerationResult;
+import dev.gemmaspark.engine.PromptTooLongException;
+import dev.gemmaspark.engine.Requests;
 import dev.gemmaspark.engine.ScoreResult;
 import dev.gemmaspark.engine.TranscriptionResult;
 import dev.gemmaspark.engine.audio.decode.AudioDecoder;
@@ -11,13 +13,16 @@ import dev.gemmaspark.engine.tokenizer.ChatMessage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import java.util.function.BooleanSupplier;
 import org.apache.spark.TaskContext;
 
 /**
- * Runs one task over a list of rows on a shared model: generation and transcription rows go to the engine
- * in batches of {@code batchSize}, classify and score rows one engine call per label or row. A row that is
- * invalid (undecodable audio included) or whose engine call fails gets an error result; the others go on.
+ * Runs one task over a list of rows on a shared model, in batches of {@code batchSize} rows that each make one
+ * engine call: every row of a batch is queued in the engine's scheduler at once (a classify row as one request
+ * that shares its prompt among the labels), and recordings are decoded and transcribed together. A row that is
+ * invalid (undecodable audio included) or whose request fails gets an error result; the others go on.
  */
 public final class Inference {
     private final SharedModel model;
@@ -54,10 +59,10 @@ public final class Inference {
                 valid.add(i);
             }
         }
-        switch (task) {
-            case GENERATE, SUMMARIZE -> generate(inputs, valid, results);
-            case TRANSCRIBE -> transcribe(inputs, valid, results);
-            case CLASSIFY, SCORE -> valid.forEach(i -> results[i] = scoreRow(inputs.get(i)));
+        if (task == GemmaTask.TRANSCRIBE) {
+            transcribe(inputs, valid, results);
+        } else {
+            runText(inputs, valid, results);
         }
         return List.of(results);
     }
@@ -90,29 +95,63 @@ public final class Inference {
         return null;
     }
 
-    private void generate(List<TaskInput> inputs, List<Integer> rows, RowResult[] results) {
+    /** A row's request queued in the engine, and how its answer becomes the row's result. */
+    private record Pending(int row, CompletableFuture<?> engine, Function<Object, RowResult> toRow) {}
+
+    /**
+     * Queues each batch's rows in the engine, where generation, scoring and classification all batch together in
+     * one scheduler, then waits for them. A row refused at submission (too long, bad tokens) gets its error there.
+     */
+    private void runText(List<TaskInput> inputs, List<Integer> rows, RowResult[] results) {
         for (int start = 0; start < rows.size(); start += settings.batchSize()) {
-            List<Integer> chunk = rows.subList(start, Math.min(rows.size(), start + settings.batchSize()));
-            List<GenerationRequest> requests = new ArrayList<>(chunk.size());
-            for (int i : chunk) {
-                requests.add(request(inputs.get(i)));
-            }
-            List<GenerationResult> answers;
-            engineCalls++;
-            try {
-                answers = model.generateAll(requests, cancelled);
-            } catch (CancellationException e) {
-                throw killed(e);
-            } catch (RuntimeException e) {
-                for (int i : chunk) {
-                    results[i] = RowResult.failed("inference failed: " + e);
+            List<Pending> pending = new ArrayList<>();
+            for (int i : rows.subList(start, Math.min(rows.size(), start + settings.batchSize()))) {
+                try {
+                    pending.add(submit(i, inputs.get(i)));
+                } catch (PromptTooLongException e) {
+                    results[i] = RowResult.failed(e.getMessage() + (task.generates()
+                            ? " (option truncate=true keeps the head of the text instead)" : ""));
+                } catch (RuntimeException e) {
+                    results[i] = RowResult.failed(String.valueOf(e.getMessage()));
                 }
+            }
+            if (pending.isEmpty()) {
                 continue;
             }
-            for (int k = 0; k < chunk.size(); k++) {
-                results[chunk.get(k)] = fromGeneration(answers.get(k));
+            engineCalls++;
+            model.recordBatch(pending.size());
+            List<Object> answers;
+            try {
+                answers = Requests.awaitAll(pending.stream().map(p -> (CompletableFuture<Object>) p.engine()).toList(),
+                        cancelled, e -> e);
+            } catch (CancellationException e) {
+                throw killed(e);
+            }
+            for (int k = 0; k < pending.size(); k++) {
+                Object answer = answers.get(k);
+                results[pending.get(k).row()] = answer instanceof Throwable e
+                        ? RowResult.failed("inference failed: " + e.getMessage())
+                        : pending.get(k).toRow().apply(answer);
             }
         }
+    }
+
+    @SuppressWarnings("unchecked")
+    private Pending submit(int row, TaskInput in) {
+        return switch (task) {
+            case GENERATE, SUMMARIZE -> new Pending(row, model.submit(request(in)),
+                    r -> fromGeneration((GenerationResult) r));
+            case SCORE -> new Pending(row, model.submitScore(in.context(), in.text(), settings.parseSpecial()),
+                    r -> fromScore((ScoreResult) r));
+            case CLASSIFY -> {
+                List<ChatMessage> messages = Prompts.conversation(settings.systemPrompt(),
+                        Prompts.classify(in.text(), in.labels()));
+                var scores = model.submitClassify(messages, in.labels(), settings.parseSpecial());
+                int promptTokens = model.chatTokenCount(messages, settings.parseSpecial());
+                yield new Pending(row, scores, r -> bestLabel(in.labels(), (List<ScoreResult>) r, promptTokens));
+            }
+            case TRANSCRIBE -> throw new IllegalStateException("transcription rows are decoded and run in batches");
+        };
     }
 
     private GenerationRequest request(TaskInput in) {
@@ -120,7 +159,8 @@ public final class Inference {
         List<ChatMessage> messages = Prompts.conversation(settings.systemPrompt(), user);
         long seed = settings.temperature() == 0f ? settings.seed()
                 : RowSeeds.derive(settings.seed(), messages.toString());
-        return GenerationRequest.chat(messages, settings.sampling(seed));
+        return GenerationRequest.chat(messages, settings.sampling(seed)).withParseSpecial(settings.parseSpecial())
+                .withTruncate(settings.truncate());
     }
 
     private static RowResult fromGeneration(GenerationResult r) {
@@ -195,28 +235,20 @@ public final class Inference {
         return e;
     }
 
-    private RowResult scoreRow(TaskInput in) {
-        try {
-            if (task == GemmaTask.SCORE) {
-                engineCalls++;
-                ScoreResult s = model.score(in.context(), in.text());
-                return new RowResult(null, null, null, null, null, s.logLikelihood(), s.tokens(), null);
+    private static RowResult fromScore(ScoreResult s) {
+        return new RowResult(null, null, null, null, null, s.logLikelihood(), s.tokens(), null);
+    }
+
+    /** The label with the highest log-likelihood as the answer; the first of equal ones. */
+    private static RowResult bestLabel(List<String> labels, List<ScoreResult> scores, int promptTokens) {
+        int best = 0;
+        for (int l = 1; l < labels.size(); l++) {
+            if (scores.get(l).logLikelihood() > scores.get(best).logLikelihood()) {
+                best = l;
             }
-            String context = Prompts.chatContext(settings.systemPrompt(), Prompts.classify(in.text(), in.labels()));
-            String best = null;
-            ScoreResult bestScore = null;
-            for (String label : in.labels()) {
-                engineCalls++;
-                ScoreResult s = model.score(context, label);
-                if (bestScore == null || s.logLikelihood() > bestScore.logLikelihood()) {
-                    best = label;
-                    bestScore = s;
-                }
-            }
-            return new RowResult(best, model.promptTokenCount(context), bestScore.tokens(), "stop", null,
-                    bestScore.logLikelihood(), bestScore.tokens(), null);
-        } catch (RuntimeException e) {
-            return RowResult.failed("inference failed: " + e);
         }
+        ScoreResult s = scores.get(best);
+        return new RowResult(labels.get(best), promptTokens, s.tokens(), "stop", null, s.logLikelihood(), s.tokens(),
+                null);
     }
 }

@@ -7,7 +7,9 @@ import dev.gemmaspark.engine.ScoreResult;
 import dev.gemmaspark.engine.TranscriptionResult;
 import dev.gemmaspark.engine.audio.AudioPrompt;
 import dev.gemmaspark.engine.sampling.SamplingParams;
+import dev.gemmaspark.engine.tokenizer.ChatMessage;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -38,10 +40,28 @@ public final class SharedModel implements AutoCloseable {
         return model.isBroken();
     }
 
-    /** See {@link GemmaModel#generateAll(List, BooleanSupplier)}. */
-    public List<GenerationResult> generateAll(List<GenerationRequest> batch, BooleanSupplier cancelled) {
-        stats.record(batch.size());
-        return model.generateAll(batch, cancelled);
+    /** Queues one generation; see {@link GemmaModel#submit}. */
+    public CompletableFuture<GenerationResult> submit(GenerationRequest request) {
+        return model.submit(request, null);
+    }
+
+    public CompletableFuture<ScoreResult> submitScore(String context, String text, boolean parseSpecial) {
+        return model.submitScore(context, text, parseSpecial);
+    }
+
+    public CompletableFuture<List<ScoreResult>> submitClassify(List<ChatMessage> messages, List<String> labels,
+                                                               boolean parseSpecial) {
+        return model.submitClassify(messages, labels, parseSpecial);
+    }
+
+    /** How many tokens the chat-templated {@code messages} have as a prompt, BOS included. */
+    public int chatTokenCount(List<ChatMessage> messages, boolean parseSpecial) {
+        return model.tokenizer().encodeChat(messages, true, parseSpecial).length;
+    }
+
+    /** Counts one batch of {@code rows} rows handed to the engine together. */
+    public void recordBatch(int rows) {
+        stats.record(rows);
     }
 
     public List<TranscriptionResult> transcribeAll(List<float[]> recordings, String prompt, SamplingParams params,
@@ -63,15 +83,6 @@ public final class SharedModel implements AutoCloseable {
             throw new IllegalStateException("model " + key.model() + " has no audio tokens in its vocabulary (GGUF files"
                     + " converted before 2026 have 262144 tokens; convert it again with the current llama.cpp converter)");
         }
-    }
-
-    public ScoreResult score(String context, String text) {
-        return model.score(context, text);
-    }
-
-    /** How many tokens {@code text} has when it starts a sequence (BOS and special tokens included). */
-    public int promptTokenCount(String text) {
-        return model.tokenizer().encode(text, true, true).length;
     }
 
     public BatchStats stats() {
