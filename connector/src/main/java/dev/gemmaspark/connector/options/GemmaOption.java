@@ -26,8 +26,16 @@ public enum GemmaOption {
     SYSTEM_PROMPT("systemPrompt", "", "a system instruction put before every prompt; empty for none"),
     TRANSCRIBE_PROMPT("transcribePrompt", "Transcribe this audio.", "the instruction that follows the audio in "
             + "a transcription's user turn"),
+    PARSE_SPECIAL("parseSpecial", "false", "parse control-token text such as <start_of_turn> in a row's text into "
+            + "control tokens; false keeps a row's text plain text, whatever it contains"),
+    TRUNCATE("truncate", "false", "cut a row whose prompt does not fit contextLength, keeping its head, instead of "
+            + "giving the row an error"),
     BATCH_SIZE("batchSize", "32", "rows handed to the engine in one call"),
-    CONTEXT_LENGTH("contextLength", "4096", "the most tokens (prompt plus output) of one row; 0 is the model's own"),
+    CONTEXT_LENGTH("contextLength", "4096", "the most tokens (prompt plus output) of one row: 0 (the model's own) or "
+            + "at least 2, at most the model's training context (the default is capped there)"),
+    MAX_SEQUENCES("maxSequences", "0", "sequences an executor decodes together; 0 chooses from the executor's memory "
+            + "and cores"),
+    KV_CACHE_MB("kvCacheMB", "0", "the KV-cache memory of an executor, in MiB; 0 chooses from the executor's memory"),
     THREADS("threads", "0", "engine threads per executor; 0 follows spark.executor.cores (else all processors)"),
     FAIL_ON_ERROR("failOnError", "false", "fail the task on the first row that fails, instead of a null result"),
     LOCAL_CACHE_DIR("localCacheDir", "", "where executors keep local copies of remote models; empty is "

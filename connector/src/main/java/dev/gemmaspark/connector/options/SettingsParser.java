@@ -1,14 +1,12 @@
 package dev.gemmaspark.connector.options;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import java.util.Locale;
 
 /** Turns the text of each option into a typed, range-checked value of {@link GemmaSettings}. */
 final class SettingsParser {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The most {@code kvCacheMB} whose bytes still fit a long (the engine counts the budget in bytes). */
+    static final long MAX_KV_CACHE_MB = Long.MAX_VALUE >> 20;
 
     private final GemmaOptions options;
 
@@ -22,7 +20,6 @@ final class SettingsParser {
             throw new IllegalArgumentException("no model: set " + GemmaOption.MODEL.confKey()
                     + " (or the 'model' option) to the path of a Gemma 3n GGUF file");
         }
-        int threads = intAtLeast(GemmaOption.THREADS, 0);
         return new GemmaSettings(
                 model.strip(),
                 emptyToNull(options.text(GemmaOption.AUDIO_WEIGHTS).strip()),
@@ -32,13 +29,18 @@ final class SettingsParser {
                 intAtLeast(GemmaOption.TOP_K, 0),
                 floatIn(GemmaOption.TOP_P, 0f, 1f, true),
                 floatIn(GemmaOption.MIN_P, 0f, 1f, false),
-                longValue(GemmaOption.SEED),
+                longIn(GemmaOption.SEED, Long.MIN_VALUE, Long.MAX_VALUE),
                 stopStrings(),
                 emptyToNull(options.text(GemmaOption.SYSTEM_PROMPT)),
                 options.text(GemmaOption.TRANSCRIBE_PROMPT),
+                bool(GemmaOption.PARSE_SPECIAL),
+                bool(GemmaOption.TRUNCATE),
                 intAtLeast(GemmaOption.BATCH_SIZE, 1),
-                intAtLeast(GemmaOption.CONTEXT_LENGTH, 0),
-                threads,
+                contextLength(),
+                options.isSet(GemmaOption.CONTEXT_LENGTH) ? options.source(GemmaOption.CONTEXT_LENGTH) : null,
+                intAtLeast(GemmaOption.MAX_SEQUENCES, 0),
+                longIn(GemmaOption.KV_CACHE_MB, 0, MAX_KV_CACHE_MB),
+                intAtLeast(GemmaOption.THREADS, 0),
                 bool(GemmaOption.FAIL_ON_ERROR),
                 emptyToNull(options.text(GemmaOption.LOCAL_CACHE_DIR)));
     }
@@ -60,12 +62,32 @@ final class SettingsParser {
         throw bad(option, "an integer >= " + min);
     }
 
-    private long longValue(GemmaOption option) {
+    /**
+     * 0 for the model's own, else at least 2: a sequence holds its prompt (at least the BOS token) and one
+     * generated token, as the engine's scheduler requires.
+     */
+    private int contextLength() {
         try {
-            return Long.parseLong(options.text(option).strip());
+            int v = Integer.parseInt(options.text(GemmaOption.CONTEXT_LENGTH).strip());
+            if (v == 0 || v >= 2) {
+                return v;
+            }
         } catch (NumberFormatException e) {
-            throw bad(option, "an integer");
+            // reported below with the option's name
         }
+        throw bad(GemmaOption.CONTEXT_LENGTH, "0 (the model's own) or an integer >= 2");
+    }
+
+    private long longIn(GemmaOption option, long min, long max) {
+        try {
+            long v = Long.parseLong(options.text(option).strip());
+            if (v >= min && v <= max) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below with the option's name
+        }
+        throw bad(option, min == Long.MIN_VALUE ? "an integer" : "an integer in [" + min + ", " + max + "]");
     }
 
     /** A float in [min, max], or in (min, max] when {@code openBelow}. */
@@ -92,23 +114,20 @@ final class SettingsParser {
         };
     }
 
+    /** A JSON array of strings is a list of stop strings; any other text is one stop string, as written. */
     private List<String> stopStrings() {
         String text = options.text(GemmaOption.STOP);
         if (text.isEmpty()) {
             return List.of();
         }
-        if (!text.strip().startsWith("[")) {
+        List<String> stops = GemmaOptions.jsonStrings(text);
+        if (stops == null) {
             return List.of(text);
         }
-        try {
-            List<String> stops = JSON.readValue(text, new TypeReference<List<String>>() {});
-            if (stops.stream().anyMatch(s -> s == null || s.isEmpty())) {
-                throw bad(GemmaOption.STOP, "a JSON array of non-empty strings");
-            }
-            return List.copyOf(stops);
-        } catch (JsonProcessingException e) {
-            throw bad(GemmaOption.STOP, "a stop string or a JSON array of strings");
+        if (stops.contains("")) {
+            throw bad(GemmaOption.STOP, "a stop string, or a JSON array of non-empty stop strings");
         }
+        return stops;
     }
 
     private static String emptyToNull(String s) {

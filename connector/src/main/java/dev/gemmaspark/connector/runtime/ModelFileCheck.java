@@ -17,26 +17,38 @@ import org.apache.hadoop.fs.FileSystem;
 /**
  * The driver's check of a model file (and of the audio weights) before any task starts, so a bad path or a
  * corrupt file fails the query at once with the file named instead of failing every task. A local file is
- * opened and its Gemma 3n configuration read; a remote one is checked for existence and the GGUF magic
- * (copying it to the driver only to check it would cost as much as the job's first load).
+ * opened and its Gemma 3n configuration read (its training context bounds an explicit {@code contextLength});
+ * a remote one is checked for existence and the GGUF magic (copying it to the driver only to check it would
+ * cost as much as the job's first load). Failures to reach a file are named with the option that set it.
  */
 public final class ModelFileCheck {
-    /** Local model files already found good, by path, size and modification time: whether each has the audio tower. */
-    private static final ConcurrentHashMap<String, Boolean> CHECKED = new ConcurrentHashMap<>();
+    /** Local model files already found good, by path, size and modification time. */
+    private static final ConcurrentHashMap<String, ModelFacts> CHECKED = new ConcurrentHashMap<>();
+
+    /** What the driver learns from a local model file's header. */
+    private record ModelFacts(int contextLength, boolean hasAudioTower) {}
 
     private ModelFileCheck() {}
 
     /**
      * Checks the model and audio weights {@code settings} name; {@code modelOption} and {@code audioOption} name
      * the settings in messages. A transcription without audio weights needs a model whose GGUF has the audio
-     * tower (checked for a local file; a remote one is checked when an executor loads it).
+     * tower, and a {@code contextLength} set explicitly must not exceed the model's training context (both
+     * checked for a local file; a remote one's header is read when an executor loads it).
      */
     public static void check(GemmaSettings settings, String modelOption, String audioOption, boolean transcribes,
                              Configuration conf) {
-        Boolean hasAudioTower = checkModel(settings.model(), modelOption, conf);
+        ModelFacts facts = checkModel(settings.model(), modelOption, conf);
+        if (facts != null && settings.contextLengthSource() != null
+                && settings.contextLength() > facts.contextLength()) {
+            throw new IllegalArgumentException(settings.contextLengthSource() + " is " + settings.contextLength()
+                    + ", more than the training context of model file " + settings.model() + " (" + modelOption
+                    + "): " + facts.contextLength() + " tokens; set at most " + facts.contextLength()
+                    + ", or 0 for the model's own");
+        }
         if (settings.audioWeights() != null) {
             checkAudioWeights(settings.audioWeights(), audioOption, conf);
-        } else if (transcribes && Boolean.FALSE.equals(hasAudioTower)) {
+        } else if (transcribes && facts != null && !facts.hasAudioTower()) {
             throw new IllegalArgumentException("model file " + settings.model() + " (" + modelOption + ") has no audio "
                     + "tower: set " + audioOption + " to the audio weights (the Gemma 3n Hugging Face checkpoint's "
                     + "safetensors, with model.audio_tower.* and model.embed_audio.*)");
@@ -48,8 +60,8 @@ public final class ModelFileCheck {
         checkModel(model, option, conf);
     }
 
-    /** Whether the model's GGUF has the audio tower; null when not known (a remote file). */
-    private static Boolean checkModel(String model, String option, Configuration conf) {
+    /** What the model's header says; null when not read (a remote file). */
+    private static ModelFacts checkModel(String model, String option, Configuration conf) {
         try {
             if (ModelLocalizer.isLocal(model)) {
                 return checkLocal(ModelLocalizer.localPath(model, null, conf), model, option);
@@ -57,11 +69,12 @@ public final class ModelFileCheck {
             checkRemote(model, option, conf);
             return null;
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read model file " + model + " (" + option + "): " + e, e);
+            throw new IllegalArgumentException("cannot read model file " + model + " (" + option + "): "
+                    + HadoopFiles.problem(e), e);
         }
     }
 
-    private static boolean checkLocal(Path path, String model, String option) throws IOException {
+    private static ModelFacts checkLocal(Path path, String model, String option) throws IOException {
         if (!Files.exists(path)) {
             throw new IllegalArgumentException("model file " + model + " (" + option + ") does not exist");
         }
@@ -69,25 +82,24 @@ public final class ModelFileCheck {
             throw new IllegalArgumentException("model file " + model + " (" + option + ") is not a readable file");
         }
         String id = path.toAbsolutePath() + "|" + Files.size(path) + "|" + Files.getLastModifiedTime(path);
-        Boolean known = CHECKED.get(id);
+        ModelFacts known = CHECKED.get(id);
         if (known != null) {
             return known;
         }
-        boolean hasAudioTower;
+        ModelFacts facts;
         try (GGUFFile file = GGUFFile.open(path)) {
-            Gemma3nConfig.fromGGUF(file);
-            hasAudioTower = AudioEncoder.hasAudioTower(file);
+            facts = new ModelFacts(Gemma3nConfig.fromGGUF(file).contextLength(), AudioEncoder.hasAudioTower(file));
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("model file " + model + " (" + option + ") is not a usable Gemma 3n "
                     + "GGUF file: " + e.getMessage(), e);
         }
-        CHECKED.put(id, hasAudioTower);
-        return hasAudioTower;
+        CHECKED.put(id, facts);
+        return facts;
     }
 
     private static void checkRemote(String model, String option, Configuration conf) throws IOException {
         org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(model);
-        FileSystem fs = path.getFileSystem(conf);
+        FileSystem fs = HadoopFiles.fileSystem(path, conf);
         FileStatus status;
         try {
             status = fs.getFileStatus(path);
@@ -120,11 +132,12 @@ public final class ModelFileCheck {
                 return;
             }
             org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(weights);
-            if (!path.getFileSystem(conf).exists(path)) {
+            if (!HadoopFiles.fileSystem(path, conf).exists(path)) {
                 throw new IllegalArgumentException("audio weights " + weights + " (" + option + ") do not exist");
             }
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read audio weights " + weights + " (" + option + "): " + e, e);
+            throw new IllegalArgumentException("cannot read audio weights " + weights + " (" + option + "): "
+                    + HadoopFiles.problem(e), e);
         }
     }
 }

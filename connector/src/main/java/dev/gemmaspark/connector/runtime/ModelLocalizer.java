@@ -2,7 +2,6 @@ package dev.gemmaspark.connector.runtime;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +12,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -28,13 +29,20 @@ public final class ModelLocalizer {
     public static final String DEFAULT_CACHE_DIR = "gemma-spark-models";
     /** The file beside a Hugging Face checkpoint that gives its dimensions. */
     private static final String CHECKPOINT_CONFIG = "config.json";
+    /** A URI scheme (RFC 3986) before the first slash. */
+    private static final Pattern SCHEME = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*):");
 
     private ModelLocalizer() {}
 
-    /** Whether {@code model} names a file on the local file system. */
+    /**
+     * Whether {@code model} names a file on the local file system: it has no scheme, or {@code file:}. Only the
+     * scheme's syntax is read, not the whole text as a URI, so that a local name with characters a URI forbids
+     * ({@code m[1].gguf}, {@code m{a}.gguf}) is a local name, not an error.
+     */
     public static boolean isLocal(String model) {
-        String scheme = URI.create(model.replace(" ", "%20")).getScheme();
-        return scheme == null || scheme.equals("file") || scheme.length() == 1; // a Windows drive letter
+        Matcher m = SCHEME.matcher(model);
+        String scheme = m.lookingAt() ? m.group(1) : null;
+        return scheme == null || scheme.equalsIgnoreCase("file") || scheme.length() == 1; // a Windows drive letter
     }
 
     /** The local path of {@code model}, copying a remote file into {@code cacheDir} (null: the default). */
@@ -43,7 +51,7 @@ public final class ModelLocalizer {
             return asLocalPath(model);
         }
         org.apache.hadoop.fs.Path remote = new org.apache.hadoop.fs.Path(model);
-        FileSystem fs = remote.getFileSystem(conf);
+        FileSystem fs = HadoopFiles.fileSystem(remote, conf);
         FileStatus status = fs.getFileStatus(remote);
         Path dir = cacheDir(cacheDir);
         // The name changes when the remote file does, so a replaced model is copied again.
@@ -63,7 +71,7 @@ public final class ModelLocalizer {
             return asLocalPath(checkpoint);
         }
         org.apache.hadoop.fs.Path remote = new org.apache.hadoop.fs.Path(checkpoint);
-        FileSystem fs = remote.getFileSystem(conf);
+        FileSystem fs = HadoopFiles.fileSystem(remote, conf);
         FileStatus status = fs.getFileStatus(remote);
         List<FileStatus> files = new ArrayList<>();
         if (status.isDirectory()) {
@@ -94,7 +102,8 @@ public final class ModelLocalizer {
     }
 
     private static Path asLocalPath(String path) {
-        return path.startsWith("file:") ? Paths.get(URI.create(path)) : Paths.get(path);
+        return path.regionMatches(true, 0, "file:", 0, 5)
+                ? Paths.get(new org.apache.hadoop.fs.Path(path).toUri().getPath()) : Paths.get(path);
     }
 
     private static Path cacheDir(String cacheDir) throws IOException {

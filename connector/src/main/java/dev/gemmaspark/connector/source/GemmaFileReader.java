@@ -1,5 +1,6 @@
 package dev.gemmaspark.connector.source;
 
+import dev.gemmaspark.connector.runtime.HadoopFiles;
 import dev.gemmaspark.connector.runtime.Inference;
 import dev.gemmaspark.connector.runtime.ModelKey;
 import dev.gemmaspark.connector.runtime.ModelRegistry;
@@ -10,6 +11,7 @@ import dev.gemmaspark.connector.sql.ResultColumn;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -64,10 +66,12 @@ final class GemmaFileReader implements PartitionReader<ColumnarBatch> {
                 readErrors.add(null);
             } catch (IOException e) {
                 inputs.add(options.input(null, f.path()));
-                readErrors.add("cannot read " + f.path() + ": " + e.getMessage());
+                readErrors.add("cannot read " + f.path() + ": " + HadoopFiles.problem(e));
             }
         }
-        List<RowResult> results = new ArrayList<>(inference().run(inputs));
+        // a batch of files none of which could be read needs no model, whose first load can take minutes
+        List<RowResult> results = new ArrayList<>(readErrors.contains(null) ? inference().run(inputs)
+                : Collections.nCopies(batch.size(), null));
         for (int i = 0; i < results.size(); i++) {
             if (readErrors.get(i) != null) {
                 results.set(i, RowResult.failed(readErrors.get(i)));
@@ -94,14 +98,26 @@ final class GemmaFileReader implements PartitionReader<ColumnarBatch> {
         return inference;
     }
 
+    /**
+     * The bytes of {@code file}, at most the limit of a row even when the file has grown since it was listed
+     * (or is a link to an endless device such as {@code /dev/zero}).
+     */
     private byte[] read(InputFile file) throws IOException {
+        if (file.problem() != null) {
+            throw new IOException(file.problem());
+        }
         long max = options.task().readsAudio() ? MAX_AUDIO_FILE_BYTES : MAX_TEXT_FILE_BYTES;
         if (file.size() > max) {
             throw new IOException("the file has " + file.size() + " bytes, more than the " + max + " a row may have");
         }
         Path path = new Path(file.path());
-        try (InputStream in = path.getFileSystem(conf).open(path)) {
-            return in.readAllBytes();
+        try (InputStream in = HadoopFiles.fileSystem(path, conf).open(path)) {
+            byte[] bytes = in.readNBytes((int) max + 1);
+            if (bytes.length > max) {
+                throw new IOException("the file has grown past the " + max + " bytes a row may have since it was "
+                        + "listed");
+            }
+            return bytes;
         }
     }
 

@@ -1,8 +1,5 @@
 package dev.gemmaspark.connector.source;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gemmaspark.connector.options.GemmaOption;
 import dev.gemmaspark.connector.options.GemmaOptions;
 import dev.gemmaspark.connector.options.GemmaSettings;
@@ -10,7 +7,9 @@ import dev.gemmaspark.connector.runtime.GemmaTask;
 import dev.gemmaspark.connector.runtime.TaskInput;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -28,18 +27,27 @@ record SourceOptions(List<String> paths, GemmaTask task, String prompt, Integer 
     static final String WHERE = "the gemma data source";
     private static final String CONTENT = "{content}";
     private static final Set<String> OWN = Set.of("path", "paths", "task", "prompt", "maxwords", "labels", "context");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The options that only one task takes: given to another task they would be ignored without a word. */
+    private static final Map<String, GemmaTask> TASK_OPTIONS = Map.of("prompt", GemmaTask.GENERATE,
+            "maxWords", GemmaTask.SUMMARIZE, "labels", GemmaTask.CLASSIFY, "context", GemmaTask.SCORE);
 
     /** Parses and checks {@code options} (keys in any case) over the session configuration {@code conf}. */
     static SourceOptions parse(Map<String, String> options, Map<String, String> conf) {
-        Map<String, String> lower = new java.util.HashMap<>();
-        options.forEach((k, v) -> lower.put(k.toLowerCase(java.util.Locale.ROOT), v));
+        Map<String, String> lower = GemmaOptions.byLowerCaseKey(options, WHERE);
         String taskName = lower.get("task");
         if (taskName == null) {
             throw new IllegalArgumentException("option 'task' of " + WHERE + " is required: one of "
-                    + java.util.Arrays.stream(GemmaTask.values()).map(GemmaTask::label).toList());
+                    + Arrays.stream(GemmaTask.values()).map(GemmaTask::label).toList());
         }
         GemmaTask task = GemmaTask.parse(taskName, "option 'task' of " + WHERE);
+        TASK_OPTIONS.forEach((key, owner) -> {
+            if (lower.containsKey(key.toLowerCase(Locale.ROOT)) && owner != task) {
+                String hint = task == GemmaTask.TRANSCRIBE && key.equals("prompt")
+                        ? " (which takes transcribePrompt)" : "";
+                throw new IllegalArgumentException("option '" + key + "' of " + WHERE + " belongs to task "
+                        + owner.label() + ", not " + task.label() + hint);
+            }
+        });
         GemmaOptions gemma = GemmaOptions.fromConf(conf).overriddenBy(GemmaOptions.fromMap(options, WHERE, OWN));
         String prompt = lower.getOrDefault("prompt", CONTENT);
         if (task == GemmaTask.GENERATE && !prompt.contains(CONTENT)) {
@@ -65,39 +73,39 @@ record SourceOptions(List<String> paths, GemmaTask task, String prompt, Integer 
         return TaskInput.of(text, maxWords, labels, context);
     }
 
+    /** {@code load(path)} sets option {@code path}; {@code load(p1, p2, ...)} sets {@code paths}, a JSON array. */
     private static List<String> paths(Map<String, String> lower) {
-        if (lower.containsKey("paths")) {
-            try {
-                return List.copyOf(JSON.readValue(lower.get("paths"), new TypeReference<List<String>>() {}));
-            } catch (JsonProcessingException e) {
-                throw new IllegalArgumentException("option 'paths' of " + WHERE + " is not a JSON array of paths");
-            }
+        String key = lower.containsKey("paths") ? "paths" : "path";
+        String text = lower.get(key);
+        if (text == null) {
+            throw new IllegalArgumentException(WHERE + " needs the files to read: load(path) or .option('path', ...)");
         }
-        if (lower.containsKey("path")) {
-            return List.of(lower.get("path"));
+        List<String> paths = key.equals("path") ? List.of(text) : GemmaOptions.jsonStrings(text);
+        if (paths == null) {
+            throw new IllegalArgumentException("option 'paths' of " + WHERE + " is not a JSON array of paths: '" + text
+                    + "'");
         }
-        throw new IllegalArgumentException(WHERE + " needs the files to read: load(path) or .option('path', ...)");
+        if (paths.isEmpty() || paths.stream().anyMatch(String::isBlank)) {
+            throw new IllegalArgumentException("option '" + key + "' of " + WHERE + " needs non-empty paths, got '"
+                    + text + "'");
+        }
+        return paths;
     }
 
+    /** A JSON array of strings, or else a comma-separated list: {@code [A], [B]} is two labels. */
     private static List<String> labels(String text) {
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("option 'labels' of " + WHERE + " is required for task classify: "
                     + "a JSON array of labels or a comma-separated list");
         }
-        List<String> labels;
-        if (text.strip().startsWith("[")) {
-            try {
-                labels = JSON.readValue(text, new TypeReference<List<String>>() {});
-            } catch (JsonProcessingException e) {
-                throw new IllegalArgumentException("option 'labels' of " + WHERE + " is not a JSON array of strings");
-            }
-        } else {
-            labels = java.util.Arrays.stream(text.split(",")).map(String::strip).toList();
+        List<String> labels = GemmaOptions.jsonStrings(text);
+        if (labels == null) {
+            labels = Arrays.stream(text.split(",")).map(String::strip).toList();
         }
-        if (labels.isEmpty() || labels.stream().anyMatch(l -> l == null || l.isEmpty())) {
+        if (labels.isEmpty() || labels.stream().anyMatch(String::isEmpty)) {
             throw new IllegalArgumentException("option 'labels' of " + WHERE + " has an empty label: '" + text + "'");
         }
-        return List.copyOf(labels);
+        return labels;
     }
 
     private static int positive(String text) {

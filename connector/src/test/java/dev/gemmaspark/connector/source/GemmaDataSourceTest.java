@@ -129,9 +129,33 @@ class GemmaDataSourceTest {
                 .option("batchSize", "0").load(dir.toString()));
         assertTrue(Errors.messages(badValue).contains("option 'batchSize' of the gemma data source must be an integer >= 1"),
                 Errors.messages(badValue));
+        var shortContext = assertThrows(Exception.class, () -> spark.read().format("gemma").option("task", "summarize")
+                .option("contextLength", "1").load(dir.toString()));
+        assertTrue(Errors.messages(shortContext).contains("option 'contextLength' of the gemma data source must be 0 "
+                + "(the model's own) or an integer >= 2, got '1'"), Errors.messages(shortContext));
+        var longContext = assertThrows(Exception.class, () -> spark.read().format("gemma").option("task", "summarize")
+                .option("contextLength", "4096").load(dir.toString()).collect());
+        assertTrue(Errors.messages(longContext).contains("option 'contextLength' of the gemma data source is 4096, more "
+                + "than the training context of model file " + TestSpark.MODEL + " (spark.gemma.model): 2048 tokens"),
+                Errors.messages(longContext));
         var noFiles = assertThrows(Exception.class, () -> spark.read().format("gemma").option("task", "summarize")
                 .load(dir + "/*.pdf").collect());
         assertTrue(Errors.messages(noFiles).contains("matches no file"), Errors.messages(noFiles));
+    }
+
+    @Test
+    void hiddenFoldersAreSkippedAndABrokenLinkIsAnErrorRow(@TempDir Path folder) throws Exception {
+        Files.writeString(folder.resolve("a.txt"), FILES.get("a.txt"));
+        for (String hidden : List.of("_temporary/0/part-0000.txt", ".git/HEAD", ".hidden/x.txt")) {
+            Files.createDirectories(folder.resolve(hidden).getParent());
+            Files.writeString(folder.resolve(hidden), "not a document");
+        }
+        Files.createSymbolicLink(folder.resolve("b.txt"), folder.resolve("moved-away.txt"));
+        Map<String, Row> rows = byFile(spark.read().format("gemma").option("task", "summarize").load(folder.toString()));
+        assertEquals(List.of("a.txt", "b.txt"), rows.keySet().stream().sorted().toList());
+        assertEquals(Reference.summarize(FILES.get("a.txt"), null), rows.get("a.txt").getString(1));
+        assertEquals("cannot read file:" + folder + "/b.txt: a dangling symbolic link (to " + folder + "/moved-away.txt)",
+                rows.get("b.txt").getString(5));
     }
 
     @Test
