@@ -174,7 +174,12 @@ public final class GemmaModel implements AutoCloseable {
 
     /** Whether this context failed for good (see {@link Scheduler#failure()}): a new one must take its place. */
     public boolean isBroken() {
-        return scheduler.failure() != null;
+        return failure() != null;
+    }
+
+    /** What broke this context's scheduler, or null while it works. */
+    public Throwable failure() {
+        return scheduler.failure();
     }
 
     /** Sequences this context decodes together (the resolved {@code maxSequences}). */

@@ -29,11 +29,13 @@ public record GemmaSettings(String model, String audioWeights, boolean audioQ8_0
     }
 
     /**
-     * How the executor loads the model; {@code defaultThreads} applies when {@code threads} is 0. The
-     * engine's own defaults decide how many sequences it decodes together.
+     * How the executor runs the model; {@code defaultThreads} applies when {@code threads} is 0. With {@code
+     * maxSequences} 0 the engine decodes as many sequences together as {@code kvCacheMB} (or, when that is 0 too,
+     * a quarter of the machine's memory) holds, up to 64.
      */
     public EngineOptions engineOptions(int defaultThreads) {
         return EngineOptions.defaults().withThreads(threads > 0 ? threads : defaultThreads)
-                .withContextLength(contextLength).withAudioQ8_0(audioQ8_0);
+                .withContextLength(contextLength).withMaxSequences(maxSequences).withKvCacheMB(kvCacheMB)
+                .withAudioQ8_0(audioQ8_0);
     }
 }

@@ -127,6 +127,7 @@ public final class Inference {
             } catch (CancellationException e) {
                 throw killed(e);
             }
+            failIfBroken();
             for (int k = 0; k < pending.size(); k++) {
                 Object answer = answers.get(k);
                 results[pending.get(k).row()] = answer instanceof Throwable e
@@ -211,6 +212,7 @@ public final class Inference {
                 }
                 continue;
             }
+            failIfBroken();
             for (int k = 0; k < decoded.size(); k++) {
                 results[decoded.get(k)] = fromTranscription(answers.get(k), inputs.get(decoded.get(k)).name());
             }
@@ -222,6 +224,18 @@ public final class Inference {
         String error = r.error() == null || name == null ? r.error() : name + ": " + r.error();
         return new RowResult(r.text(), null, r.error() == null ? r.outputTokens() : null, r.finishReason().label(),
                 error, null, null, r.audioSeconds());
+    }
+
+    /**
+     * An engine that failed for good (its model file changed under it, say) fails the task rather than its rows:
+     * the rows are not at fault, and Spark's retry of the task gets a context loaded afresh by the registry.
+     */
+    private void failIfBroken() {
+        Throwable failure = model.failure();
+        if (failure != null) {
+            throw new IllegalStateException("model " + model.key().model() + " failed: " + failure
+                    + " (replace model files by rename, never rewrite them in place)", failure);
+        }
     }
 
     /**

@@ -40,6 +40,11 @@ public final class SharedModel implements AutoCloseable {
         return model.isBroken();
     }
 
+    /** What broke the engine, or null while it works. */
+    public Throwable failure() {
+        return model.failure();
+    }
+
     /** Queues one generation; see {@link GemmaModel#submit}. */
     public CompletableFuture<GenerationResult> submit(GenerationRequest request) {
         return model.submit(request, null);

@@ -14,7 +14,7 @@ package dev.gemmaspark.engine.scheduler;
  */
 public record SchedulerOptions(int maxSequences, int batchTokens, int contextLength, int maxLogitRows) {
     /** Logits rows beyond one per sequence that {@link #SchedulerOptions(int, int, int)} allows. */
-    public static final int DEFAULT_EXTRA_LOGIT_ROWS = 64;
+    public static final int DEFAULT_EXTRA_LOGIT_ROWS = 32;
 
     public SchedulerOptions {
         if (maxSequences < 1) {
@@ -34,7 +34,7 @@ public record SchedulerOptions(int maxSequences, int batchTokens, int contextLen
         }
     }
 
-    /** With {@code maxSequences + 64} logits rows, at most {@code batchTokens}. */
+    /** With {@code maxSequences + 32} logits rows, at most {@code batchTokens}. */
     public SchedulerOptions(int maxSequences, int batchTokens, int contextLength) {
         this(maxSequences, batchTokens, contextLength,
                 Math.min(batchTokens, maxSequences + DEFAULT_EXTRA_LOGIT_ROWS));
