@@ -19,7 +19,7 @@ final class WavDecoder {
         return b.length >= 12 && tag(b, 0).equals("RIFF") && tag(b, 8).equals("WAVE");
     }
 
-    static PcmAudio decode(byte[] bytes, String name) throws AudioFormatException {
+    static void decode(byte[] bytes, String name, PcmSink sink) throws AudioFormatException {
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         int format = -1;
         int channels = 0;
@@ -54,43 +54,63 @@ final class WavDecoder {
                 long available = bytes.length - body;
                 if (size == UNKNOWN_SIZE || (size == 0 && available > 0)) {
                     size = available;
-                } else if (size > available) {
+                }
+                int bytesPerSample = checkEncoding(format, channels, rate, bits, blockAlign, name);
+                // The length the header declares is held against the limits first, then against the data: the
+                // sink sizes its output from it.
+                AudioDecoder.checkLength(name, size / blockAlign, channels, rate, false);
+                if (size > available) {
                     throw new AudioFormatException(name + ": truncated WAV: the data chunk declares " + size
                             + " bytes, the file holds " + available);
                 }
-                return samples(b, body, (int) size, format, channels, rate, bits, blockAlign, name);
+                sink.begin(channels, rate, size / blockAlign);
+                samples(b, body, size / blockAlign, bytesPerSample, format == FORMAT_FLOAT, sink);
+                return;
             }
             pos = (int) Math.min(bytes.length, body + size + (size & 1));
         }
         throw new AudioFormatException(name + ": truncated WAV: no data chunk");
     }
 
-    private static PcmAudio samples(ByteBuffer b, int off, int size, int format, int channels, int rate, int bits,
-            int blockAlign, String name) throws AudioFormatException {
+    /** The bytes per sample of a supported encoding. */
+    private static int checkEncoding(int format, int channels, int rate, int bits, int blockAlign, String name)
+            throws AudioFormatException {
         boolean pcm = format == FORMAT_PCM && (bits == 8 || bits == 16 || bits == 24 || bits == 32);
         boolean flt = format == FORMAT_FLOAT && (bits == 32 || bits == 64);
         if (!pcm && !flt) {
             throw new AudioFormatException(name + ": unsupported WAV encoding (format tag " + format + ", " + bits
                     + " bits); supported are PCM 8/16/24/32-bit and IEEE float 32/64-bit");
         }
+        // At least one channel: the block size is a divisor.
+        AudioDecoder.checkFormat(name, channels, rate);
         int bytesPerSample = bits / 8;
-        if (channels < 1 || rate < 1 || blockAlign != channels * bytesPerSample) {
-            throw new AudioFormatException(name + ": bad WAV fmt chunk (" + channels + " channels, " + rate + " Hz, block "
-                    + blockAlign + " bytes)");
+        if (blockAlign != channels * bytesPerSample) {
+            throw new AudioFormatException(name + ": bad WAV fmt chunk (" + channels + " channels, " + bits
+                    + " bits, block " + blockAlign + " bytes)");
         }
-        int frames = size / blockAlign;
-        float[] out = new float[frames * channels];
-        for (int i = 0; i < out.length; i++) {
-            int p = off + i * bytesPerSample;
-            out[i] = switch (bits) {
-                case 8 -> ((b.get(p) & 0xFF) - 128) / 128f;
-                case 16 -> b.getShort(p) / 32768f;
-                case 24 -> (((b.get(p + 2) << 16) | ((b.get(p + 1) & 0xFF) << 8) | (b.get(p) & 0xFF))) / 8388608f;
-                case 32 -> flt ? b.getFloat(p) : (float) (b.getInt(p) / 2147483648.0);
-                default -> (float) b.getDouble(p);
-            };
+        return bytesPerSample;
+    }
+
+    /** {@code frames} frames from {@code off}, block by block into the sink. */
+    private static void samples(ByteBuffer b, int off, long frames, int bytesPerSample, boolean flt, PcmSink sink)
+            throws AudioFormatException {
+        int channels = sink.channels;
+        int blockFrames = Math.max(1, Cancellation.EVERY / channels);
+        float[] block = new float[blockFrames * channels];
+        int p = off;
+        for (long done = 0; done < frames; done += blockFrames) {
+            int n = (int) Math.min(blockFrames, frames - done);
+            for (int i = 0; i < n * channels; i++, p += bytesPerSample) {
+                block[i] = switch (bytesPerSample) {
+                    case 1 -> ((b.get(p) & 0xFF) - 128) / 128f;
+                    case 2 -> b.getShort(p) / 32768f;
+                    case 3 -> (((b.get(p + 2) << 16) | ((b.get(p + 1) & 0xFF) << 8) | (b.get(p) & 0xFF))) / 8388608f;
+                    case 4 -> flt ? b.getFloat(p) : (float) (b.getInt(p) / 2147483648.0);
+                    default -> (float) b.getDouble(p);
+                };
+            }
+            sink.write(block, n);
         }
-        return new PcmAudio(out, channels, rate);
     }
 
     private static String tag(byte[] b, int off) {

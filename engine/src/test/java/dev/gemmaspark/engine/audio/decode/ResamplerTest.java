@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Random;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class ResamplerTest {
@@ -69,5 +73,51 @@ class ResamplerTest {
         }
         float[] x = tone(16000, 440, 0.1, 0.3);
         assertArrayEquals(x, Resampler.resample(x, 16000, 16000));
+    }
+
+    @Test
+    void aStreamFedInBlocksGivesTheWholeArrayResultBitForBit() {
+        Random random = new Random(7);
+        // 16001 Hz computes its taps per output sample instead of from a table.
+        int[][] rates = {{44100, 16000}, {48000, 16000}, {8000, 16000}, {16001, 16000}, {384000, 16000}, {1000, 16000}};
+        for (int[] r : rates) {
+            float[] x = new float[r[0] / 4 + 37];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) random.nextGaussian();
+            }
+            Resampler.Stream stream = new Resampler.Stream(r[0], r[1], r[0] % 3 == 0 ? x.length : -1, "t");
+            for (int i = 0; i < x.length; ) {
+                int n = Math.min(x.length - i, random.nextInt(3) == 0 ? 1 : random.nextInt(5000));
+                stream.push(x, i, n);
+                i += n;
+            }
+            assertArrayEquals(Resampler.resample(x, r[0], r[1]), stream.finish(), r[0] + " Hz");
+        }
+    }
+
+    @Test
+    void anInterruptStopsALongResamplingWithTheFlagStillSet() throws InterruptedException {
+        // 20 s at 384 kHz: 3072 taps per output sample, 2 s of work when not interrupted.
+        float[] x = new float[384_000 * 20];
+        CountDownLatch started = new CountDownLatch(1);
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        AtomicReference<Boolean> stillInterrupted = new AtomicReference<>();
+        Thread worker = new Thread(() -> {
+            started.countDown();
+            try {
+                Resampler.resample(x, 384_000, 16_000);
+            } catch (Throwable t) {
+                thrown.set(t);
+            }
+            stillInterrupted.set(Thread.currentThread().isInterrupted());
+        });
+        worker.start();
+        started.await();
+        worker.interrupt();
+        worker.join();
+        assertTrue(thrown.get() instanceof CancellationException, String.valueOf(thrown.get()));
+        assertTrue(stillInterrupted.get());
+
+        HostileAudioTest.assertCancelled(() -> Resampler.resample(x, 384_000, 16_000));
     }
 }
