@@ -192,6 +192,9 @@ public final class Inference {
                     decoded.add(i);
                 } catch (AudioFormatException e) {
                     results[i] = RowResult.failed(e.getMessage());
+                } catch (CancellationException e) {
+                    // the task's thread was interrupted: not the row's fault
+                    throw killed(e);
                 } catch (RuntimeException e) {
                     results[i] = RowResult.failed(in.name() + ": cannot decode the audio: " + e);
                 }
