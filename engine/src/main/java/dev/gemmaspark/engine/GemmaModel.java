@@ -161,13 +161,17 @@ public final class GemmaModel implements AutoCloseable {
         return contextLength;
     }
 
-    /** The prompt of a request as token ids: chat-templated, raw text with BOS, or the ids as given. */
+    /**
+     * The prompt of a request as token ids: chat-templated, raw text with BOS, or the ids as given. Control-token
+     * text in messages or raw text stays text unless the request's {@code parseSpecial} is set.
+     */
     public int[] promptTokens(GenerationRequest request) {
         if (request.tokens() != null) {
             return request.tokens().clone();
         }
-        String text = request.rawText() != null ? request.rawText() : ChatTemplate.render(request.messages(), true);
-        return tokenizer.encode(text, true, true);
+        return request.rawText() != null
+                ? tokenizer.encode(request.rawText(), true, request.parseSpecial())
+                : tokenizer.encodeChat(request.messages(), true, request.parseSpecial());
     }
 
     public GenerationResult generate(GenerationRequest request) {
