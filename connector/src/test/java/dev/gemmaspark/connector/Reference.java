@@ -1,6 +1,5 @@
 package dev.gemmaspark.connector;
 
-import dev.gemmaspark.connector.runtime.Prompts;
 import dev.gemmaspark.engine.EngineOptions;
 import dev.gemmaspark.engine.GemmaModel;
 import dev.gemmaspark.engine.GenerationRequest;
@@ -40,21 +39,27 @@ public final class Reference {
     }
 
     private static GenerationResult generateResult(String prompt, int maxTokens) {
-        return model().generate(GenerationRequest.chat(Prompts.conversation(null, prompt),
-                SamplingParams.GREEDY.withMaxTokens(maxTokens)));
+        return model().generate(GenerationRequest.chat(prompt, SamplingParams.GREEDY.withMaxTokens(maxTokens)));
     }
 
     public static String summarize(String text, Integer maxWords) {
-        return generate(Prompts.summarize(text, maxWords));
+        String limit = maxWords == null ? "" : " in at most " + maxWords + " words";
+        return generate("Summarize the following text" + limit + ". Reply with the summary only.\n\n" + text);
     }
 
-    /** The label with the highest log-likelihood as the model's answer to the classification prompt. */
+    /**
+     * The label with the highest log-likelihood as the model's answer to the classification prompt, written out
+     * here as the connector must word it and as Gemma's chat template renders it, each label scored on its own
+     * (the connector classifies all labels in one engine request that shares the prompt).
+     */
     public static String classify(String text, List<String> labels) {
-        String context = Prompts.chatContext(null, Prompts.classify(text, labels));
+        String context = "<start_of_turn>user\nClassify the following text into exactly one of these categories: "
+                + String.join(", ", labels) + ". Reply with the category only.\n\nText: " + text
+                + "<end_of_turn>\n<start_of_turn>model\n";
         String best = null;
         double bestLl = Double.NEGATIVE_INFINITY;
         for (String label : labels) {
-            double ll = model().score(context, label).logLikelihood();
+            double ll = model().submitScore(context, label, true).join().logLikelihood();
             if (ll > bestLl) {
                 best = label;
                 bestLl = ll;

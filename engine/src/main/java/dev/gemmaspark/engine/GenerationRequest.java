@@ -5,10 +5,20 @@ import dev.gemmaspark.engine.tokenizer.ChatMessage;
 import java.util.List;
 
 /**
- * One prompt to complete. Exactly one of {@code messages} (chat-templated), {@code rawText} (tokenized
- * as is, special tokens parsed, BOS added) or {@code tokens} (used exactly) is set.
+ * One prompt to complete. Exactly one of {@code messages} (chat-templated), {@code rawText} (tokenized as is, BOS
+ * added) or {@code tokens} (used exactly) is set.
+ *
+ * <p>{@code parseSpecial} says whether control-token text in the messages or the raw text (e.g.
+ * {@code <end_of_turn>}, {@code <start_of_image>}, {@code <eos>}) becomes control tokens. It is false in the
+ * factories: a prompt built from data cannot then end the user's turn or open the model's. Set it
+ * ({@link #withParseSpecial}) for raw text that writes its own template.
+ *
+ * <p>{@code truncate} says what happens to a text prompt too long for the context: false refuses it ({@link
+ * PromptTooLongException}); true keeps the head of the raw text, or of the last message's content, so that the
+ * prompt leaves room for {@code min(maxTokens, context / 2)} generated tokens.
  */
-public record GenerationRequest(List<ChatMessage> messages, String rawText, int[] tokens, SamplingParams params) {
+public record GenerationRequest(List<ChatMessage> messages, String rawText, int[] tokens, SamplingParams params,
+                                boolean parseSpecial, boolean truncate) {
 
     public GenerationRequest {
         int set = (messages != null ? 1 : 0) + (rawText != null ? 1 : 0) + (tokens != null ? 1 : 0);
@@ -23,19 +33,29 @@ public record GenerationRequest(List<ChatMessage> messages, String rawText, int[
 
     /** A single user turn, chat-templated. */
     public static GenerationRequest chat(String userPrompt, SamplingParams params) {
-        return new GenerationRequest(List.of(ChatMessage.user(userPrompt)), null, null, params);
+        return chat(List.of(ChatMessage.user(userPrompt)), params);
     }
 
     public static GenerationRequest chat(List<ChatMessage> messages, SamplingParams params) {
-        return new GenerationRequest(messages, null, null, params);
+        return new GenerationRequest(messages, null, null, params, false, false);
     }
 
     /** Text used without the chat template. */
     public static GenerationRequest raw(String text, SamplingParams params) {
-        return new GenerationRequest(null, text, null, params);
+        return new GenerationRequest(null, text, null, params, false, false);
     }
 
     public static GenerationRequest tokens(int[] tokens, SamplingParams params) {
-        return new GenerationRequest(null, null, tokens, params);
+        return new GenerationRequest(null, null, tokens, params, false, false);
+    }
+
+    /** This request with control-token text in its prompt parsed ({@code true}) or kept as text. */
+    public GenerationRequest withParseSpecial(boolean parse) {
+        return new GenerationRequest(messages, rawText, tokens, params, parse, truncate);
+    }
+
+    /** This request cutting a prompt too long for the context ({@code true}) instead of refusing it. */
+    public GenerationRequest withTruncate(boolean cut) {
+        return new GenerationRequest(messages, rawText, tokens, params, parseSpecial, cut);
     }
 }

@@ -1,7 +1,6 @@
 package dev.gemmaspark.connector.runtime;
 
 import dev.gemmaspark.engine.tokenizer.ChatMessage;
-import dev.gemmaspark.engine.tokenizer.ChatTemplate;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,13 +26,5 @@ public final class Prompts {
     public static String classify(String text, List<String> labels) {
         return "Classify the following text into exactly one of these categories: " + String.join(", ", labels)
                 + ". Reply with the category only.\n\nText: " + text;
-    }
-
-    /**
-     * The chat-templated conversation up to the start of the model's turn, as text: the context under
-     * which a label's likelihood as the model's answer is scored.
-     */
-    public static String chatContext(String systemPrompt, String user) {
-        return ChatTemplate.render(conversation(systemPrompt, user), true);
     }
 }

@@ -12,13 +12,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code generate}: completes one prompt, chat-templated unless {@code --raw}. The text streams to stdout as it
- * is generated; {@code --json} prints one object at the end instead.
+ * {@code generate}: completes one prompt, chat-templated unless {@code --raw}; control-token text in the prompt
+ * stays text unless {@code --parse-special}. The text streams to stdout as it is generated; {@code --json} prints
+ * one object at the end instead.
  */
 final class GenerateCommand implements Command {
     private static final Option PROMPT = Option.value("--prompt", "T", "the prompt (required)");
     private static final Option RAW = Option.flag("--raw",
-            "use the prompt as it is (special tokens parsed, BOS added), not as a user turn of the chat template");
+            "use the prompt as it is (BOS added), not as a user turn of the chat template");
+    static final Option PARSE_SPECIAL = Option.flag("--parse-special",
+            "read control-token text in the prompt (<start_of_turn>, <end_of_turn>, <eos>, ...) as control tokens, "
+                    + "for a prompt that writes its own template (default: it stays plain text)");
     private static final Option JSON = Option.flag("--json",
             "print {\"prompt_tokens\":[...],\"tokens\":[...],\"text\":\"...\",\"finish_reason\":\"...\"}");
 
@@ -34,13 +38,13 @@ final class GenerateCommand implements Command {
 
     @Override
     public String synopsis() {
-        return "--model M.gguf --prompt T [--raw] [--json] [sampling options]";
+        return "--model M.gguf --prompt T [--raw] [--parse-special] [--json] [sampling options]";
     }
 
     @Override
     public List<Option> options() {
         List<Option> all = new ArrayList<>(ModelOptions.LOAD);
-        all.addAll(List.of(PROMPT, RAW, JSON));
+        all.addAll(List.of(PROMPT, RAW, PARSE_SPECIAL, JSON));
         all.addAll(SamplingOptions.ALL);
         return all;
     }
@@ -50,8 +54,9 @@ final class GenerateCommand implements Command {
         String prompt = args.required(PROMPT.name());
         UsageException.require(!prompt.isEmpty(), PROMPT.name(), "the prompt is empty");
         SamplingParams params = SamplingOptions.parse(args);
-        GenerationRequest request = args.has(RAW.name())
-                ? GenerationRequest.raw(prompt, params) : GenerationRequest.chat(prompt, params);
+        GenerationRequest request = (args.has(RAW.name())
+                ? GenerationRequest.raw(prompt, params) : GenerationRequest.chat(prompt, params))
+                .withParseSpecial(args.has(PARSE_SPECIAL.name()));
         boolean json = args.has(JSON.name());
         try (GemmaModel model = ModelOptions.load(args, err)) {
             long start = System.nanoTime();

@@ -9,12 +9,14 @@ import java.util.List;
 
 /**
  * {@code logits}: the logits of every position of a token sequence, computed in one batched pass and written as
- * a float32 {@code .npy} of shape [tokens, vocabulary], the layout of the golden reference files.
+ * a float32 {@code .npy} of shape [tokens, vocabulary], the layout of the golden reference files. A {@code --text}
+ * is tokenized as {@code generate --raw} tokenizes its prompt.
  */
 final class LogitsCommand implements Command {
     private static final Option TOKENS = Option.value("--tokens", "2,17,99",
             "comma-separated token ids, used exactly as given (no BOS added)");
-    private static final Option TEXT = Option.value("--text", "T", "a text, tokenized with BOS and special tokens");
+    private static final Option TEXT = Option.value("--text", "T",
+            "a text, tokenized with BOS (control-token text in it stays text unless --parse-special)");
     private static final Option OUT = Option.value("--out", "F.npy", "the output file (required)");
 
     @Override
@@ -29,13 +31,13 @@ final class LogitsCommand implements Command {
 
     @Override
     public String synopsis() {
-        return "--model M.gguf (--tokens 2,17,99 | --text T) --out F.npy";
+        return "--model M.gguf (--tokens 2,17,99 | --text T [--parse-special]) --out F.npy";
     }
 
     @Override
     public List<Option> options() {
         List<Option> all = new ArrayList<>(ModelOptions.LOAD);
-        all.addAll(List.of(TOKENS, TEXT, OUT));
+        all.addAll(List.of(TOKENS, TEXT, GenerateCommand.PARSE_SPECIAL, OUT));
         return all;
     }
 
@@ -46,8 +48,11 @@ final class LogitsCommand implements Command {
         int[] given = args.has(TOKENS.name()) ? parseTokens(args.string(TOKENS.name())) : null;
         String text = args.string(TEXT.name());
         UsageException.require(text == null || !text.isEmpty(), TEXT.name(), "the text is empty");
+        boolean parseSpecial = args.has(GenerateCommand.PARSE_SPECIAL.name());
+        UsageException.require(text != null || !parseSpecial, GenerateCommand.PARSE_SPECIAL.name(),
+                "applies to --text, not to --tokens");
         try (GemmaModel model = ModelOptions.load(args, err)) {
-            int[] tokens = given != null ? given : model.tokenizer().encode(text, true, true);
+            int[] tokens = given != null ? given : model.tokenizer().encode(text, true, parseSpecial);
             int vocab = model.config().vocabSize();
             for (int t : tokens) {
                 UsageException.require(t < vocab, TOKENS.name(),

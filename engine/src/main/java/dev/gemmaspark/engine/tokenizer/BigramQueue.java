@@ -3,40 +3,74 @@ package dev.gemmaspark.engine.tokenizer;
 import java.util.Arrays;
 
 /**
- * The merge candidates of {@link SpmEncoder}: a binary max-heap of (left symbol, right symbol, score, byte size)
- * ordered like llama.cpp's {@code llm_bigram_spm::comparator}: higher score first, then the smaller left index.
- * Entries live in parallel arrays, so pushing one allocates nothing.
+ * The merge candidates of {@link SpmEncoder}: for each symbol whose pair with its successor is a piece, that
+ * piece's score, in a binary max-heap ordered like llama.cpp's {@code llm_bigram_spm::comparator} (higher score
+ * first, then the smaller left index).
+ *
+ * <p>llama.cpp pushes a new entry whenever a pair changes and skips the stale ones when they come up, so its queue
+ * grows with the merges. Here each left symbol has one slot that is updated in place, so the heap never holds
+ * more than one entry per symbol (twelve bytes each: symbol, score, heap position) and the pops are the same:
+ * the valid entries of llama.cpp's queue are exactly the current pairs, one per left symbol, so its best valid
+ * entry is the best entry here.
  */
 final class BigramQueue {
-    private int[] left = new int[64];
-    private int[] right = new int[64];
-    private float[] score = new float[64];
-    private int[] size = new int[64];
+    private int[] left = new int[16]; // heap position -> left symbol
+    private float[] score = new float[16];
+    private int[] position = new int[16]; // symbol -> heap position, or -1
     private int count;
 
-    // The entry most recently removed by pop().
-    int topLeft;
-    int topRight;
-    int topSize;
+    /** Empties the queue for symbols {@code 0 .. symbols - 1}. */
+    void reset(int symbols) {
+        if (position.length < symbols) {
+            int capacity = Math.max(symbols, position.length + (position.length >> 1));
+            left = new int[capacity];
+            score = new float[capacity];
+            position = new int[capacity];
+        }
+        Arrays.fill(position, 0, symbols, -1);
+        count = 0;
+    }
 
     boolean isEmpty() {
         return count == 0;
     }
 
-    void clear() {
-        count = 0;
+    /** The left symbol of the best pair. */
+    int top() {
+        return left[0];
     }
 
-    void push(int l, int r, float s, int byteSize) {
-        if (count == left.length) {
-            int capacity = count * 2;
-            left = Arrays.copyOf(left, capacity);
-            right = Arrays.copyOf(right, capacity);
-            score = Arrays.copyOf(score, capacity);
-            size = Arrays.copyOf(size, capacity);
+    /** Sets the score of the pair that starts at symbol {@code l}, adding it if it is not queued. */
+    void set(int l, float s) {
+        int i = position[l];
+        if (i < 0) {
+            i = count++;
+            place(i, l, s);
+            siftUp(i);
+        } else {
+            score[i] = s;
+            siftUp(i);
+            siftDown(position[l]);
         }
-        int i = count++;
-        set(i, l, r, s, byteSize);
+    }
+
+    /** Removes the pair that starts at symbol {@code l}, if it is queued. */
+    void remove(int l) {
+        int i = position[l];
+        if (i < 0) {
+            return;
+        }
+        position[l] = -1;
+        count--;
+        if (i < count) { // the last entry fills the hole, then moves up or down to its place
+            int moved = left[count];
+            place(i, moved, score[count]);
+            siftUp(i);
+            siftDown(position[moved]);
+        }
+    }
+
+    private void siftUp(int i) {
         while (i > 0) {
             int parent = (i - 1) >>> 1;
             if (!before(i, parent)) {
@@ -47,14 +81,7 @@ final class BigramQueue {
         }
     }
 
-    /** Removes the first entry, leaving it in {@link #topLeft}, {@link #topRight}, {@link #topSize}. */
-    void pop() {
-        topLeft = left[0];
-        topRight = right[0];
-        topSize = size[0];
-        count--;
-        set(0, left[count], right[count], score[count], size[count]);
-        int i = 0;
+    private void siftDown(int i) {
         while (true) {
             int child = 2 * i + 1;
             if (child >= count) {
@@ -75,19 +102,16 @@ final class BigramQueue {
         return score[a] > score[b] || (score[a] == score[b] && left[a] < left[b]);
     }
 
-    private void set(int i, int l, int r, float s, int byteSize) {
+    private void place(int i, int l, float s) {
         left[i] = l;
-        right[i] = r;
         score[i] = s;
-        size[i] = byteSize;
+        position[l] = i;
     }
 
     private void swap(int a, int b) {
         int l = left[a];
-        int r = right[a];
         float s = score[a];
-        int z = size[a];
-        set(a, left[b], right[b], score[b], size[b]);
-        set(b, l, r, s, z);
+        place(a, left[b], score[b]);
+        place(b, l, s);
     }
 }

@@ -3,6 +3,8 @@ package dev.gemmaspark.engine.tokenizer;
 import dev.gemmaspark.engine.gguf.GGUFFile;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * Gemma's SentencePiece tokenizer, token for token what llama.cpp computes (its SPM path): special tokens are cut
@@ -13,10 +15,16 @@ import java.nio.charset.StandardCharsets;
 public final class GemmaTokenizer {
     private final Vocabulary vocab;
     private final SpecialTokenSplitter splitter;
+    private final int maxPieceBytes;
 
     private GemmaTokenizer(Vocabulary vocab) {
         this.vocab = vocab;
         this.splitter = new SpecialTokenSplitter(vocab);
+        int longest = 1; // a byte token covers one byte, whatever its piece
+        for (int id = 0; id < vocab.size(); id++) {
+            longest = Math.max(longest, vocab.pieces.length(id));
+        }
+        this.maxPieceBytes = longest;
     }
 
     /** Reads the {@code tokenizer.ggml.*} keys; a missing or bad key is an error naming the file and the key. */
@@ -67,25 +75,124 @@ public final class GemmaTokenizer {
      * text (e.g. {@code <start_of_turn>}) become single tokens. The empty string gives just BOS, or nothing.
      */
     public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        IntList out = new IntList(bytes.length / 2 + 2);
-        if (addSpecial && vocab.addBos) {
+        return encode(List.of(new ChatTemplate.Segment(text, true)), parseSpecial, addSpecial && vocab.addBos,
+                addSpecial && vocab.addEos);
+    }
+
+    /**
+     * A chat, templated and tokenized: BOS (and EOS) as {@code encode}'s {@code addSpecial} adds them, the
+     * template's turn markers as control tokens, and the messages' text with control-token text in it (a
+     * document that holds {@code <end_of_turn>}, {@code <start_of_image>} or {@code <eos>}) kept as plain text,
+     * as llama.cpp's {@code parse_special = false} keeps it, unless {@code parseSpecial}. Each run of text
+     * between two markers is one fragment, merged as a whole as in llama.cpp, so when the messages hold no
+     * control text the ids are exactly those of {@code encode(ChatTemplate.render(messages, addGenerationPrompt),
+     * true, true)}, and with {@code parseSpecial} they always are.
+     *
+     * @throws IllegalArgumentException as {@link ChatTemplate#render} does for malformed conversations
+     */
+    public int[] encodeChat(List<ChatMessage> messages, boolean addGenerationPrompt, boolean parseSpecial) {
+        return encode(ChatTemplate.segments(messages, addGenerationPrompt), parseSpecial, vocab.addBos, vocab.addEos);
+    }
+
+    /**
+     * {@link #encodeChat}, keeping only the head of the last message's content so that the whole is at most
+     * {@code maxTokens} ids: the content's tokens are cut at a token boundary and the closing markers follow as
+     * usual. When everything fits, the ids are those of {@code encodeChat}.
+     *
+     * <p>The cost is bounded by {@code maxTokens}, not by the content's length: before tokenizing, the content
+     * is cut to {@code maxTokens * maxPieceBytes()} chars. That cut never shortens the result: a token covers at
+     * most {@code maxPieceBytes()} bytes of the text and every char is at least one UTF-8 byte, so the chars
+     * kept still make at least {@code maxTokens} tokens, more than the content can be given.
+     *
+     * @throws IllegalArgumentException when {@code maxTokens} is below 1, or when the template's markers and the
+     *                                  other messages alone take more than {@code maxTokens} ids
+     */
+    public int[] encodeChatTruncated(List<ChatMessage> messages, boolean addGenerationPrompt, boolean parseSpecial,
+                                     int maxTokens) {
+        if (maxTokens < 1) {
+            throw new IllegalArgumentException("maxTokens is " + maxTokens + "; it must be at least 1");
+        }
+        List<ChatTemplate.Segment> segments = ChatTemplate.segments(
+                ChatTemplate.cutLastContent(messages, (long) maxTokens * maxPieceBytes), addGenerationPrompt);
+        int last = segments.size() - 1;
+        while (!segments.get(last).content()) {
+            last--;
+        }
+        // The content ends at the <end_of_turn> control token, a fragment boundary, so encoding the two sides
+        // apart gives the ids of encoding them together.
+        List<ChatTemplate.Segment> closing = segments.subList(last + 1, segments.size());
+        int[] head = encode(segments.subList(0, last + 1), parseSpecial, vocab.addBos, false);
+        int[] tail = encode(closing, parseSpecial, false, vocab.addEos);
+        if (head.length + tail.length > maxTokens) {
+            int fixed = encode(segments.subList(0, last), parseSpecial, vocab.addBos, false).length + tail.length;
+            if (fixed > maxTokens) {
+                throw new IllegalArgumentException("the chat template and the messages before the last take "
+                        + fixed + " tokens, more than the " + maxTokens + " allowed");
+            }
+            head = Arrays.copyOf(head, maxTokens - tail.length);
+        }
+        int[] ids = Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, ids, head.length, tail.length);
+        return ids;
+    }
+
+    /** The length in bytes of the longest piece: no token covers more bytes of text. */
+    public int maxPieceBytes() {
+        return maxPieceBytes;
+    }
+
+    /**
+     * Tokenizes the segments' texts joined, as one text in which CONTROL tokens are matched only inside template
+     * segments, or everywhere with {@code parseSpecial}.
+     */
+    private int[] encode(List<ChatTemplate.Segment> segments, boolean parseSpecial, boolean bos, boolean eos) {
+        byte[][] parts = new byte[segments.size()][];
+        int total = 0;
+        for (int i = 0; i < parts.length; i++) {
+            parts[i] = segments.get(i).text().getBytes(StandardCharsets.UTF_8);
+            total += parts[i].length;
+        }
+        byte[] bytes = parts.length == 1 ? parts[0] : new byte[total];
+        int[] controlRanges = new int[2 * parts.length];
+        int nRanges = 0;
+        int pos = 0;
+        for (int i = 0; i < parts.length; i++) {
+            if (parts.length > 1) {
+                System.arraycopy(parts[i], 0, bytes, pos, parts[i].length);
+            }
+            int end = pos + parts[i].length;
+            if (parseSpecial || !segments.get(i).content()) {
+                if (nRanges > 0 && controlRanges[nRanges - 1] == pos) {
+                    controlRanges[nRanges - 1] = end; // adjacent ranges join, so a token may span them
+                } else {
+                    controlRanges[nRanges++] = pos;
+                    controlRanges[nRanges++] = end;
+                }
+            }
+            pos = end;
+        }
+        int[] specials = splitter.split(bytes, Arrays.copyOf(controlRanges, nRanges));
+
+        IntList out = new IntList(specials.length / 3 + 2);
+        if (bos) {
             out.add(vocab.bos);
         }
-        int[] fragments = splitter.split(bytes, parseSpecial);
         SpmEncoder spm = new SpmEncoder(vocab);
+        int rawStart = 0;
         boolean afterSpecial = true; // the text start counts as following a special token
-        for (int f = 0; f < fragments.length; f += 3) {
-            int token = fragments[f];
-            if (token == SpecialTokenSplitter.RAW) {
-                spm.encode(bytes, fragments[f + 1], fragments[f + 2], vocab.addSpacePrefix && afterSpecial, out);
+        for (int s = 0; s <= specials.length; s += 3) {
+            int rawEnd = s < specials.length ? specials[s + 1] : bytes.length;
+            if (rawStart < rawEnd) {
+                spm.encode(bytes, rawStart, rawEnd, vocab.addSpacePrefix && afterSpecial, out);
                 afterSpecial = false;
-            } else {
-                out.add(token);
+            }
+            if (s < specials.length) {
+                out.add(specials[s]);
                 afterSpecial = true;
+                rawStart = specials[s + 2];
             }
         }
-        if (addSpecial && vocab.addEos) {
+        if (eos) {
             out.add(vocab.eos);
         }
         return out.toArray();

@@ -13,9 +13,16 @@ final class IntList {
 
     void add(int value) {
         if (size == values.length) {
-            values = Arrays.copyOf(values, size * 2);
+            ensureRoom(1);
         }
         values[size++] = value;
+    }
+
+    /** Makes room for {@code extra} more values, growing by at least half so that many small calls stay linear. */
+    void ensureRoom(int extra) {
+        if (size + extra > values.length) {
+            values = Arrays.copyOf(values, Math.max(size + extra, values.length + (values.length >> 1)));
+        }
     }
 
     int[] toArray() {

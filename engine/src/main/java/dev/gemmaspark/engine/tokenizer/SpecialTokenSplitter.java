@@ -1,24 +1,24 @@
 package dev.gemmaspark.engine.tokenizer;
 
 import java.util.Arrays;
+import java.util.BitSet;
 
 /**
  * Cuts text into special-token matches and raw fragments, with the result of llama.cpp's
- * {@code tokenizer_st_partition}: for each CONTROL, USER_DEFINED or UNKNOWN token, longest text first, split
- * every still-raw fragment at the token's leftmost non-overlapping occurrences.
+ * {@code tokenizer_st_partition} (llama-vocab.cpp): for each CONTROL, USER_DEFINED or UNKNOWN token, longest text
+ * first, split every still-raw fragment at the token's leftmost non-overlapping occurrences.
  *
- * <p>Done literally that costs a scan of the text per special token (thousands of them). Instead a trie over the
- * special texts finds every occurrence in one pass; the occurrences are then taken in llama.cpp's order (token
- * rank, then position) and one is kept when none of its bytes was claimed before. That is the same set: an
- * occurrence that llama.cpp's scan finds lies wholly inside a raw fragment, i.e. on unclaimed bytes, and within a
- * fragment its left-to-right scan keeps exactly the occurrences that do not overlap an earlier kept one.
+ * <p>Done literally that costs a scan of the text per special token (thousands of them). It is the same as taking
+ * every occurrence in the order (token rank, position) and keeping one when none of its bytes was claimed before:
+ * an occurrence that llama.cpp's scan finds lies wholly inside a raw fragment, i.e. on unclaimed bytes, and within
+ * a fragment its left-to-right scan keeps exactly the occurrences that do not overlap an earlier kept one. A trie
+ * over the special texts finds the occurrences in one pass, and only one per position is held at a time (the
+ * longest not yet ruled out; the others at that position are nested in it), so memory stays a few bytes per
+ * byte of text even for a text of nothing but spaces, where every position starts some thirty of them.
  * Tokens of equal length are ranked by id; llama.cpp's order among them is unspecified, and for Gemma's special
  * texts (tags, bracketed names, runs of one whitespace character) two of equal length can never overlap.
  */
 final class SpecialTokenSplitter {
-    /** In the result of {@link #split}, the token slot of a raw fragment. */
-    static final int RAW = -1;
-
     private final int[] rankToken; // candidates in llama.cpp's order: longest text first
     private final int[] rankLength;
     private final boolean[] rankNeedsParseSpecial;
@@ -76,100 +76,157 @@ final class SpecialTokenSplitter {
     }
 
     /**
-     * Splits {@code text} into fragments, in order, as triples (token id or {@link #RAW}, from, to) of byte
-     * offsets. With {@code parseSpecial} false only USER_DEFINED tokens are matched. Empty text gives none.
+     * The special tokens cut out of {@code text}, in order, as triples (token id, from, to) of byte offsets; the
+     * text between them (and before the first, after the last) are the raw fragments. CONTROL tokens are matched
+     * only where the whole occurrence lies in one of {@code controlRanges}: sorted, disjoint {@code [from, to)}
+     * byte ranges given as pairs ({@code {0, text.length}} is llama.cpp's {@code parse_special}, none its
+     * absence). USER_DEFINED tokens are matched everywhere.
      */
-    int[] split(byte[] text, boolean parseSpecial) {
+    int[] split(byte[] text, int[] controlRanges) {
         int n = text.length;
-        int[] foundRank = new int[16];
-        int[] foundPos = new int[16];
-        int nFound = 0;
+        // Each position where a special text starts holds one candidate at a time: the longest not yet ruled out
+        // (the others there are its prefixes). Candidates interact only through overlaps, so the text falls into
+        // clusters of positions whose longest candidates overlap in a chain, and each cluster is settled alone.
+        // A first pass finds the largest cluster, so that the heap is allocated once.
+        int largest = 0;
+        int members = 0;
+        int clusterEnd = 0;
         for (int pos = 0; pos < n; pos++) {
-            if (!startsSpecial[text[pos] & 0xFF]) {
-                continue;
-            }
-            int node = 0;
-            for (int i = pos; i < n && (node = child(node, text[i])) >= 0; i++) {
-                int rank = nodeRank[node];
-                if (rank >= 0 && (parseSpecial || !rankNeedsParseSpecial[rank])) {
-                    if (nFound == foundRank.length) {
-                        foundRank = Arrays.copyOf(foundRank, nFound * 2);
-                        foundPos = Arrays.copyOf(foundPos, nFound * 2);
-                    }
-                    foundRank[nFound] = rank;
-                    foundPos[nFound++] = pos;
+            int rank = startsSpecial[text[pos] & 0xFF] ? longestMatch(text, pos, n, controlRanges) : -1;
+            if (rank >= 0) {
+                if (pos >= clusterEnd) {
+                    largest = Math.max(largest, members);
+                    members = 0;
                 }
+                members++;
+                clusterEnd = Math.max(clusterEnd, pos + rankLength[rank]);
             }
         }
-        if (nFound == 0) {
-            return n == 0 ? new int[0] : new int[] {RAW, 0, n};
+        largest = Math.max(largest, members);
+        if (largest == 0) {
+            return new int[0];
         }
-
-        // Visit occurrences by rank, then position: a counting sort by rank keeps the position order of the scan.
-        int[] rankStart = new int[rankToken.length + 1];
-        for (int k = 0; k < nFound; k++) {
-            rankStart[foundRank[k] + 1]++;
-        }
-        for (int r = 0; r < rankToken.length; r++) {
-            rankStart[r + 1] += rankStart[r];
-        }
-        int[] byRank = new int[nFound];
-        for (int k = 0; k < nFound; k++) {
-            byRank[rankStart[foundRank[k]]++] = k;
-        }
-
-        boolean[] claimed = new boolean[n];
-        int[] rankAt = new int[n];
-        Arrays.fill(rankAt, -1);
-        for (int k : byRank) {
-            int rank = foundRank[k];
-            int pos = foundPos[k];
-            int end = pos + rankLength[rank];
-            if (!anyClaimed(claimed, pos, end)) {
-                Arrays.fill(claimed, pos, end, true);
-                rankAt[pos] = rank;
-            }
-        }
-
-        int[] out = new int[16];
+        long[] heap = new long[largest];
+        BitSet claimed = new BitSet(n);
+        BitSet starts = new BitSet(n);
         int size = 0;
-        int rawStart = 0;
-        for (int pos = 0; pos < n; ) {
-            int rank = rankAt[pos];
-            if (rank < 0) {
-                pos++;
-                continue;
+        clusterEnd = 0;
+        for (int pos = 0; pos < n; pos++) {
+            int rank = startsSpecial[text[pos] & 0xFF] ? longestMatch(text, pos, n, controlRanges) : -1;
+            if (rank >= 0) {
+                if (pos >= clusterEnd) {
+                    settle(text, controlRanges, heap, size, claimed, starts);
+                    size = 0;
+                }
+                heap[size++] = (long) rank << 32 | pos;
+                clusterEnd = Math.max(clusterEnd, pos + rankLength[rank]);
             }
-            if (size + 6 > out.length) {
-                out = Arrays.copyOf(out, out.length * 2);
-            }
-            if (rawStart < pos) {
-                out[size++] = RAW;
-                out[size++] = rawStart;
-                out[size++] = pos;
-            }
-            out[size++] = rankToken[rank];
-            out[size++] = pos;
-            out[size++] = pos + rankLength[rank];
-            pos += rankLength[rank];
-            rawStart = pos;
         }
-        if (rawStart < n) {
-            out = Arrays.copyOf(out, size + 3);
-            out[size++] = RAW;
-            out[size++] = rawStart;
-            out[size++] = n;
+        settle(text, controlRanges, heap, size, claimed, starts);
+
+        // A kept token ends where the next one starts or where the claimed bytes end, whichever is first.
+        int[] out = new int[3 * starts.cardinality()];
+        int k = 0;
+        for (int pos = starts.nextSetBit(0); pos >= 0; pos = starts.nextSetBit(pos + 1)) {
+            int nextStart = starts.nextSetBit(pos + 1);
+            int end = Math.min(claimed.nextClearBit(pos), nextStart < 0 ? n : nextStart);
+            out[k++] = rankToken[exactMatch(text, pos, end)];
+            out[k++] = pos;
+            out[k++] = end;
         }
-        return Arrays.copyOf(out, size);
+        return out;
     }
 
-    private static boolean anyClaimed(boolean[] claimed, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (claimed[i]) {
-                return true;
+    /**
+     * Decides the candidates {@code heap[0 .. size)} of one cluster, given as (rank, position) keys, in
+     * llama.cpp's order (rank, then position), marking the kept ones in {@code starts} and their bytes in
+     * {@code claimed}. A candidate is kept when none of its bytes is claimed. When some are, every longer
+     * candidate at that position fails too, and only those ending before the first claimed byte can still be
+     * kept: the longest of them replaces it, at a later rank.
+     */
+    private void settle(byte[] text, int[] controlRanges, long[] heap, int size, BitSet claimed, BitSet starts) {
+        for (int i = (size >>> 1) - 1; i >= 0; i--) {
+            siftDown(heap, size, i);
+        }
+        while (size > 0) {
+            long top = heap[0];
+            int pos = (int) top;
+            int end = pos + rankLength[(int) (top >>> 32)];
+            int firstClaimed = pos;
+            while (firstClaimed < end && !claimed.get(firstClaimed)) {
+                firstClaimed++;
+            }
+            int next = -1;
+            if (firstClaimed == end) {
+                claimed.set(pos, end);
+                starts.set(pos);
+            } else {
+                next = longestMatch(text, pos, firstClaimed, controlRanges);
+            }
+            if (next >= 0) {
+                heap[0] = (long) next << 32 | pos;
+            } else {
+                heap[0] = heap[--size];
+            }
+            siftDown(heap, size, 0);
+        }
+    }
+
+    /**
+     * The rank of the longest special text at {@code text[pos ..)} that ends by {@code limit}, among those
+     * allowed there (a CONTROL token only inside one control range), or -1.
+     */
+    private int longestMatch(byte[] text, int pos, int limit, int[] controlRanges) {
+        int controlEnd = controlRangeEnd(controlRanges, pos);
+        int best = -1;
+        int node = 0;
+        for (int i = pos; i < limit && (node = child(node, text[i])) >= 0; i++) {
+            int rank = nodeRank[node];
+            if (rank >= 0 && (!rankNeedsParseSpecial[rank] || i < controlEnd)) {
+                best = rank;
             }
         }
-        return false;
+        return best;
+    }
+
+    /** The rank of the special text that is exactly {@code text[from .. to)} (known to be one). */
+    private int exactMatch(byte[] text, int from, int to) {
+        int node = 0;
+        for (int i = from; i < to; i++) {
+            node = child(node, text[i]);
+        }
+        return nodeRank[node];
+    }
+
+    /** The end of the control range that holds {@code pos}, or {@code pos} when none does. */
+    private static int controlRangeEnd(int[] ranges, int pos) {
+        int lo = 0;
+        int hi = ranges.length / 2 - 1;
+        while (lo <= hi) { // the last range starting at or before pos
+            int mid = (lo + hi) >>> 1;
+            if (ranges[2 * mid] <= pos) {
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return hi >= 0 && pos < ranges[2 * hi + 1] ? ranges[2 * hi + 1] : pos;
+    }
+
+    /** Restores the min-heap order of {@code heap[0 .. size)} below {@code i}. */
+    private static void siftDown(long[] heap, int size, int i) {
+        long value = heap[i];
+        for (int child = 2 * i + 1; child < size; child = 2 * i + 1) {
+            if (child + 1 < size && heap[child + 1] < heap[child]) {
+                child++;
+            }
+            if (heap[child] >= value) {
+                break;
+            }
+            heap[i] = heap[child];
+            i = child;
+        }
+        heap[i] = value;
     }
 
     private int child(int node, byte b) {

@@ -1,12 +1,16 @@
 package dev.gemmaspark.engine.tokenizer;
 
-import java.util.Arrays;
-
 /**
- * llama.cpp's SPM merge ({@code llm_tokenizer_spm_session}) on one raw fragment: spaces become "▁", the text is
- * cut into UTF-8 characters, and the adjacent pair whose concatenation is the best-scoring piece is merged until
- * no pair is a piece. A final symbol that is not a piece (a character missing from the vocabulary) becomes byte
- * tokens. One encoder serves all fragments of one encode call; its buffers are reused between them.
+ * llama.cpp's SPM merge ({@code llm_tokenizer_spm_session} in llama-vocab.cpp) on one raw fragment: spaces become
+ * "▁", the text is cut into UTF-8 characters, and the adjacent pair whose concatenation is the best-scoring piece
+ * is merged until no pair is a piece. A final symbol that is not a piece (a character missing from the
+ * vocabulary) becomes byte tokens. One encoder serves all fragments of one encode call; its buffers are reused
+ * between them.
+ *
+ * <p>Memory is what bounds the fragment a task can tokenize, so the state is kept small and sized to the largest
+ * fragment: the escaped text, three ints per character (a symbol's start, which never moves because a merge keeps
+ * the left symbol, and its neighbours; its end is its successor's start) and twelve bytes per character in the
+ * queue.
  */
 final class SpmEncoder {
     private static final byte[] SPACE = {(byte) 0xE2, (byte) 0x96, (byte) 0x81}; // "▁"
@@ -15,10 +19,10 @@ final class SpmEncoder {
     private final PieceIndex pieces;
     private final BigramQueue queue = new BigramQueue();
     private byte[] text = new byte[64];
-    private int[] symStart = new int[64];
-    private int[] symLen = new int[64];
-    private int[] prev = new int[64];
-    private int[] next = new int[64];
+    private int textLength;
+    private int[] symStart = new int[16];
+    private int[] prev = new int[16];
+    private int[] next = new int[16];
 
     SpmEncoder(Vocabulary vocab) {
         this.vocab = vocab;
@@ -27,95 +31,111 @@ final class SpmEncoder {
 
     /** Appends the tokens of {@code src[from .. to)}, preceded by a space when {@code spacePrefix}. */
     void encode(byte[] src, int from, int to, boolean spacePrefix, IntList out) {
-        int len = escape(src, from, to, spacePrefix);
-        int count = splitCharacters(len);
-        queue.clear();
-        for (int i = 1; i < count; i++) {
-            tryAddBigram(i - 1, i);
+        escape(src, from, to, spacePrefix);
+        int count = splitCharacters();
+        queue.reset(count);
+        for (int i = 0; i < count - 1; i++) {
+            queuePair(i);
         }
+        int live = count;
         while (!queue.isEmpty()) {
-            queue.pop();
-            int l = queue.topLeft;
-            int r = queue.topRight;
-            // Skip entries made stale by an earlier merge of either symbol.
-            if (symLen[l] == 0 || symLen[r] == 0 || symLen[l] + symLen[r] != queue.topSize) {
-                continue;
-            }
-            symLen[l] += symLen[r];
-            symLen[r] = 0;
+            int l = queue.top();
+            int r = next[l];
+            queue.remove(r);
             next[l] = next[r];
             if (next[r] >= 0) {
                 prev[next[r]] = l;
             }
-            tryAddBigram(prev[l], l);
-            tryAddBigram(l, next[l]);
+            live--;
+            if (prev[l] >= 0) {
+                queuePair(prev[l]);
+            }
+            queuePair(l);
         }
+        out.ensureRoom(live);
         for (int i = 0; i != -1; i = next[i]) {
-            int id = pieces.find(text, symStart[i], symLen[i]);
+            int start = symStart[i];
+            int length = end(i) - start;
+            int id = pieces.find(text, start, length);
             if (id >= 0) {
                 out.add(id);
             } else {
-                for (int k = symStart[i]; k < symStart[i] + symLen[i]; k++) {
+                for (int k = start; k < start + length; k++) {
                     out.add(vocab.byteToken(text[k] & 0xFF));
                 }
             }
         }
     }
 
-    private int escape(byte[] src, int from, int to, boolean spacePrefix) {
-        int capacity = 3 * (to - from + 1);
-        if (text.length < capacity) {
-            text = new byte[capacity];
+    /** Writes the fragment with spaces as "▁" to text[0 .. textLength), in a buffer of just that size. */
+    private void escape(byte[] src, int from, int to, boolean spacePrefix) {
+        int len = spacePrefix ? SPACE.length : 0;
+        for (int i = from; i < to; i++) {
+            len += src[i] == ' ' ? SPACE.length : 1;
         }
-        int len = 0;
+        if (text.length < len) {
+            text = new byte[Math.max(len, text.length + (text.length >> 1))];
+        }
+        len = 0;
         if (spacePrefix) {
-            System.arraycopy(SPACE, 0, text, 0, 3);
-            len = 3;
+            System.arraycopy(SPACE, 0, text, 0, SPACE.length);
+            len = SPACE.length;
         }
         for (int i = from; i < to; i++) {
             if (src[i] == ' ') {
-                System.arraycopy(SPACE, 0, text, len, 3);
-                len += 3;
+                System.arraycopy(SPACE, 0, text, len, SPACE.length);
+                len += SPACE.length;
             } else {
                 text[len++] = src[i];
             }
         }
-        return len;
+        textLength = len;
     }
 
-    /** Cuts text[0 .. len) into characters by lead byte (a stray continuation byte is one character). */
-    private int splitCharacters(int len) {
-        if (symStart.length < len) {
-            symStart = Arrays.copyOf(symStart, len);
-            symLen = Arrays.copyOf(symLen, len);
-            prev = Arrays.copyOf(prev, len);
-            next = Arrays.copyOf(next, len);
-        }
+    /**
+     * Cuts the text into characters by lead byte (a stray continuation byte is one character) and returns how
+     * many there are.
+     */
+    private int splitCharacters() {
         int count = 0;
-        for (int offs = 0; offs < len; count++) {
-            int n = Math.min(utf8Length(text[offs]), len - offs);
-            symStart[count] = offs;
-            symLen[count] = n;
-            prev[count] = count - 1;
-            offs += n;
-            next[count] = offs == len ? -1 : count + 1;
+        for (int offs = 0; offs < textLength; count++) {
+            offs += characterLength(offs);
+        }
+        if (symStart.length < count) {
+            int capacity = Math.max(count, symStart.length + (symStart.length >> 1));
+            symStart = new int[capacity];
+            prev = new int[capacity];
+            next = new int[capacity];
+        }
+        int offs = 0;
+        for (int i = 0; i < count; i++) {
+            symStart[i] = offs;
+            prev[i] = i - 1;
+            offs += characterLength(offs);
+            next[i] = offs == textLength ? -1 : i + 1;
         }
         return count;
     }
 
-    private static int utf8Length(byte lead) {
-        int high = (lead & 0xFF) >>> 4;
-        return high < 12 ? 1 : high < 14 ? 2 : high == 14 ? 3 : 4;
+    private int characterLength(int offs) {
+        int high = (text[offs] & 0xFF) >>> 4;
+        int n = high < 12 ? 1 : high < 14 ? 2 : high == 14 ? 3 : 4;
+        return Math.min(n, textLength - offs);
     }
 
-    private void tryAddBigram(int l, int r) {
-        if (l < 0 || r < 0) {
-            return;
-        }
-        int size = symLen[l] + symLen[r];
-        int id = pieces.find(text, symStart[l], size);
+    /** Where live symbol {@code i} ends: where its successor starts, or at the end of the text. */
+    private int end(int i) {
+        return next[i] >= 0 ? symStart[next[i]] : textLength;
+    }
+
+    /** Queues the pair of live symbol {@code l} and its successor when it is a piece, else unqueues it. */
+    private void queuePair(int l) {
+        int r = next[l];
+        int id = r < 0 ? -1 : pieces.find(text, symStart[l], end(r) - symStart[l]);
         if (id >= 0) {
-            queue.push(l, r, vocab.scores[id], size);
+            queue.set(l, vocab.scores[id]);
+        } else {
+            queue.remove(l);
         }
     }
 }

@@ -79,12 +79,14 @@ class MainTest {
         CliRun generate = CliRun.of("generate", "--help");
         assertEquals(0, generate.status());
         assertTrue(generate.out().startsWith("usage: gemma-spark generate --model M.gguf --prompt T"), generate.out());
-        for (String option : new String[] {"--model M.gguf", "--prompt T", "--raw", "--json", "--threads N",
+        for (String option : new String[] {"--model M.gguf", "--prompt T", "--raw", "--parse-special", "--json",
+                "--threads N",
                 "--seed S", "--temperature X", "--top-k K", "--top-p P", "--min-p P", "--repeat-penalty X",
                 "--max-tokens N", "--stop TEXT", "--verbose", "--help"}) {
             assertTrue(generate.out().contains("\n  " + option + " "), option + " in\n" + generate.out());
         }
         assertEquals(CliRun.of("help", "logits").out(), CliRun.of("logits", "--model", "x", "--help").out());
+        assertTrue(CliRun.of("help", "logits").out().contains("\n  --parse-special "));
     }
 
     @Test
