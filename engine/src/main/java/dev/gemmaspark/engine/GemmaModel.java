@@ -235,9 +235,8 @@ public final class GemmaModel implements AutoCloseable {
 
     private void checkLength(long chars) {
         if (chars > mostChars(contextLength)) {
-            throw new PromptTooLongException("the text has " + chars + " characters, more than the "
-                    + mostChars(contextLength) + " that any text fitting the context length " + contextLength
-                    + " can have");
+            throw new PromptTooLongException("a text of " + chars + " characters does not fit the context length "
+                    + contextLength + " (no text over " + mostChars(contextLength) + " characters can)");
         }
     }
 

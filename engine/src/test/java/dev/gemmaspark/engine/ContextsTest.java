@@ -70,7 +70,7 @@ class ContextsTest {
             PromptTooLongException e = assertThrows(PromptTooLongException.class,
                     () -> m.submit(GenerationRequest.chat(huge, GREEDY), null));
             long allocated = threads.getCurrentThreadAllocatedBytes() - before;
-            assertTrue(e.getMessage().contains("10000000 characters"), e.getMessage());
+            assertTrue(e.getMessage().contains("10000000 characters does not fit"), e.getMessage());
             assertTrue(e.getMessage().contains("context length 256"), e.getMessage());
             // tokenizing 10 MB would allocate hundreds of megabytes; the refusal only builds its message
             assertTrue(allocated < 1 << 20, allocated + " bytes allocated");
