@@ -133,7 +133,8 @@ class GemmaTranscribeTest {
         assertNull(out.get(0).getStruct(2).get(4));
         Map<Integer, String> errors = Map.of(1, "input is null", 2, "input is empty",
                 3, "row 3 of partition 0: unknown audio format (not WAV, FLAC or MP3)",
-                4, "audio shorter than 33 ms (100 samples)", 5, "the audio is silent");
+                4, "row 4 of partition 0: audio shorter than 33 ms (100 samples)",
+                5, "row 5 of partition 0: the audio is silent");
         errors.forEach((id, error) -> {
             Row r = out.get(id);
             assertNull(r.get(1), "row " + id);

@@ -93,7 +93,7 @@ class StandaloneClusterTest {
         for (Path workDir : workDirs) {
             try (Stream<Path> logs = Files.find(workDir, 3, (p, a) -> p.getFileName().toString().equals("stderr"))) {
                 for (Path log : logs.toList()) {
-                    int loads = (int) Files.readAllLines(log).stream().filter(l -> l.contains("Loaded Gemma model")).count();
+                    int loads = (int) Files.readAllLines(log).stream().filter(l -> l.contains("Loaded Gemma weights")).count();
                     loadsByExecutor.put(workDir.relativize(log.getParent()).toString(), loads);
                 }
             }

@@ -236,8 +236,10 @@ public final class Inference {
     private void failIfBroken() {
         Throwable failure = model.failure();
         if (failure != null) {
+            // the Error is named, not chained: Spark kills the executor for a fatal error anywhere in a task
+            // failure's causes (spark.executor.killOnFatalError.depth), and the executor is sound
             throw new IllegalStateException("model " + model.key().model() + " failed: " + failure
-                    + " (replace model files by rename, never rewrite them in place)", failure);
+                    + " (replace model files by rename, never rewrite them in place)");
         }
     }
 

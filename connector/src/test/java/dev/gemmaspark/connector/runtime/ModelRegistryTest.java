@@ -78,8 +78,8 @@ class ModelRegistryTest {
 
     @Test
     void concurrentFirstUsersShareOneLoad() throws Exception {
-        // options no other test uses, so this key is loaded here for the first time
-        ModelKey key = new ModelKey(TestSpark.MODEL.toString(), null,
+        // a file no other test uses, so its weights are loaded here for the first time
+        ModelKey key = new ModelKey(privateModel("concurrent"), null,
                 EngineOptions.defaults().withThreads(1).withContextLength(192), null);
         int loadsBefore = ModelRegistry.loadCount();
         CountDownLatch start = new CountDownLatch(1);
