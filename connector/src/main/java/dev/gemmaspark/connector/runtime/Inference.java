@@ -109,8 +109,8 @@ public final class Inference {
                 try {
                     pending.add(submit(i, inputs.get(i)));
                 } catch (PromptTooLongException e) {
-                    results[i] = RowResult.failed(e.getMessage() + (task.generates()
-                            ? " (option truncate=true keeps the head of the text instead)" : ""));
+                    results[i] = RowResult.failed(e.getMessage() + " (option contextLength" + (task.generates()
+                            ? "; option truncate=true keeps the head of the text instead)" : ")"));
                 } catch (RuntimeException e) {
                     results[i] = RowResult.failed(String.valueOf(e.getMessage()));
                 }
