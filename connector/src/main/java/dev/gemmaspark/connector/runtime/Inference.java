@@ -14,32 +14,88 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.spark.TaskContext;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.execution.arrow.ArrowWriter;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.util.ArrowUtils;
+import org.apache.spark.unsafe.types.UTF8String;
 
 /**
- * Runs one task over a list of rows on a shared model, in batches of {@code batchSize} rows that each make one
- * engine call: every row of a batch is queued in the engine's scheduler at once (a classify row as one request
+ * The one way rows reach the engine: a task's rows come in as an Arrow batch of {@link InputColumn}s and their
+ * results go out as Arrow vectors of the task's {@link ResultColumn}s, as Spark's ArrowEvalPythonExec hands its
+ * batches to Python. The rows are run on a shared model in chunks of {@code batchSize} rows that each make one
+ * engine call: every row of a chunk is queued in the engine's scheduler at once (a classify row as one request
  * that shares its prompt among the labels), and recordings are decoded and transcribed together. A row that is
- * invalid (undecodable audio included) or whose request fails gets an error result; the others go on.
+ * invalid (undecodable audio included) or whose request fails gets an error result; the others go on, unless
+ * {@code failOnError} is set.
  */
-public final class Inference {
-    private final SharedModel model;
+public final class Inference implements AutoCloseable {
+    private final Supplier<SharedModel> modelSource;
     private final GemmaTask task;
     private final GemmaSettings settings;
+    /** What runs the rows, for the message of a task failed by a row: {@code gemma_generate}, say. */
+    private final String what;
+    /** The results of the last batch, in vectors that each batch reuses. */
+    private final ArrowWriter output;
     /** The Spark task this runs in, or null outside one. */
     private final TaskContext taskContext;
     private final BooleanSupplier cancelled;
+    private SharedModel model;
     private long engineCalls;
 
-    /** Called on the task's thread: a kill of that task cancels the rows it has in the engine. */
-    public Inference(SharedModel model, GemmaTask task, GemmaSettings settings) {
-        this.model = model;
+    /** What a caller calls the rows of its batches in messages. */
+    public interface RowNames {
+        /** Row {@code row} of the batch as the errors about its audio name it: a file's path, say. */
+        String name(int row);
+
+        /** Row {@code row} in the message of a task that failed on it; {@code input} is an excerpt of its input. */
+        default String failed(int row, String input) {
+            return name(row) + " (input " + input + ")";
+        }
+    }
+
+    /**
+     * Called on the task's thread: a kill of that task cancels the rows it has in the engine.
+     *
+     * @param model     the executor's shared model, got when a batch first has a row to run
+     * @param what      what runs the rows, in the message of a task failed by a row ({@code failOnError})
+     * @param allocator the task's Arrow memory, where the result vectors live until {@link #close}
+     */
+    public Inference(Supplier<SharedModel> model, GemmaTask task, GemmaSettings settings, String what,
+                     BufferAllocator allocator) {
+        this.modelSource = model;
         this.task = task;
         this.settings = settings;
+        this.what = what;
+        this.output = writer(ResultColumn.struct(ResultColumn.record(task)), allocator);
         this.taskContext = TaskContext.get();
         this.cancelled = taskContext == null ? () -> false : taskContext::isInterrupted;
+    }
+
+    /**
+     * Arrow memory for one task: a child of Spark's root allocator, as Spark's Arrow Python runners take theirs
+     * (PythonArrowInput in org.apache.spark.sql.execution.python), which the task closes when it ends. Closing it
+     * with vectors still open fails.
+     */
+    public static BufferAllocator allocator(String name) {
+        return ArrowUtils.rootAllocator().newChildAllocator(name, 0, Long.MAX_VALUE);
+    }
+
+    /**
+     * Spark's writer of rows with {@code schema} into new Arrow vectors from {@code allocator}, which the caller
+     * closes with {@code writer.root().close()}. Strings and binaries are the Large Arrow types: a batch of files
+     * of up to 1 GiB each does not fit the 2 GiB of a plain vector.
+     */
+    public static ArrowWriter writer(StructType schema, BufferAllocator allocator) {
+        // the time zone only applies to timestamps, which no column has
+        return ArrowWriter.create(VectorSchemaRoot.create(ArrowUtils.toArrowSchema(schema, "UTC", true, true),
+                allocator));
     }
 
     /** How many times this object has called the engine (generation and transcription batches, score calls). */
@@ -47,46 +103,95 @@ public final class Inference {
         return engineCalls;
     }
 
-    /** One result per input, in the order of the inputs. */
-    public List<RowResult> run(List<TaskInput> inputs) {
-        RowResult[] results = new RowResult[inputs.size()];
+    /**
+     * The results of the rows of {@code input}, in their order: vectors of the task's {@link ResultColumn}s,
+     * valid until the next call or {@link #close}. Fails with {@link RowFailedException} on the first failed row
+     * when {@code failOnError} is set.
+     */
+    public VectorSchemaRoot run(VectorSchemaRoot input, RowNames names) {
+        List<TaskInput> inputs = new ArrayList<>(input.getRowCount());
+        for (int i = 0; i < input.getRowCount(); i++) {
+            inputs.add(new TaskInput(input, i, names));
+        }
+        RowResult[] rows = new RowResult[inputs.size()];
         List<Integer> valid = new ArrayList<>();
         for (int i = 0; i < inputs.size(); i++) {
             String problem = problem(inputs.get(i));
             if (problem != null) {
-                results[i] = RowResult.failed(problem);
+                rows[i] = RowResult.failed(problem);
             } else {
                 valid.add(i);
             }
         }
         if (task == GemmaTask.TRANSCRIBE) {
-            transcribe(inputs, valid, results);
+            transcribe(inputs, valid, rows);
         } else {
-            runText(inputs, valid, results);
+            runText(inputs, valid, rows);
         }
-        return List.of(results);
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i].isError() && settings.failOnError()) {
+                throw new RowFailedException(what, names.failed(i, inputs.get(i).excerpt()), rows[i].error());
+            }
+        }
+        return write(rows);
+    }
+
+    private VectorSchemaRoot write(RowResult[] rows) {
+        List<ResultColumn> columns = ResultColumn.record(task);
+        output.reset();
+        for (RowResult r : rows) {
+            Object[] values = new Object[columns.size()];
+            for (int c = 0; c < values.length; c++) {
+                Object v = columns.get(c).valueOf(r);
+                values[c] = v instanceof String s ? UTF8String.fromString(s) : v;
+            }
+            output.write(new GenericInternalRow(values));
+        }
+        output.finish();
+        return output.root();
+    }
+
+    /** Frees the result vectors. */
+    @Override
+    public void close() {
+        output.root().close();
+    }
+
+    /** The executor's shared model, got on first use: a batch none of whose rows can run needs none. */
+    private SharedModel model() {
+        if (model == null) {
+            model = modelSource.get();
+        }
+        return model;
     }
 
     /** Why a row cannot be run, or null. */
     private String problem(TaskInput in) {
-        if (task.readsAudio()) {
-            return in.audio() == null ? "input is null" : in.audio().length == 0 ? "input is empty" : null;
+        if (in.error() != null) {
+            return in.error();
         }
-        if (in.text() == null) {
+        if (task.readsAudio()) {
+            long bytes = in.audioLength();
+            return bytes < 0 ? "input is null" : bytes == 0 ? "input is empty" : null;
+        }
+        String text = in.text();
+        if (text == null) {
             return "input is null";
         }
-        if (in.text().isBlank()) {
+        if (text.isBlank()) {
             return "input is empty";
         }
-        if (task == GemmaTask.SUMMARIZE && in.maxWords() != null && in.maxWords() <= 0) {
-            return "max_words must be > 0, got " + in.maxWords();
+        Integer maxWords = in.maxWords();
+        if (task == GemmaTask.SUMMARIZE && maxWords != null && maxWords <= 0) {
+            return "max_words must be > 0, got " + maxWords;
         }
         if (task == GemmaTask.CLASSIFY) {
-            if (in.labels() == null || in.labels().isEmpty()) {
+            List<String> labels = in.labels();
+            if (labels == null || labels.isEmpty()) {
                 return "no labels to classify into";
             }
-            for (int l = 0; l < in.labels().size(); l++) {
-                String label = in.labels().get(l);
+            for (int l = 0; l < labels.size(); l++) {
+                String label = labels.get(l);
                 if (label == null || label.isEmpty()) {
                     return "label #" + (l + 1) + " is null or empty";
                 }
@@ -119,7 +224,7 @@ public final class Inference {
                 continue;
             }
             engineCalls++;
-            model.recordBatch(pending.size());
+            model().recordBatch(pending.size());
             List<Object> answers;
             try {
                 answers = Requests.awaitAll(pending.stream().map(p -> (CompletableFuture<Object>) p.engine()).toList(),
@@ -140,16 +245,17 @@ public final class Inference {
     @SuppressWarnings("unchecked")
     private Pending submit(int row, TaskInput in) {
         return switch (task) {
-            case GENERATE, SUMMARIZE -> new Pending(row, model.submit(request(in)),
+            case GENERATE, SUMMARIZE -> new Pending(row, model().submit(request(in)),
                     r -> fromGeneration((GenerationResult) r));
-            case SCORE -> new Pending(row, model.submitScore(in.context(), in.text(), settings.parseSpecial()),
+            case SCORE -> new Pending(row, model().submitScore(in.context(), in.text(), settings.parseSpecial()),
                     r -> fromScore((ScoreResult) r));
             case CLASSIFY -> {
+                List<String> labels = in.labels();
                 List<ChatMessage> messages = Prompts.conversation(settings.systemPrompt(),
-                        Prompts.classify(in.text(), in.labels()));
-                var scores = model.submitClassify(messages, in.labels(), settings.parseSpecial());
-                int promptTokens = model.chatTokenCount(messages, settings.parseSpecial());
-                yield new Pending(row, scores, r -> bestLabel(in.labels(), (List<ScoreResult>) r, promptTokens));
+                        Prompts.classify(in.text(), labels));
+                var scores = model().submitClassify(messages, labels, settings.parseSpecial());
+                int promptTokens = model().chatTokenCount(messages, settings.parseSpecial());
+                yield new Pending(row, scores, r -> bestLabel(labels, (List<ScoreResult>) r, promptTokens));
             }
             case TRANSCRIBE -> throw new IllegalStateException("transcription rows are decoded and run in batches");
         };
@@ -181,7 +287,7 @@ public final class Inference {
         if (rows.isEmpty()) {
             return;
         }
-        model.requireAudio();
+        model().requireAudio();
         for (int start = 0; start < rows.size(); start += settings.batchSize()) {
             List<Integer> decoded = new ArrayList<>();
             List<float[]> recordings = new ArrayList<>();
@@ -205,8 +311,8 @@ public final class Inference {
             List<TranscriptionResult> answers;
             engineCalls++;
             try {
-                answers = model.transcribeAll(recordings, settings.transcribePrompt(), settings.sampling(settings.seed()),
-                        cancelled);
+                answers = model().transcribeAll(recordings, settings.transcribePrompt(),
+                        settings.sampling(settings.seed()), cancelled);
             } catch (CancellationException e) {
                 throw killed(e);
             } catch (RuntimeException e) {
@@ -234,11 +340,11 @@ public final class Inference {
      * the rows are not at fault, and Spark's retry of the task gets a context loaded afresh by the registry.
      */
     private void failIfBroken() {
-        Throwable failure = model.failure();
+        Throwable failure = model().failure();
         if (failure != null) {
             // the Error is named, not chained: Spark kills the executor for a fatal error anywhere in a task
             // failure's causes (spark.executor.killOnFatalError.depth), and the executor is sound
-            throw new IllegalStateException("model " + model.key().model() + " failed: " + failure
+            throw new IllegalStateException("model " + model().key().model() + " failed: " + failure
                     + " (replace model files by rename, never rewrite them in place)");
         }
     }

@@ -8,8 +8,8 @@ package dev.gemmaspark.connector.runtime;
  * {@code finishReason} and {@code audioSeconds}. A failed row has {@code finishReason = "error"} and {@code error}
  * (and the length of a recording that was decoded but could not be transcribed).
  */
-public record RowResult(String text, Integer promptTokens, Integer outputTokens, String finishReason,
-                        String error, Double logLikelihood, Integer scoredTokens, Double audioSeconds) {
+record RowResult(String text, Integer promptTokens, Integer outputTokens, String finishReason,
+                 String error, Double logLikelihood, Integer scoredTokens, Double audioSeconds) {
 
     public static RowResult failed(String error) {
         return new RowResult(null, null, null, "error", error, null, null, null);

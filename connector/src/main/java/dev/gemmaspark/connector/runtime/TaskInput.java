@@ -1,35 +1,73 @@
 package dev.gemmaspark.connector.runtime;
 
 import java.util.List;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.VariableWidthFieldVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
- * The inputs of one row. {@code text} is the prompt (generate), the text to summarize, classify or score;
- * {@code maxWords} applies to summarize, {@code labels} to classify, {@code context} to score; {@code audio}
- * holds the file bytes to transcribe and {@code name} names the row in the messages of undecodable audio.
- * Fields a task does not use are null.
+ * Row {@code row} of a batch given to {@link Inference}, read from the batch's vectors when asked: a recording
+ * is copied out of its vector only to be decoded. {@code names} names the rows in messages.
  */
-public record TaskInput(String text, Integer maxWords, List<String> labels, String context, byte[] audio,
-                        String name) {
+record TaskInput(VectorSchemaRoot batch, int row, Inference.RowNames names) {
 
-    public static TaskInput of(String text) {
-        return new TaskInput(text, null, null, null, null, null);
+    /** The value of {@code column} in this row: null when the batch lacks the column or the row's value is null. */
+    private Object value(InputColumn column) {
+        FieldVector v = batch.getVector(column.column());
+        return v == null ? null : v.getObject(row);
     }
 
-    /** A text row with the second argument of summarize, classify or score. */
-    public static TaskInput of(String text, Integer maxWords, List<String> labels, String context) {
-        return new TaskInput(text, maxWords, labels, context, null, null);
+    /** A string column, whose vectors hold an Arrow Text (Utf8 and LargeUtf8 alike). */
+    private String string(InputColumn column) {
+        Object v = value(column);
+        return v == null ? null : v.toString();
     }
 
-    /** A recording to transcribe: the bytes of an audio file, and what to call the row in error messages. */
-    public static TaskInput audio(byte[] bytes, String name) {
-        return new TaskInput(null, null, null, null, bytes, name);
+    String text() {
+        return string(InputColumn.TEXT);
+    }
+
+    Integer maxWords() {
+        return (Integer) value(InputColumn.MAX_WORDS);
+    }
+
+    List<String> labels() {
+        List<?> labels = (List<?>) value(InputColumn.LABELS);
+        return labels == null ? null : labels.stream().map(l -> l == null ? null : l.toString()).toList();
+    }
+
+    String context() {
+        return string(InputColumn.CONTEXT);
+    }
+
+    /** Why the row failed before it reached the engine, or null. */
+    String error() {
+        return string(InputColumn.ERROR);
+    }
+
+    /** The bytes of the recording, a copy. */
+    byte[] audio() {
+        return (byte[]) value(InputColumn.AUDIO);
+    }
+
+    /** The length of the recording in bytes, -1 when there is none. */
+    long audioLength() {
+        FieldVector v = batch.getVector(InputColumn.AUDIO.column());
+        return v == null || v.isNull(row) ? -1 : ((VariableWidthFieldVector) v).getValueLength(row);
+    }
+
+    /** What to call the row in the messages about its audio. */
+    String name() {
+        return names.name(row);
     }
 
     /** A short, single-line excerpt of the input that names the row in error messages. */
-    public String excerpt() {
-        if (audio != null) {
-            return audio.length + " bytes of audio";
+    String excerpt() {
+        long audioBytes = audioLength();
+        if (audioBytes >= 0) {
+            return audioBytes + " bytes of audio";
         }
+        String text = text();
         if (text == null) {
             return "null";
         }

@@ -1,6 +1,5 @@
 package dev.gemmaspark.connector.source;
 
-import dev.gemmaspark.connector.sql.ResultColumn;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.connector.catalog.Table;
@@ -26,7 +25,7 @@ public final class GemmaDataSource implements TableProvider, DataSourceRegister 
 
     @Override
     public StructType inferSchema(CaseInsensitiveStringMap options) {
-        return ArrowResults.schema(ResultColumn.record(parse(options).task()));
+        return parse(options).outputSchema();
     }
 
     @Override

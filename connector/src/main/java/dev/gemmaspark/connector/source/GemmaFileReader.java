@@ -4,26 +4,25 @@ import dev.gemmaspark.connector.runtime.HadoopFiles;
 import dev.gemmaspark.connector.runtime.Inference;
 import dev.gemmaspark.connector.runtime.ModelKey;
 import dev.gemmaspark.connector.runtime.ModelRegistry;
-import dev.gemmaspark.connector.runtime.RowFailedException;
-import dev.gemmaspark.connector.runtime.RowResult;
-import dev.gemmaspark.connector.runtime.TaskInput;
-import dev.gemmaspark.connector.sql.ResultColumn;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.connector.read.PartitionReader;
+import org.apache.spark.sql.execution.arrow.ArrowWriter;
+import org.apache.spark.sql.vectorized.ArrowColumnVector;
+import org.apache.spark.sql.vectorized.ColumnVector;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
 
 /**
- * Reads the files of one partition a batch at a time, runs the task on the executor's shared model, and
- * returns each batch's results as Arrow vectors. A file that cannot be read or is too large gets an error
- * row like any failed input.
+ * Reads the files of one partition a batch at a time into Arrow vectors (a file's path, its bytes or text, and
+ * why it could not be read), runs the task on them with {@link Inference} on the executor's shared model, and
+ * returns the paths and the result vectors as the batch. A file that cannot be read or is too large gets an
+ * error row like any failed input. The vectors come from one allocator per task, closed with the reader, which
+ * Spark closes when the task ends.
  */
 final class GemmaFileReader implements PartitionReader<ColumnarBatch> {
     /** Larger text files cannot fit any context; reading them whole would only waste memory. */
@@ -37,9 +36,9 @@ final class GemmaFileReader implements PartitionReader<ColumnarBatch> {
     private final List<InputFile> files;
     private final SourceOptions options;
     private final Configuration conf;
-    private final List<ResultColumn> columns;
-    private final BufferAllocator allocator = new RootAllocator();
-    private Inference inference;
+    private final BufferAllocator allocator = Inference.allocator("gemma read");
+    private final ArrowWriter input;
+    private final Inference inference;
     private ColumnarBatch current;
     private int next;
 
@@ -47,55 +46,54 @@ final class GemmaFileReader implements PartitionReader<ColumnarBatch> {
         this.files = partition.files();
         this.options = options;
         this.conf = conf;
-        this.columns = ResultColumn.record(options.task());
+        this.input = Inference.writer(options.inputSchema(), allocator);
+        // a batch of files none of which could be read needs no model, whose first load can take minutes
+        this.inference = new Inference(() -> ModelRegistry.acquire(ModelKey.of(options.settings()), conf),
+                options.task(), options.settings(), "the gemma data source (task " + options.task().label() + ")",
+                allocator);
     }
 
     @Override
     public boolean next() {
-        closeCurrent();
         if (next >= files.size()) {
             return false;
         }
         List<InputFile> batch = files.subList(next, Math.min(files.size(), next + options.settings().batchSize()));
         next += batch.size();
-        List<TaskInput> inputs = new ArrayList<>(batch.size());
-        List<String> readErrors = new ArrayList<>(batch.size());
+        input.reset();
         for (InputFile f : batch) {
             try {
-                inputs.add(options.input(read(f), f.path()));
-                readErrors.add(null);
+                input.write(options.inputRow(f.path(), read(f), null));
             } catch (IOException e) {
-                inputs.add(options.input(null, f.path()));
-                readErrors.add("cannot read " + f.path() + ": " + HadoopFiles.problem(e));
+                input.write(options.inputRow(f.path(), null, "cannot read " + f.path() + ": "
+                        + HadoopFiles.problem(e)));
             }
         }
-        // a batch of files none of which could be read needs no model, whose first load can take minutes
-        List<RowResult> results = new ArrayList<>(readErrors.contains(null) ? inference().run(inputs)
-                : Collections.nCopies(batch.size(), null));
-        for (int i = 0; i < results.size(); i++) {
-            if (readErrors.get(i) != null) {
-                results.set(i, RowResult.failed(readErrors.get(i)));
+        input.finish();
+        VectorSchemaRoot results = inference.run(input.root(), new Inference.RowNames() {
+            @Override
+            public String name(int row) {
+                return batch.get(row).path();
             }
-            if (results.get(i).isError() && options.settings().failOnError()) {
-                throw new RowFailedException("the gemma data source (task " + options.task().label() + ")",
-                        "file " + batch.get(i).path(), results.get(i).error());
+
+            @Override
+            public String failed(int row, String excerpt) {
+                return "file " + name(row);
             }
+        });
+        ColumnVector[] columns = new ColumnVector[results.getFieldVectors().size() + 1];
+        columns[0] = new ArrowColumnVector(input.root().getVector(SourceOptions.PATH));
+        for (int c = 1; c < columns.length; c++) {
+            columns[c] = new ArrowColumnVector(results.getVector(c - 1));
         }
-        current = ArrowResults.batch(allocator, batch, results, columns);
+        // the vectors stay the writers' to reuse and close: the batch is not closed
+        current = new ColumnarBatch(columns, batch.size());
         return true;
     }
 
     @Override
     public ColumnarBatch get() {
         return current;
-    }
-
-    private Inference inference() {
-        if (inference == null) {
-            var model = ModelRegistry.acquire(ModelKey.of(options.settings()), conf);
-            inference = new Inference(model, options.task(), options.settings());
-        }
-        return inference;
     }
 
     /**
@@ -121,16 +119,10 @@ final class GemmaFileReader implements PartitionReader<ColumnarBatch> {
         }
     }
 
-    private void closeCurrent() {
-        if (current != null) {
-            current.close();
-            current = null;
-        }
-    }
-
     @Override
     public void close() {
-        closeCurrent();
+        inference.close();
+        input.root().close();
         allocator.close();
     }
 }

@@ -1,6 +1,5 @@
 package dev.gemmaspark.connector.source;
 
-import dev.gemmaspark.connector.sql.ResultColumn;
 import java.util.Set;
 import org.apache.spark.sql.connector.catalog.SupportsRead;
 import org.apache.spark.sql.connector.catalog.TableCapability;
@@ -24,7 +23,7 @@ final class GemmaFileTable implements SupportsRead {
     @Override
     @SuppressWarnings("deprecation") // columns() derives from it; Spark 4.2 still asks every table for it
     public StructType schema() {
-        return ArrowResults.schema(ResultColumn.record(options.task()));
+        return options.outputSchema();
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.gemmaspark.connector.source;
 
 import dev.gemmaspark.connector.runtime.ModelFileCheck;
-import dev.gemmaspark.connector.sql.ResultColumn;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -32,7 +31,7 @@ final class GemmaScan implements ScanBuilder, Scan, Batch {
 
     @Override
     public StructType readSchema() {
-        return ArrowResults.schema(ResultColumn.record(options.task()));
+        return options.outputSchema();
     }
 
     @Override

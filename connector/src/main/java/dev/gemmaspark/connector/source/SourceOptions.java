@@ -4,14 +4,23 @@ import dev.gemmaspark.connector.options.GemmaOption;
 import dev.gemmaspark.connector.options.GemmaOptions;
 import dev.gemmaspark.connector.options.GemmaSettings;
 import dev.gemmaspark.connector.runtime.GemmaTask;
-import dev.gemmaspark.connector.runtime.TaskInput;
+import dev.gemmaspark.connector.runtime.InputColumn;
+import dev.gemmaspark.connector.runtime.ResultColumn;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.util.GenericArrayData;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.types.UTF8String;
 
 /**
  * The options of a {@code gemma} read: the paths, the {@code task} and what it needs ({@code prompt} with a
@@ -25,6 +34,8 @@ record SourceOptions(List<String> paths, GemmaTask task, String prompt, Integer 
         implements Serializable {
 
     static final String WHERE = "the gemma data source";
+    /** The column of the file each row is about, first in the input and the output. */
+    static final String PATH = "path";
     private static final String CONTENT = "{content}";
     private static final Set<String> OWN = Set.of("path", "paths", "task", "prompt", "maxwords", "labels", "context");
     /** The options that only one task takes: given to another task they would be ignored without a word. */
@@ -61,16 +72,57 @@ record SourceOptions(List<String> paths, GemmaTask task, String prompt, Integer 
                 gemma.settings(), gemma.source(GemmaOption.MODEL), gemma.source(GemmaOption.AUDIO_WEIGHTS));
     }
 
-    /** The task input of the file at {@code path} with bytes {@code content} (null when it could not be read). */
-    TaskInput input(byte[] content, String path) {
-        if (task.readsAudio()) {
-            return TaskInput.audio(content, path);
+    /** The rows a read returns: the file's path, then the task's result record. */
+    StructType outputSchema() {
+        return withPath(ResultColumn.struct(ResultColumn.record(task)));
+    }
+
+    /** The engine's input columns the read fills for each file: the task's, and why the file could not be read. */
+    private List<InputColumn> inputColumns() {
+        List<InputColumn> columns = new ArrayList<>(InputColumn.of(task));
+        columns.add(InputColumn.ERROR);
+        return columns;
+    }
+
+    /** The vectors of a batch of files: the path, then {@link #inputColumns()}. */
+    StructType inputSchema() {
+        return withPath(InputColumn.struct(inputColumns()));
+    }
+
+    private static StructType withPath(StructType columns) {
+        StructType schema = new StructType().add(PATH, DataTypes.StringType, false);
+        for (StructField field : columns.fields()) {
+            schema = schema.add(field);
         }
-        String text = content == null ? null : new String(content, StandardCharsets.UTF_8);
-        if (task == GemmaTask.GENERATE && text != null) {
-            text = prompt.replace(CONTENT, text);
+        return schema;
+    }
+
+    /**
+     * The row of {@link #inputSchema()} of the file at {@code path} with bytes {@code content}, or null and
+     * {@code error}, why it could not be read. Generate's text goes into {@code prompt}; the options of the other
+     * tasks fill every row.
+     */
+    InternalRow inputRow(String path, byte[] content, String error) {
+        List<InputColumn> columns = inputColumns();
+        Object[] values = new Object[columns.size() + 1];
+        values[0] = UTF8String.fromString(path);
+        for (int c = 0; c < columns.size(); c++) {
+            values[c + 1] = switch (columns.get(c)) {
+                case TEXT -> content == null ? null : UTF8String.fromString(text(content));
+                case AUDIO -> content;
+                case MAX_WORDS -> maxWords;
+                case LABELS -> labels == null ? null
+                        : new GenericArrayData(labels.stream().map(UTF8String::fromString).toArray());
+                case CONTEXT -> UTF8String.fromString(context);
+                case ERROR -> UTF8String.fromString(error);
+            };
         }
-        return TaskInput.of(text, maxWords, labels, context);
+        return new GenericInternalRow(values);
+    }
+
+    private String text(byte[] content) {
+        String text = new String(content, StandardCharsets.UTF_8);
+        return task == GemmaTask.GENERATE ? prompt.replace(CONTENT, text) : text;
     }
 
     /** {@code load(path)} sets option {@code path}; {@code load(p1, p2, ...)} sets {@code paths}, a JSON array. */

@@ -4,22 +4,20 @@ import dev.gemmaspark.connector.options.GemmaOption;
 import dev.gemmaspark.connector.options.GemmaOptions;
 import dev.gemmaspark.connector.options.GemmaSettings;
 import dev.gemmaspark.connector.runtime.GemmaTask;
+import dev.gemmaspark.connector.runtime.InputColumn;
 import dev.gemmaspark.connector.runtime.ModelFileCheck;
-import dev.gemmaspark.connector.runtime.RowResult;
-import dev.gemmaspark.connector.runtime.TaskInput;
-import java.util.ArrayList;
+import dev.gemmaspark.connector.runtime.ResultColumn;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
-import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.connector.catalog.functions.ScalarFunction;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.unsafe.types.UTF8String;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
 
 /**
  * One of the {@code gemma_*} SQL functions, as the marker a call resolves to (inside a {@link GemmaCall}). It refuses row-by-row evaluation: {@link ExtractGemmaCalls} moves every
@@ -54,17 +52,19 @@ public record GemmaFunction(GemmaTask task, boolean fullResult, int dataArgs, So
         return name();
     }
 
+    /** The engine's input columns that the row arguments of a call fill, in the order of the arguments. */
+    private List<InputColumn> argumentColumns() {
+        return InputColumn.of(task).subList(0, dataArgs);
+    }
+
+    /** The vectors of a batch of the call's evaluated arguments. */
+    StructType arguments() {
+        return InputColumn.struct(argumentColumns());
+    }
+
     @Override
     public DataType[] inputTypes() {
-        DataType second = switch (task) {
-            case GENERATE -> null;
-            case SUMMARIZE -> DataTypes.IntegerType;
-            case CLASSIFY -> DataTypes.createArrayType(DataTypes.StringType, true);
-            case SCORE -> DataTypes.StringType;
-            case TRANSCRIBE -> null;
-        };
-        DataType first = task.readsAudio() ? DataTypes.BinaryType : DataTypes.StringType;
-        return dataArgs == 1 ? new DataType[] {first} : new DataType[] {first, second};
+        return argumentColumns().stream().map(InputColumn::type).toArray(DataType[]::new);
     }
 
     @Override
@@ -74,10 +74,24 @@ public record GemmaFunction(GemmaTask task, boolean fullResult, int dataArgs, So
 
     /** What the function of {@code task} returns: a string, the score struct, or the full record. */
     public static DataType resultType(GemmaTask task, boolean fullResult) {
+        return returnsStruct(task, fullResult) ? ResultColumn.struct(returnedColumns(task, fullResult))
+                : DataTypes.StringType;
+    }
+
+    private static boolean returnsStruct(GemmaTask task, boolean fullResult) {
+        return fullResult || task == GemmaTask.SCORE;
+    }
+
+    /** The columns of the task's result record that the function returns: all, the score's, or the text. */
+    private static List<ResultColumn> returnedColumns(GemmaTask task, boolean fullResult) {
         if (fullResult) {
-            return ResultColumn.struct(ResultColumn.record(task));
+            return ResultColumn.record(task);
         }
-        return task == GemmaTask.SCORE ? ResultColumn.struct(ResultColumn.score()) : DataTypes.StringType;
+        return task == GemmaTask.SCORE ? ResultColumn.score() : List.of(ResultColumn.TEXT);
+    }
+
+    List<ResultColumn> returnedColumns() {
+        return returnedColumns(task, fullResult);
     }
 
     @Override
@@ -120,49 +134,15 @@ public record GemmaFunction(GemmaTask task, boolean fullResult, int dataArgs, So
         ModelFileCheck.check(settings, modelSource, audioSource, task.readsAudio(), hadoopConf);
     }
 
-    /** The task input of a row from the evaluated arguments of this call; {@code row} names it in messages. */
-    TaskInput input(InternalRow args, String row) {
-        if (task.readsAudio()) {
-            return TaskInput.audio(args.isNullAt(0) ? null : args.getBinary(0), row);
-        }
-        String text = args.isNullAt(0) ? null : args.getUTF8String(0).toString();
-        if (dataArgs == 1) {
-            return TaskInput.of(text);
-        }
-        boolean secondNull = args.isNullAt(1);
-        return switch (task) {
-            case GENERATE, TRANSCRIBE -> TaskInput.of(text);
-            case SUMMARIZE -> TaskInput.of(text, secondNull ? null : args.getInt(1), null, null);
-            case CLASSIFY -> TaskInput.of(text, null, secondNull ? null : strings(args.getArray(1)), null);
-            case SCORE -> TaskInput.of(text, null, null, secondNull ? null : args.getUTF8String(1).toString());
-        };
-    }
-
-    private static List<String> strings(ArrayData array) {
-        List<String> out = new ArrayList<>(array.numElements());
-        for (int i = 0; i < array.numElements(); i++) {
-            out.add(array.isNullAt(i) ? null : array.getUTF8String(i).toString());
-        }
-        return out;
-    }
-
-    /** The value this function returns for {@code r}, in Catalyst's representation. */
-    Object toCatalyst(RowResult r) {
-        if (fullResult) {
-            return record(ResultColumn.record(task), r);
-        }
-        if (r.isError()) {
+    /**
+     * The value this function returns for row {@code r}, in Catalyst's representation, read from
+     * {@code returned}, the vectors of its {@link #returnedColumns()}: null for a failed row unless it returns
+     * the full record, which holds the error.
+     */
+    Object value(ColumnarBatch returned, boolean failed, int r) {
+        if (failed && !fullResult) {
             return null;
         }
-        return task == GemmaTask.SCORE ? record(ResultColumn.score(), r) : UTF8String.fromString(r.text());
-    }
-
-    private static InternalRow record(List<ResultColumn> columns, RowResult r) {
-        Object[] values = new Object[columns.size()];
-        for (int i = 0; i < values.length; i++) {
-            Object v = columns.get(i).valueOf(r);
-            values[i] = v instanceof String s ? UTF8String.fromString(s) : v;
-        }
-        return new GenericInternalRow(values);
+        return returnsStruct(task, fullResult) ? returned.getRow(r) : returned.column(0).getUTF8String(r);
     }
 }

@@ -1,19 +1,18 @@
-package dev.gemmaspark.connector.sql;
+package dev.gemmaspark.connector.runtime;
 
-import dev.gemmaspark.connector.runtime.GemmaTask;
-import dev.gemmaspark.connector.runtime.RowResult;
 import java.util.List;
 import java.util.function.Function;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * The fields of a result record, as the {@code _result} functions and the gemma data source return them:
- * {@code text, prompt_tokens, output_tokens, finish_reason, error} for generate, summarize and classify;
- * {@code log_likelihood, tokens, perplexity, error} for score; {@code text, audio_seconds, output_tokens,
- * finish_reason, error} for transcribe.
+ * The fields of a result record, the columns {@link Inference} returns for a batch and the {@code _result}
+ * functions and the gemma data source return: {@code text, prompt_tokens, output_tokens, finish_reason, error}
+ * for generate, summarize and classify; {@code log_likelihood, tokens, perplexity, error} for score;
+ * {@code text, audio_seconds, output_tokens, finish_reason, error} for transcribe.
  */
 public enum ResultColumn {
     TEXT("text", DataTypes.StringType, RowResult::text),
@@ -45,7 +44,7 @@ public enum ResultColumn {
     }
 
     /** This field of {@code r} as a Java value (String, Integer, Double), or null. */
-    public Object valueOf(RowResult r) {
+    Object valueOf(RowResult r) {
         return value.apply(r);
     }
 
@@ -64,8 +63,7 @@ public enum ResultColumn {
     }
 
     public static StructType struct(List<ResultColumn> columns) {
-        return new StructType(columns.stream()
-                .map(c -> new StructField(c.column, c.type, true, org.apache.spark.sql.types.Metadata.empty()))
+        return new StructType(columns.stream().map(c -> new StructField(c.column, c.type, true, Metadata.empty()))
                 .toArray(StructField[]::new));
     }
 }
