@@ -1,5 +1,7 @@
 package dev.gemmaspark.engine;
 
+import dev.gemmaspark.engine.scheduler.SchedulerOptions;
+
 /**
  * How a model is loaded and run. Part of the key under which a process shares one loaded model.
  *
@@ -11,12 +13,18 @@ package dev.gemmaspark.engine;
  * @param batchTokens   tokens in one forward pass (one per decoding sequence, the rest prompt chunks)
  * @param kvCacheMB     the most KV-cache memory, in MiB, of all live sequences together; 0 means no limit
  *                      beyond {@code maxSequences}
+ * @param prefixCacheMB the most memory, in MiB, for KV entries of prompt prefixes kept so that later requests
+ *                      starting with the same tokens (a system prompt, an instruction, the chat template's head)
+ *                      copy them instead of computing them; results are the same bit for bit. Allocated as used,
+ *                      beside {@code kvCacheMB}; 0 turns prefix caching off
  * @param exactGelu     compute GELU in F32 instead of through llama.cpp's F16 table
  * @param audioQ8_0     quantize the audio tower's linear layers to Q8_0 at load (half the memory of BF16/F16
  *                      weights; activations then rounded to Q8_0 as llama.cpp does)
  */
 public record EngineOptions(int threads, int contextLength, int maxSequences, int batchTokens, long kvCacheMB,
-                            boolean exactGelu, boolean audioQ8_0) {
+                            long prefixCacheMB, boolean exactGelu, boolean audioQ8_0) {
+    /** The default {@code prefixCacheMB}. */
+    public static final long DEFAULT_PREFIX_CACHE_MB = 256;
 
     public EngineOptions {
         if (threads < 1) {
@@ -35,38 +43,54 @@ public record EngineOptions(int threads, int contextLength, int maxSequences, in
         if (kvCacheMB < 0) {
             throw new IllegalArgumentException("kvCacheMB must be >= 0, got " + kvCacheMB);
         }
+        if (prefixCacheMB < 0 || prefixCacheMB > SchedulerOptions.MAX_PREFIX_CACHE_MB) {
+            throw new IllegalArgumentException("prefixCacheMB must be between 0 and "
+                    + SchedulerOptions.MAX_PREFIX_CACHE_MB + ", got " + prefixCacheMB);
+        }
     }
 
     public static EngineOptions defaults() {
-        return new EngineOptions(Runtime.getRuntime().availableProcessors(), 4096, 16, 256, 0, false, false);
+        return new EngineOptions(Runtime.getRuntime().availableProcessors(), 4096, 16, 256, 0,
+                DEFAULT_PREFIX_CACHE_MB, false, false);
     }
 
     public EngineOptions withThreads(int n) {
-        return new EngineOptions(n, contextLength, maxSequences, batchTokens, kvCacheMB, exactGelu, audioQ8_0);
+        return new EngineOptions(n, contextLength, maxSequences, batchTokens, kvCacheMB, prefixCacheMB, exactGelu,
+                audioQ8_0);
     }
 
     public EngineOptions withContextLength(int n) {
-        return new EngineOptions(threads, n, maxSequences, batchTokens, kvCacheMB, exactGelu, audioQ8_0);
+        return new EngineOptions(threads, n, maxSequences, batchTokens, kvCacheMB, prefixCacheMB, exactGelu, audioQ8_0);
     }
 
     /** Also raises {@code batchTokens} to {@code n} if it was smaller. */
     public EngineOptions withMaxSequences(int n) {
-        return new EngineOptions(threads, contextLength, n, Math.max(n, batchTokens), kvCacheMB, exactGelu, audioQ8_0);
+        return new EngineOptions(threads, contextLength, n, Math.max(n, batchTokens), kvCacheMB, prefixCacheMB,
+                exactGelu, audioQ8_0);
     }
 
     public EngineOptions withBatchTokens(int n) {
-        return new EngineOptions(threads, contextLength, maxSequences, n, kvCacheMB, exactGelu, audioQ8_0);
+        return new EngineOptions(threads, contextLength, maxSequences, n, kvCacheMB, prefixCacheMB, exactGelu,
+                audioQ8_0);
     }
 
     public EngineOptions withKvCacheMB(long mb) {
-        return new EngineOptions(threads, contextLength, maxSequences, batchTokens, mb, exactGelu, audioQ8_0);
+        return new EngineOptions(threads, contextLength, maxSequences, batchTokens, mb, prefixCacheMB, exactGelu,
+                audioQ8_0);
+    }
+
+    public EngineOptions withPrefixCacheMB(long mb) {
+        return new EngineOptions(threads, contextLength, maxSequences, batchTokens, kvCacheMB, mb, exactGelu,
+                audioQ8_0);
     }
 
     public EngineOptions withExactGelu(boolean exact) {
-        return new EngineOptions(threads, contextLength, maxSequences, batchTokens, kvCacheMB, exact, audioQ8_0);
+        return new EngineOptions(threads, contextLength, maxSequences, batchTokens, kvCacheMB, prefixCacheMB, exact,
+                audioQ8_0);
     }
 
     public EngineOptions withAudioQ8_0(boolean q8_0) {
-        return new EngineOptions(threads, contextLength, maxSequences, batchTokens, kvCacheMB, exactGelu, q8_0);
+        return new EngineOptions(threads, contextLength, maxSequences, batchTokens, kvCacheMB, prefixCacheMB,
+                exactGelu, q8_0);
     }
 }

@@ -79,7 +79,7 @@ public final class GemmaModel implements AutoCloseable {
         ForwardPass pass = new ForwardPass(model, pool, batchTokens, options.exactGelu());
         this.audio = weights.audio(pool);
         this.scheduler = new Scheduler(weights.path().toString(), pass, pool, tokenizer,
-                new SchedulerOptions(sequences, batchTokens, contextLength));
+                new SchedulerOptions(sequences, batchTokens, contextLength).withPrefixCacheMB(options.prefixCacheMB()));
     }
 
     /**
@@ -185,6 +185,24 @@ public final class GemmaModel implements AutoCloseable {
     /** Sequences this context decodes together (the resolved {@code maxSequences}). */
     public int maxSequences() {
         return sequences;
+    }
+
+    /**
+     * Prompt positions this context computed so far: generation prompts, scored texts, classification contexts and
+     * labels, logits requests. With {@link #cachedPromptTokens()} it says how much prefix caching saved.
+     */
+    public long computedPromptTokens() {
+        return scheduler.computedPromptTokens();
+    }
+
+    /** Leading prompt positions this context copied from its prefix cache ({@code prefixCacheMB}) instead. */
+    public long cachedPromptTokens() {
+        return scheduler.cachedPromptTokens();
+    }
+
+    /** Bytes the prefix cache holds now, at most {@code prefixCacheMB} MiB. */
+    public long prefixCacheBytes() {
+        return scheduler.prefixCacheBytes();
     }
 
     /** The longest sequence (prompt plus output) one request may use. */

@@ -11,9 +11,12 @@ import java.util.List;
  *                      was kept
  * @param alternatives  per scored token, the most likely tokens at that position, most likely first (lowest id
  *                      first among equal logits); empty when none were asked for
+ * @param cachedPromptTokens leading tokens (of the context and text; of a classification's context, the same for
+ *                      every label) whose KV entries came from the prefix cache instead of being computed; the
+ *                      values are the same either way
  */
 public record ScoreResult(double logLikelihood, int tokens, double[] tokenLogprobs,
-                          List<List<TokenLogprob>> alternatives) {
+                          List<List<TokenLogprob>> alternatives, int cachedPromptTokens) {
     public ScoreResult {
         if (tokenLogprobs != null && tokenLogprobs.length != tokens) {
             throw new IllegalArgumentException(tokenLogprobs.length + " token log-probabilities for " + tokens
@@ -26,7 +29,7 @@ public record ScoreResult(double logLikelihood, int tokens, double[] tokenLogpro
 
     /** A result known only by its sum. */
     public ScoreResult(double logLikelihood, int tokens) {
-        this(logLikelihood, tokens, null, List.of());
+        this(logLikelihood, tokens, null, List.of(), 0);
     }
 
     /** exp(-logLikelihood / tokens); NaN when nothing was scored. */

@@ -99,6 +99,57 @@ public final class KVCache implements AutoCloseable {
         }
     }
 
+    /**
+     * Copies positions {@code [start, end)} of every layer into {@code to}, laid out layer by layer, each layer's
+     * keys then its values, position by position ({@code (end - start) x kvBytesPerToken} bytes in all). Each
+     * position must still be held: a sliding layer holds only its last {@code capacity} positions.
+     */
+    public void save(int start, int end, MemorySegment to) {
+        long layerBytes = (long) (end - start) * kvDim * Float.BYTES;
+        for (int l = 0; l < capacity.length; l++) {
+            copyRange(l, keys[l], start, end, to, 2 * l * layerBytes, false);
+            copyRange(l, values[l], start, end, to, (2 * l + 1) * layerBytes, false);
+        }
+    }
+
+    /**
+     * Writes positions {@code [start, end)} from a segment {@link #save} filled, into a cache of any capacity, for
+     * a sequence that goes on from position {@code upTo >= end}: a sliding layer takes only positions from {@code
+     * upTo - capacity} on, the most its ring can hold at {@code upTo} and more than a query at {@code upTo} or later
+     * can see through the window. Together with the other blocks below {@code upTo} this leaves the cache as
+     * {@link #copyPrefix}{@code (from, upTo)} would.
+     */
+    public void load(MemorySegment from, int start, int end, int upTo) {
+        if (start < 0 || end > upTo || upTo > contextLength) {
+            throw new IllegalArgumentException("cannot load positions [" + start + ", " + end + ") for a sequence at "
+                    + upTo + " into a cache of " + contextLength + " positions");
+        }
+        long layerBytes = (long) (end - start) * kvDim * Float.BYTES;
+        for (int l = 0; l < capacity.length; l++) {
+            int first = Math.max(start, upTo - capacity[l]);
+            long skip = (long) (first - start) * kvDim * Float.BYTES;
+            copyRange(l, keys[l], first, end, from, 2 * l * layerBytes + skip, true);
+            copyRange(l, values[l], first, end, from, (2 * l + 1) * layerBytes + skip, true);
+        }
+    }
+
+    /** Copies positions [start, end) between {@code ring}, at their slots, and {@code flat} from {@code flatOffset}. */
+    private void copyRange(int layer, MemorySegment ring, int start, int end, MemorySegment flat, long flatOffset,
+                           boolean intoRing) {
+        long row = (long) kvDim * Float.BYTES;
+        for (int p = start; p < end; ) {
+            int slot = p % capacity[layer];
+            int run = Math.min(end - p, capacity[layer] - slot);
+            long flatAt = flatOffset + (p - start) * row;
+            if (intoRing) {
+                MemorySegment.copy(flat, flatAt, ring, slot * row, run * row);
+            } else {
+                MemorySegment.copy(ring, slot * row, flat, flatAt, run * row);
+            }
+            p += run;
+        }
+    }
+
     @Override
     public void close() {
         arena.close();

@@ -13,7 +13,8 @@ import java.util.List;
  * tokens then runs in a cache holding a copy of the context's entries ({@link KVCache#copyPrefix}), fed from
  * the position after the context; the last one runs in the master itself. Every position's numbers are
  * those of the same tokens scored alone (the forward pass computes a token from its own position and cache
- * entries only), so each continuation's result equals that of a score of context + continuation.
+ * entries only), so each continuation's result equals that of a score of context + continuation. The context's
+ * leading blocks may come from the {@link PrefixCache}, like a prompt's.
  *
  * <p>The job starts with two caches (the master and one for copies), enough to finish alone; it takes more
  * for parallel continuations while no request waits for one. With a pool of one cache it runs the
@@ -37,6 +38,7 @@ final class ClassifyJob extends Job<List<ScoreResult>> {
     private boolean masterFree;
 
     ClassifyJob(int[] context, List<int[]> continuations, int vocabSize) {
+        super(context, context.length - 1, context.length);
         this.context = context;
         this.continuations = continuations;
         this.vocabSize = vocabSize;
@@ -55,11 +57,11 @@ final class ClassifyJob extends Job<List<ScoreResult>> {
     }
 
     @Override
-    void start() {
+    void start(int cached) {
         master = caches.getFirst();
         idle.addAll(caches.subList(1, caches.size()));
         int n = context.length;
-        contextTrack = new Track(this, context, master, 0, n, n - 1) {
+        contextTrack = new Track(this, context, master, cached, n, n - 1) {
             @Override
             public void row(int position, float[] logits, int offset) {
                 LogSoftmax row = new LogSoftmax(logits, offset, vocabSize);
@@ -70,6 +72,12 @@ final class ClassifyJob extends Job<List<ScoreResult>> {
                 }
             }
         };
+    }
+
+    /** The context's positions; the continuations' go on after them, in the master or in copies. */
+    @Override
+    int prefixWritten() {
+        return contextTrack.fed();
     }
 
     @Override
@@ -115,7 +123,7 @@ final class ClassifyJob extends Job<List<ScoreResult>> {
             if (running.isEmpty()) {
                 List<ScoreResult> results = new ArrayList<>(logprobs.length);
                 for (double[] lp : logprobs) {
-                    results.add(ScoreJob.result(lp, List.of()));
+                    results.add(ScoreJob.result(lp, List.of(), cachedPrefix));
                 }
                 future.complete(List.copyOf(results));
             }

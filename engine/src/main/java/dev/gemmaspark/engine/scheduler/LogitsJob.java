@@ -8,6 +8,7 @@ final class LogitsJob extends Job<float[]> {
     private Track track;
 
     LogitsJob(int[] tokens, int vocabSize) {
+        super(tokens, 0, tokens.length);
         this.tokens = tokens;
         this.vocabSize = vocabSize;
         this.out = new float[Math.multiplyExact(tokens.length, vocabSize)];
@@ -19,13 +20,18 @@ final class LogitsJob extends Job<float[]> {
     }
 
     @Override
-    void start() {
+    void start(int cached) {
         track = new Track(this, tokens, caches.getFirst(), 0, tokens.length, 0) {
             @Override
             public void row(int position, float[] logits, int offset) {
                 System.arraycopy(logits, offset, out, position * vocabSize, vocabSize);
             }
         };
+    }
+
+    @Override
+    int prefixWritten() {
+        return track.fed();
     }
 
     @Override

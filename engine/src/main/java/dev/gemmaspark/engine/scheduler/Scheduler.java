@@ -30,6 +30,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>A request's numbers do not depend on the others in the batch (see {@link ForwardPass}), so its greedy
  * output, its score and its classification are the same, bit for bit, alone or among many.
  *
+ * <p>With a {@link SchedulerOptions#prefixCacheMB() prefix cache}, a request starting with tokens that an earlier
+ * one computed copies their KV entries ({@link PrefixCache}) and prefills only the rest, with the same results. A
+ * waiting request that shares more blocks with a live request still prefilling than the cache holds waits until
+ * that request has kept them (requests behind it may start meanwhile), so requests that arrive together compute
+ * their common prefix once.
+ *
  * <p>A {@link RuntimeException} in a forward pass fails the requests that had tokens in it (their caches may be
  * half written) and the scheduler goes on. An {@link Error} (a fault reading the memory-mapped file, memory
  * exhausted) breaks it: every request it holds fails with the model file and the cause named, later
@@ -46,6 +52,8 @@ public final class Scheduler implements AutoCloseable {
     private final ArrayDeque<Job<?>> waiting = new ArrayDeque<>();
     private final List<Job<?>> live = new ArrayList<>();
     private final CachePool caches;
+    /** Null when the options turn it off. */
+    private final PrefixCache prefixes;
     private final Step step;
     private final float[] logits;
     private final RuntimeException[] rowFailures;
@@ -53,6 +61,8 @@ public final class Scheduler implements AutoCloseable {
     private final AtomicInteger held = new AtomicInteger();
     private final Thread thread;
     private volatile long steps;
+    private volatile long computedPromptTokens;
+    private volatile long cachedPromptTokens;
     private volatile boolean closed;
     private volatile Throwable failure;
 
@@ -80,6 +90,8 @@ public final class Scheduler implements AutoCloseable {
         this.vocabSize = pass.model().config().vocabSize();
         this.caches = new CachePool(pass.model().config(), options.contextLength(), options.batchTokens(),
                 options.maxSequences());
+        this.prefixes = options.prefixCacheMB() > 0
+                ? new PrefixCache(pass.model().config(), options.prefixCacheMB() << 20) : null;
         this.step = new Step(options.batchTokens(), options.maxLogitRows());
         this.logits = new float[Math.multiplyExact(options.maxLogitRows(), vocabSize)];
         this.rowFailures = new RuntimeException[options.maxLogitRows()];
@@ -143,7 +155,7 @@ public final class Scheduler implements AutoCloseable {
         }
         checkTokens("tokens", tokens);
         if (first == tokens.length) {
-            return CompletableFuture.completedFuture(ScoreJob.result(new double[0], List.of()));
+            return CompletableFuture.completedFuture(ScoreJob.result(new double[0], List.of(), 0));
         }
         return enqueue(new ScoreJob(tokens.clone(), first, topN, vocabSize));
     }
@@ -257,6 +269,24 @@ public final class Scheduler implements AutoCloseable {
         return steps;
     }
 
+    /**
+     * Positions computed in forward passes other than decoding: prompts, scored texts, classification contexts
+     * and labels, logits requests.
+     */
+    public long computedPromptTokens() {
+        return computedPromptTokens;
+    }
+
+    /** Leading prompt positions copied from the prefix cache instead of computed. */
+    public long cachedPromptTokens() {
+        return cachedPromptTokens;
+    }
+
+    /** Bytes the prefix cache has allocated (it allocates blocks as it first needs them, up to its budget). */
+    public long prefixCacheBytes() {
+        return prefixes == null ? 0 : prefixes.bytes();
+    }
+
     private void run() {
         try {
             while (!closed) {
@@ -278,18 +308,22 @@ public final class Scheduler implements AutoCloseable {
             failAll(f != null ? new IllegalStateException(brokenMessage(f), f)
                     : new IllegalStateException("the model was closed before this request finished"));
             caches.close();
+            if (prefixes != null) {
+                prefixes.close();
+            }
         }
     }
 
     /**
      * Starts waiting requests, in arrival order, while the caches they need are free: a request that does not
-     * fit waits for running ones to finish, and so do those behind it.
+     * fit waits for running ones to finish, and so do those behind it. A request waiting for a live one to keep
+     * a shared prefix ({@link PrefixCache#source}) lets those behind it start.
      */
     private void admit() {
-        while (!waiting.isEmpty()) {
-            Job<?> job = waiting.peek();
+        for (Iterator<Job<?>> it = waiting.iterator(); it.hasNext(); ) {
+            Job<?> job = it.next();
             if (job.done()) {
-                waiting.poll();
+                it.remove();
                 held.decrementAndGet();
                 continue;
             }
@@ -297,12 +331,22 @@ public final class Scheduler implements AutoCloseable {
             if (caches.available() < need) {
                 return;
             }
+            if (prefixes != null && prefixes.source(job, live) != null) {
+                continue;
+            }
             // live before allocating: a cache that cannot be allocated breaks the scheduler, which fails the live
-            live.add(waiting.poll());
+            it.remove();
+            live.add(job);
             for (int i = 0; i < need; i++) {
                 job.caches.add(caches.acquire());
             }
-            job.start();
+            int cached = 0;
+            if (prefixes != null) {
+                cached = prefixes.serve(job);
+                cachedPromptTokens += cached;
+            }
+            job.cachedPrefix = cached;
+            job.start(cached);
         }
     }
 
@@ -314,6 +358,7 @@ public final class Scheduler implements AutoCloseable {
                 job.addDecode(step);
             }
         }
+        int decoding = step.batch.size();
         for (Job<?> job : live) {
             if (step.room() == 0) {
                 break;
@@ -333,6 +378,12 @@ public final class Scheduler implements AutoCloseable {
                 }
             }
             if (ran) {
+                computedPromptTokens += step.batch.size() - decoding;
+                if (prefixes != null) {
+                    for (Job<?> job : step.participants()) {
+                        prefixes.keep(job);
+                    }
+                }
                 deliver();
             }
         }

@@ -11,10 +11,15 @@ package dev.gemmaspark.engine.scheduler;
  *                      each generation prompt, one per position of a score or classification. The scheduler
  *                      keeps a buffer of {@code maxLogitRows x vocabulary} floats (1 MiB per row for a
  *                      262,400-token vocabulary); scoring prefills only as far as its rows fit.
+ * @param prefixCacheMB the most memory, in MiB, of the prefix cache ({@link PrefixCache}): KV entries of prompt
+ *                      prefixes kept for later requests that start with the same tokens; 0 turns it off
  */
-public record SchedulerOptions(int maxSequences, int batchTokens, int contextLength, int maxLogitRows) {
+public record SchedulerOptions(int maxSequences, int batchTokens, int contextLength, int maxLogitRows,
+                               long prefixCacheMB) {
     /** Logits rows beyond one per sequence that {@link #SchedulerOptions(int, int, int)} allows. */
     public static final int DEFAULT_EXTRA_LOGIT_ROWS = 32;
+    /** 1 PiB: {@code prefixCacheMB << 20} must not overflow. */
+    public static final long MAX_PREFIX_CACHE_MB = 1L << 30;
 
     public SchedulerOptions {
         if (maxSequences < 1) {
@@ -32,11 +37,24 @@ public record SchedulerOptions(int maxSequences, int batchTokens, int contextLen
                     + maxSequences + ": every decoding sequence needs a row per step) and batchTokens (" + batchTokens
                     + ")");
         }
+        if (prefixCacheMB < 0 || prefixCacheMB > MAX_PREFIX_CACHE_MB) {
+            throw new IllegalArgumentException("prefixCacheMB must be between 0 and " + MAX_PREFIX_CACHE_MB + ", got "
+                    + prefixCacheMB);
+        }
     }
 
-    /** With {@code maxSequences + 32} logits rows, at most {@code batchTokens}. */
+    /** Without a prefix cache. */
+    public SchedulerOptions(int maxSequences, int batchTokens, int contextLength, int maxLogitRows) {
+        this(maxSequences, batchTokens, contextLength, maxLogitRows, 0);
+    }
+
+    /** With {@code maxSequences + 32} logits rows, at most {@code batchTokens}, and no prefix cache. */
     public SchedulerOptions(int maxSequences, int batchTokens, int contextLength) {
         this(maxSequences, batchTokens, contextLength,
                 Math.min(batchTokens, maxSequences + DEFAULT_EXTRA_LOGIT_ROWS));
+    }
+
+    public SchedulerOptions withPrefixCacheMB(long mb) {
+        return new SchedulerOptions(maxSequences, batchTokens, contextLength, maxLogitRows, mb);
     }
 }

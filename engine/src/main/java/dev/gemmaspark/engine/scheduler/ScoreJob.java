@@ -21,6 +21,7 @@ final class ScoreJob extends Job<ScoreResult> {
     private Track track;
 
     ScoreJob(int[] tokens, int first, int topN, int vocabSize) {
+        super(tokens, first - 1, tokens.length - 1);
         this.tokens = tokens;
         this.first = first;
         this.topN = topN;
@@ -35,8 +36,8 @@ final class ScoreJob extends Job<ScoreResult> {
     }
 
     @Override
-    void start() {
-        track = new Track(this, tokens, caches.getFirst(), 0, tokens.length - 1, first - 1) {
+    void start(int cached) {
+        track = new Track(this, tokens, caches.getFirst(), cached, tokens.length - 1, first - 1) {
             @Override
             public void row(int position, float[] logits, int offset) {
                 LogSoftmax row = new LogSoftmax(logits, offset, vocabSize);
@@ -50,6 +51,11 @@ final class ScoreJob extends Job<ScoreResult> {
     }
 
     @Override
+    int prefixWritten() {
+        return track.fed();
+    }
+
+    @Override
     void addPrefill(Step step) {
         track.addTo(step);
     }
@@ -57,16 +63,16 @@ final class ScoreJob extends Job<ScoreResult> {
     @Override
     void afterStep(CachePool pool, boolean mayTakeMore) {
         if (track.finished()) {
-            future.complete(result(logprobs, alternatives));
+            future.complete(result(logprobs, alternatives, cachedPrefix));
         }
     }
 
-    /** The sum of {@code logprobs} in order, with them and the alternatives. */
-    static ScoreResult result(double[] logprobs, List<List<TokenLogprob>> alternatives) {
+    /** The sum of {@code logprobs} in order, with them, the alternatives and the positions from the prefix cache. */
+    static ScoreResult result(double[] logprobs, List<List<TokenLogprob>> alternatives, int cached) {
         double sum = 0.0;
         for (double lp : logprobs) {
             sum += lp;
         }
-        return new ScoreResult(sum, logprobs.length, logprobs, List.copyOf(alternatives));
+        return new ScoreResult(sum, logprobs.length, logprobs, List.copyOf(alternatives), cached);
     }
 }

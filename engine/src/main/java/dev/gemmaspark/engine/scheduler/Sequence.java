@@ -30,6 +30,10 @@ final class Sequence extends Job<GenerationResult> implements Rows {
 
     Sequence(int[] prompt, PromptEmbeddings embeddings, SamplingParams params, TokenListener listener,
              GemmaTokenizer tokenizer, int vocabSize, int contextLength) {
+        // the last prompt token's logits give the first output token; positions from the first embedding on are
+        // not functions of the token ids
+        super(prompt, Math.min(prompt.length - 1, tokenInputs(prompt, embeddings)),
+                tokenInputs(prompt, embeddings));
         this.prompt = prompt;
         this.embeddings = embeddings;
         this.params = params;
@@ -42,9 +46,28 @@ final class Sequence extends Job<GenerationResult> implements Rows {
         this.stops = new StopStringMatcher(params.stop());
     }
 
+    /** Leading prompt positions whose input is their token's embedding. */
+    private static int tokenInputs(int[] prompt, PromptEmbeddings embeddings) {
+        int n = 0;
+        while (n < prompt.length && (embeddings == null || !embeddings.has(n))) {
+            n++;
+        }
+        return n;
+    }
+
     @Override
     int cachesToStart(int poolSize) {
         return 1;
+    }
+
+    @Override
+    void start(int cached) {
+        prefilled = cached;
+    }
+
+    @Override
+    int prefixWritten() {
+        return prefilled;
     }
 
     private boolean prefilling() {
@@ -129,12 +152,12 @@ final class Sequence extends Job<GenerationResult> implements Rows {
     private void finish(FinishReason reason, int token, String lastPiece) {
         emit(token, lastPiece);
         future.complete(new GenerationResult(text.toString(), prompt, Arrays.copyOf(output, outputCount), reason,
-                null));
+                null, cachedPrefix));
     }
 
     /** Completes a request that asked for no tokens at all. */
     void finishEmpty() {
-        future.complete(new GenerationResult("", prompt, new int[0], FinishReason.LENGTH, null));
+        future.complete(new GenerationResult("", prompt, new int[0], FinishReason.LENGTH, null, 0));
     }
 
     private void emit(int token, String piece) {

@@ -40,6 +40,11 @@ abstract class Track implements Rows {
         fed += chunk;
     }
 
+    /** Positions fed so far, from 0: after the steps that fed them ran, those in the cache. */
+    int fed() {
+        return fed;
+    }
+
     /** All positions fed; after the step that fed the last of them ran, all their rows were delivered. */
     boolean finished() {
         return fed == end;

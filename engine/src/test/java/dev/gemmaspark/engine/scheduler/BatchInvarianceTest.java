@@ -3,6 +3,7 @@ package dev.gemmaspark.engine.scheduler;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gemmaspark.engine.EngineOptions;
 import dev.gemmaspark.engine.GemmaModel;
@@ -10,6 +11,7 @@ import dev.gemmaspark.engine.GenerationRequest;
 import dev.gemmaspark.engine.GenerationResult;
 import dev.gemmaspark.engine.Golden;
 import dev.gemmaspark.engine.sampling.SamplingParams;
+import dev.gemmaspark.engine.tokenizer.ChatMessage;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -66,6 +68,68 @@ class BatchInvarianceTest {
             }
         }
         assertNotEquals(0, differing);
+    }
+
+    /**
+     * Chat requests sharing a system prompt far longer than the sliding window: the same greedy and sampled outputs
+     * alone without the prefix cache, alone with it (each copying what the ones before kept) and in one batch with it
+     * (the first computing the shared blocks, the others waiting to copy them). The context's counters add up to
+     * the prompts' tokens.
+     */
+    @Test
+    void outputsAreTheSameWithAndWithoutThePrefixCache() {
+        String system = "You are a careful assistant. Answer in one short sentence, in plain words, and never"
+                + " repeat the question. Stories are about the forest, the village and the fox, who lives by the river"
+                + " and never sleeps.";
+        SamplingParams sampled = new SamplingParams(8, 0.9f, 40, 0.95f, 0.05f, 1.1f, 0, List.of());
+        List<GenerationRequest> all = new ArrayList<>();
+        for (GenerationRequest r : requests(12, SamplingParams.GREEDY)) {
+            all.add(GenerationRequest.chat(List.of(ChatMessage.system(system), r.messages().getFirst()), r.params()));
+        }
+        for (GenerationRequest r : requests(12, sampled)) {
+            all.add(GenerationRequest.chat(List.of(ChatMessage.system(system), r.messages().getFirst()), r.params()));
+        }
+        List<GenerationResult> reference = new ArrayList<>();
+        int common = Integer.MAX_VALUE;
+        try (GemmaModel m = GemmaModel.load(Golden.model(MODEL), EngineOptions.defaults().withThreads(1)
+                .withContextLength(256).withMaxSequences(1).withBatchTokens(8).withPrefixCacheMB(0))) {
+            int[] first = m.promptTokens(all.getFirst());
+            for (GenerationRequest r : all) {
+                reference.add(m.generate(r));
+                int[] p = m.promptTokens(r);
+                int differ = Arrays.mismatch(first, p);
+                common = Math.min(common, differ < 0 ? p.length : differ);
+            }
+            assertEquals(0, m.cachedPromptTokens());
+        }
+        // whole blocks of 16 positions; past the window (16) and the batched context's rings (16 + 64 slots)
+        int shared = common / 16 * 16;
+        assertTrue(shared > 80, "shared prefix of " + shared);
+        List<GenerationResult> alone = new ArrayList<>();
+        List<GenerationResult> batched;
+        try (GemmaModel m = load(1, 1, 8)) {
+            for (GenerationRequest r : all) {
+                alone.add(m.generate(r));
+            }
+        }
+        try (GemmaModel m = load(2, 16, 64)) {
+            batched = m.generateAll(all);
+            long prompts = batched.stream().mapToLong(GenerationResult::promptTokenCount).sum();
+            long cached = batched.stream().mapToLong(GenerationResult::cachedPromptTokens).sum();
+            assertEquals(prompts, m.computedPromptTokens() + m.cachedPromptTokens());
+            assertEquals(cached, m.cachedPromptTokens());
+            assertTrue(m.prefixCacheBytes() > 0);
+        }
+        for (int i = 0; i < all.size(); i++) {
+            assertArrayEquals(reference.get(i).tokens(), alone.get(i).tokens(), "request " + i);
+            assertArrayEquals(reference.get(i).tokens(), batched.get(i).tokens(), "request " + i);
+            assertEquals(reference.get(i).text(), batched.get(i).text(), "request " + i);
+            assertEquals(0, reference.get(i).cachedPromptTokens());
+            int least = i == 0 ? 0 : shared;
+            assertTrue(alone.get(i).cachedPromptTokens() >= least, "request " + i);
+            assertTrue(batched.get(i).cachedPromptTokens() >= least, "request " + i);
+        }
+        assertEquals(0, batched.getFirst().cachedPromptTokens());
     }
 
     @Test

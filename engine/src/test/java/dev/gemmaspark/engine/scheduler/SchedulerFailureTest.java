@@ -15,6 +15,7 @@ import dev.gemmaspark.engine.sampling.SamplingParams;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -66,8 +67,16 @@ class SchedulerFailureTest {
             Scheduler s = f.scheduler;
             List<CompletableFuture<?>> pending = new ArrayList<>();
             int[] tokens = new int[1];
+            // the error comes only once every request was submitted: on a busy machine the scheduler could
+            // otherwise break while this thread still submits, and the submission throw
+            CountDownLatch submitted = new CountDownLatch(1);
             pending.add(s.submit(prompt("p1_story"), SamplingParams.GREEDY.withMaxTokens(40), (token, piece) -> {
                 if (++tokens[0] == 3) {
+                    try {
+                        submitted.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                     observer.armed.set(() -> error);
                 }
             }));
@@ -76,6 +85,7 @@ class SchedulerFailureTest {
             }
             pending.add(s.submitScore(prompt("p3_long"), 1, 2));
             pending.add(s.submitClassify(prompt("p0_short"), List.of(prompt("p4_one"), prompt("p2_chat"))));
+            submitted.countDown();
             for (CompletableFuture<?> p : pending) {
                 Throwable t = failureOf(p);
                 assertInstanceOf(IllegalStateException.class, t);
