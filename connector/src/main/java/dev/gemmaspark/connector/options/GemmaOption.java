@@ -36,6 +36,8 @@ public enum GemmaOption {
     MAX_SEQUENCES("maxSequences", "0", "sequences an executor decodes together; 0 chooses from the executor's memory "
             + "and cores"),
     KV_CACHE_MB("kvCacheMB", "0", "the KV-cache memory of an executor, in MiB; 0 chooses from the executor's memory"),
+    PREFIX_CACHE_MB("prefixCacheMB", "256", "memory of an executor, in MiB, for the KV entries of prompt prefixes that"
+            + " later rows starting with the same tokens copy instead of computing; 0 turns the cache off"),
     THREADS("threads", "0", "engine threads per executor; 0 follows spark.executor.cores (else all processors)"),
     FAIL_ON_ERROR("failOnError", "false", "fail the task on the first row that fails, instead of a null result"),
     LOCAL_CACHE_DIR("localCacheDir", "", "where executors keep local copies of remote models; empty is "

@@ -15,7 +15,8 @@ import java.util.List;
 public record GemmaSettings(String model, String audioWeights, boolean audioQ8_0, int maxTokens, float temperature, int topK, float topP,
                             float minP, long seed, List<String> stop, String systemPrompt, String transcribePrompt,
                             boolean parseSpecial, boolean truncate, int batchSize, int contextLength,
-                            String contextLengthSource, int maxSequences, long kvCacheMB, int threads,
+                            String contextLengthSource, int maxSequences, long kvCacheMB, long prefixCacheMB,
+                            int threads,
                             boolean failOnError, String localCacheDir)
         implements Serializable {
 
@@ -36,6 +37,7 @@ public record GemmaSettings(String model, String audioWeights, boolean audioQ8_0
     public EngineOptions engineOptions(int defaultThreads) {
         return EngineOptions.defaults().withThreads(threads > 0 ? threads : defaultThreads)
                 .withContextLength(contextLength).withMaxSequences(maxSequences).withKvCacheMB(kvCacheMB)
+                .withPrefixCacheMB(prefixCacheMB)
                 .withAudioQ8_0(audioQ8_0);
     }
 }

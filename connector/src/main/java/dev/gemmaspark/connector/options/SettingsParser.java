@@ -1,5 +1,6 @@
 package dev.gemmaspark.connector.options;
 
+import dev.gemmaspark.engine.scheduler.SchedulerOptions;
 import java.util.List;
 import java.util.Locale;
 
@@ -40,6 +41,7 @@ final class SettingsParser {
                 options.isSet(GemmaOption.CONTEXT_LENGTH) ? options.source(GemmaOption.CONTEXT_LENGTH) : null,
                 intAtLeast(GemmaOption.MAX_SEQUENCES, 0),
                 longIn(GemmaOption.KV_CACHE_MB, 0, MAX_KV_CACHE_MB),
+                longIn(GemmaOption.PREFIX_CACHE_MB, 0, SchedulerOptions.MAX_PREFIX_CACHE_MB),
                 intAtLeast(GemmaOption.THREADS, 0),
                 bool(GemmaOption.FAIL_ON_ERROR),
                 emptyToNull(options.text(GemmaOption.LOCAL_CACHE_DIR)));

@@ -48,6 +48,7 @@ public final class Inference implements AutoCloseable {
     private final BooleanSupplier cancelled;
     private SharedModel model;
     private long engineCalls;
+    private long cachedPromptTokens;
 
     /** What a caller calls the rows of its batches in messages. */
     public interface RowNames {
@@ -101,6 +102,11 @@ public final class Inference implements AutoCloseable {
     /** How many times this object has called the engine (generation and transcription batches, score calls). */
     public long engineCalls() {
         return engineCalls;
+    }
+
+    /** Prompt tokens of this object's requests that the engine copied from its prefix cache instead of computing. */
+    public long cachedPromptTokens() {
+        return cachedPromptTokens;
     }
 
     /**
@@ -235,6 +241,12 @@ public final class Inference implements AutoCloseable {
             failIfBroken();
             for (int k = 0; k < pending.size(); k++) {
                 Object answer = answers.get(k);
+                cachedPromptTokens += switch (answer) {
+                    case GenerationResult g -> g.cachedPromptTokens();
+                    case ScoreResult s -> s.cachedPromptTokens();
+                    case List<?> labels when !labels.isEmpty() -> ((ScoreResult) labels.getFirst()).cachedPromptTokens();
+                    default -> 0;
+                };
                 results[pending.get(k).row()] = answer instanceof Throwable e
                         ? RowResult.failed("inference failed: " + e.getMessage())
                         : pending.get(k).toRow().apply(answer);

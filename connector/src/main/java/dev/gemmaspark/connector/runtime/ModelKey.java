@@ -23,7 +23,7 @@ public record ModelKey(String model, String audioWeights, EngineOptions options,
 
     /** What identifies one inference context on those weights: the options that shape its KV memory and batches. */
     public record Context(Weights weights, int contextLength, int maxSequences, int batchTokens, long kvCacheMB,
-                          boolean exactGelu) {}
+                          long prefixCacheMB, boolean exactGelu) {}
 
     public Weights weights() {
         return new Weights(model, audioWeights, options.audioQ8_0());
@@ -31,7 +31,7 @@ public record ModelKey(String model, String audioWeights, EngineOptions options,
 
     public Context context() {
         return new Context(weights(), options.contextLength(), options.maxSequences(), options.batchTokens(),
-                options.kvCacheMB(), options.exactGelu());
+                options.kvCacheMB(), options.prefixCacheMB(), options.exactGelu());
     }
 
     /**

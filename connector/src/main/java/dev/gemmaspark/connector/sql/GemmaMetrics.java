@@ -20,6 +20,8 @@ final class GemmaMetrics implements Serializable {
     final SQLMetric errorRows;
     final SQLMetric engineCalls;
     final SQLMetric promptTokens;
+    /** Prompt tokens the engine copied from its prefix cache rather than computed (shared system prompts, ...). */
+    final SQLMetric cachedPromptTokens;
     final SQLMetric generatedTokens;
     /** The time tasks took to get their model from the executor: a load, a wait for another task's load, or none. */
     final SQLMetric modelLoadTime;
@@ -36,6 +38,7 @@ final class GemmaMetrics implements Serializable {
         errorRows = SQLMetrics.createMetric(sc, "rows with errors");
         engineCalls = SQLMetrics.createMetric(sc, "engine calls");
         promptTokens = SQLMetrics.createMetric(sc, "prompt tokens");
+        cachedPromptTokens = SQLMetrics.createMetric(sc, "prompt tokens from the prefix cache");
         generatedTokens = SQLMetrics.createMetric(sc, "generated tokens");
         modelLoadTime = SQLMetrics.createNanoTimingMetric(sc, "model load time", -1);
         engineTime = SQLMetrics.createNanoTimingMetric(sc, "engine time", -1);
@@ -52,6 +55,7 @@ final class GemmaMetrics implements Serializable {
         m.put("errorRows", errorRows);
         m.put("engineCalls", engineCalls);
         m.put("promptTokens", promptTokens);
+        m.put("cachedPromptTokens", cachedPromptTokens);
         m.put("generatedTokens", generatedTokens);
         m.put("modelLoadTime", modelLoadTime);
         m.put("engineTime", engineTime);

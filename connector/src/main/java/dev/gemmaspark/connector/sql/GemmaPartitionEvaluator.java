@@ -188,10 +188,12 @@ final class GemmaPartitionEvaluator implements PartitionEvaluator<InternalRow, I
             boolean[] failed = new boolean[rows.size()];
             for (CallRunner runner : runners) {
                 long callsBefore = runner.inference.engineCalls();
+                long cachedBefore = runner.inference.cachedPromptTokens();
                 long start = System.nanoTime();
                 VectorSchemaRoot results = runner.run(rows, r -> "row " + (rowsBefore + r) + " of partition "
                         + partition);
                 record(results, runner.inference.engineCalls() - callsBefore, System.nanoTime() - start);
+                metrics.cachedPromptTokens.add(runner.inference.cachedPromptTokens() - cachedBefore);
                 for (int r = 0; r < rows.size(); r++) {
                     failed[r] |= !runner.errors.isNullAt(r);
                 }

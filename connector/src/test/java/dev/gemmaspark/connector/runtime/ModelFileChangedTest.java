@@ -35,7 +35,7 @@ class ModelFileChangedTest {
 
     private static List<String> answers(SparkSession spark, Path model, int maxTokens, int rows) {
         return spark.sql("SELECT gemma_generate(concat('Count to ', id), map('model', '" + model + "', "
-                + OPTIONS.formatted(maxTokens) + ")) FROM range(" + rows + ")").collectAsList().stream()
+                + OPTIONS.formatted(maxTokens) + ")) FROM range(0, " + rows + ", 1, 1)").collectAsList().stream()
                 .map(r -> r.getString(0)).toList();
     }
 

@@ -143,4 +143,21 @@ public class GemmaEvalExecTest {
         assertEquals(1L, metric(df, "engineCalls"));
         assertEquals(0L, metric(df, "errorRows"));
     }
+
+    @Test
+    void rowsSharingASystemPromptComputeItOnceAndTheMetricCountsTheCopies() {
+        // a system prompt no other test uses, long enough for several 16-token blocks of the prefix cache
+        String system = "You are a careful archivist of the northern valley. ".repeat(6);
+        Dataset<Row> df = spark.sql("SELECT gemma_generate_result(concat('Count to ', id), map('batchSize', '8', "
+                + "'maxTokens', '2', 'systemPrompt', '" + system + "')) FROM range(0, 8, 1, 1)");
+        long promptTokens = 0;
+        for (Row r : df.collectAsList()) {
+            promptTokens += r.getStruct(0).getInt(1);
+        }
+        long cached = metric(df, "cachedPromptTokens");
+        // the first row computes the shared head (BOS, the turn marker, the system prompt); the seven others copy
+        // its whole blocks, and every row computes at least its own last token
+        assertTrue(cached >= 7 * 16, cached + " cached of " + promptTokens);
+        assertTrue(cached <= promptTokens - 8, cached + " cached of " + promptTokens);
+    }
 }
