@@ -6,7 +6,6 @@ import dev.gemmaspark.engine.audio.AudioPrompt;
 import dev.gemmaspark.engine.audio.LongAudio;
 import dev.gemmaspark.engine.audio.decode.AudioDecoder;
 import dev.gemmaspark.engine.kernel.ThreadPool;
-import dev.gemmaspark.engine.model.ForwardBatch;
 import dev.gemmaspark.engine.model.ForwardPass;
 import dev.gemmaspark.engine.model.Gemma3nConfig;
 import dev.gemmaspark.engine.model.Gemma3nModel;
@@ -27,10 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
-import java.util.function.Function;
 
 /**
  * An inference context over a model's {@link GemmaWeights}: the thread pool, the continuous-batching {@link
@@ -457,19 +453,6 @@ public final class GemmaModel implements AutoCloseable {
     /** The logits of every position of {@code tokens} (used exactly as given), row-major [n][vocab]. */
     public float[] logits(int[] tokens) {
         return join(scheduler.submitLogits(tokens));
-    }
-
-    /** log p(target) under softmax of {@code logits[off..off+n)}, in double. */
-    static double logSoftmax(float[] logits, int off, int n, int target) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = off; i < off + n; i++) {
-            max = Math.max(max, logits[i]);
-        }
-        double sum = 0.0;
-        for (int i = off; i < off + n; i++) {
-            sum += StrictMath.exp(logits[i] - max);
-        }
-        return logits[off + target] - max - StrictMath.log(sum);
     }
 
     private static <T> T join(CompletableFuture<T> f) {

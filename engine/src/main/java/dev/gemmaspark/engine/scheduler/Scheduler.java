@@ -9,7 +9,6 @@ import dev.gemmaspark.engine.sampling.SamplingParams;
 import dev.gemmaspark.engine.tokenizer.GemmaTokenizer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
