@@ -10,7 +10,10 @@ import dev.gemmaspark.engine.model.Gemma3nWeights;
 import dev.gemmaspark.engine.tokenizer.GemmaTokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 
 /**
  * What one model file gives, loaded once per process and shared by every {@link GemmaModel} context on it, as
@@ -27,11 +30,26 @@ public final class GemmaWeights implements AutoCloseable {
     private final GemmaTokenizer tokenizer;
     /** Null when neither the GGUF nor separate audio weights hold an audio tower. */
     private final AudioEncoder audio;
+    /** The file as it was when mapped. */
+    private final FileStamp loaded;
+
+    /** What tells one version of a file from another: its identity (inode), size and modification time. */
+    private record FileStamp(Object key, long size, FileTime modified) {
+        static FileStamp of(Path path) throws IOException {
+            BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class);
+            return new FileStamp(a.fileKey(), a.size(), a.lastModifiedTime());
+        }
+    }
 
     private GemmaWeights(GGUFFile file, Path audioWeights, boolean audioQ8_0) {
         this.file = file;
         this.audioPath = audioWeights;
         this.audioQ8_0 = audioQ8_0;
+        try {
+            this.loaded = FileStamp.of(file.path());
+        } catch (IOException e) {
+            throw new UncheckedIOException(file.path() + ": cannot read the file's attributes: " + e.getMessage(), e);
+        }
         this.config = Gemma3nConfig.fromGGUF(file);
         this.tokenizer = GemmaTokenizer.fromGGUF(file);
         if (tokenizer.vocabSize() != config.vocabSize()) {
@@ -79,6 +97,29 @@ public final class GemmaWeights implements AutoCloseable {
 
     public Path path() {
         return file.path();
+    }
+
+    /**
+     * How the file at {@link #path()} differs from the one mapped, or null when it is the same. A file replaced by
+     * rename is another file (these weights still read the old one, which stays valid); a file rewritten in place
+     * is the mapped one changed under it, and reading the mapping may then fault: a bus error in compiled code
+     * ends the JVM, as it would end llama.cpp. So callers check before each use and load the file again.
+     */
+    public String changedOnDisk() {
+        FileStamp now;
+        try {
+            now = FileStamp.of(file.path());
+        } catch (IOException e) {
+            return "it can no longer be read (" + e.getMessage() + ")";
+        }
+        if (!java.util.Objects.equals(now.key(), loaded.key())) {
+            return "another file was moved to its path";
+        }
+        if (now.size() != loaded.size() || !now.modified().equals(loaded.modified())) {
+            return "it was rewritten in place (" + loaded.size() + " bytes modified " + loaded.modified() + ", now "
+                    + now.size() + " bytes modified " + now.modified() + ")";
+        }
+        return null;
     }
 
     /** The separate audio weights this was loaded with, or null. */

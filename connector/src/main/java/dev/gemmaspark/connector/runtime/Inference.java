@@ -215,6 +215,7 @@ public final class Inference implements AutoCloseable {
      */
     private void runText(List<TaskInput> inputs, List<Integer> rows, RowResult[] results) {
         for (int start = 0; start < rows.size(); start += settings.batchSize()) {
+            failIfChanged();
             List<Pending> pending = new ArrayList<>();
             for (int i : rows.subList(start, Math.min(rows.size(), start + settings.batchSize()))) {
                 try {
@@ -320,6 +321,7 @@ public final class Inference implements AutoCloseable {
             if (decoded.isEmpty()) {
                 continue;
             }
+            failIfChanged();
             List<TranscriptionResult> answers;
             engineCalls++;
             try {
@@ -345,6 +347,18 @@ public final class Inference implements AutoCloseable {
         String error = r.error() == null || name == null ? r.error() : name + ": " + r.error();
         return new RowResult(r.text(), null, r.error() == null ? r.outputTokens() : null, r.finishReason().label(),
                 error, null, null, r.audioSeconds());
+    }
+
+    /**
+     * A model file rewritten on disk since it was loaded fails the task before its batch reads the old mapping, which
+     * may fault (see GemmaWeights#changedOnDisk): Spark's retry gets the file loaded again by the registry.
+     */
+    private void failIfChanged() {
+        String change = model().changedOnDisk();
+        if (change != null) {
+            throw new IllegalStateException("model " + model().key().model() + " changed on disk while in use: " + change
+                    + " (replace model files by rename, never rewrite them in place)");
+        }
     }
 
     /**

@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * share it. A task holds a lease on its context until it completes; a context no task holds is closed, with its
  * threads and KV memory, when more than {@value #MAX_IDLE_CONTEXTS} such contexts exist (least recently used first)
  * or after {@value #IDLE_MINUTES} minutes unused, and weights are closed with their last context. A context whose
- * engine broke (its model file faulted under it, say) is dropped at once with its weights, so that the next task
- * loads the file again or fails with the reason. {@link #closeAll()} runs when the executor stops.
+ * engine broke (its model file faulted under it, say), or whose model file changed on disk since it was loaded, is
+ * dropped with its weights, so that the next task loads the file again or fails with the reason. {@link #closeAll()} runs when the executor stops.
  */
 public final class ModelRegistry {
     static final int MAX_IDLE_CONTEXTS = 2;
@@ -52,7 +52,7 @@ public final class ModelRegistry {
         int contexts;
         /** Set when a context on these weights broke: no new context may use them. Guarded by LOCK. */
         boolean broken;
-        private GemmaWeights weights;
+        private volatile GemmaWeights weights;
 
         WeightsSlot(ModelKey.Weights key) {
             this.key = key;
@@ -70,6 +70,17 @@ public final class ModelRegistry {
                 weights.close();
                 weights = null;
             }
+        }
+
+        /** Whether the file these weights were loaded from has changed on disk since (see GemmaWeights#changedOnDisk). */
+        boolean changedOnDisk() {
+            GemmaWeights w = weights;
+            String change = w == null ? null : w.changedOnDisk();
+            if (change != null) {
+                LOG.warn("Gemma model {} changed on disk since it was loaded: {}; loading it again (replace model files"
+                        + " by rename, never rewrite them in place)", key.model(), change);
+            }
+            return change != null;
         }
     }
 
@@ -141,7 +152,7 @@ public final class ModelRegistry {
         synchronized (LOCK) {
             ModelKey.Context contextKey = key.context();
             ContextSlot slot = CONTEXTS.get(contextKey);
-            if (slot != null && (slot.weights.broken || slot.isBroken())) {
+            if (slot != null && (slot.weights.broken || slot.isBroken() || slot.weights.changedOnDisk())) {
                 retireBroken(slot);
                 slot = null;
             }

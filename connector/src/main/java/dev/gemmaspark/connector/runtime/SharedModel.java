@@ -40,6 +40,11 @@ public final class SharedModel implements AutoCloseable {
         return model.isBroken();
     }
 
+    /** How the model file changed on disk since it was loaded, or null (see GemmaWeights#changedOnDisk). */
+    public String changedOnDisk() {
+        return model.weights().changedOnDisk();
+    }
+
     /** What broke the engine, or null while it works. */
     public Throwable failure() {
         return model.failure();
