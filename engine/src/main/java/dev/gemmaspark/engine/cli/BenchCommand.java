@@ -14,9 +14,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -24,8 +25,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * {@code -p} tokens in as few passes as the batch allows; {@code tg}: {@code -n} tokens decoded one by one
  * from a one-token prompt; then for each {@code --parallel} count, that many sequences of {@code -p} prompt
  * and {@code -n} new tokens run together through the scheduler. Prompts are random token ids and
- * end-of-generation tokens are ignored, so every run does the same work. With {@code --audio}, the audio
- * encoder's and transcription's real-time factors instead ({@link AudioBench}).
+ * end-of-generation tokens are ignored, so every run does the same work. With {@code --score} or {@code
+ * --classify K}, the {@code --parallel} counts apply to scoring or classification requests instead ({@link
+ * ScoringBench}), with {@code pp} as the reference. With {@code --audio}, the audio encoder's and transcription's
+ * real-time factors instead ({@link AudioBench}).
  */
 final class BenchCommand implements Command {
     private static final Option PROMPT = Option.value("-p", "N", "prompt tokens (default 128)");
@@ -33,6 +36,9 @@ final class BenchCommand implements Command {
     private static final Option PARALLEL = Option.value("--parallel", "LIST",
             "numbers of parallel sequences, comma-separated (default 1,4,16)");
     private static final Option REPETITIONS = Option.value("-r", "N", "repetitions of each test (default 3)");
+    private static final Option MAX_SEQUENCES = Option.value("--max-sequences", "N",
+            "sequences the scheduler runs together (default: the largest --parallel count; 0: automatic, from the"
+                    + " KV-cache budget, at most 64)");
     private static final Option JSON = Option.flag("--json", "print the results as JSON");
 
     @Override
@@ -47,14 +53,15 @@ final class BenchCommand implements Command {
 
     @Override
     public String synopsis() {
-        return "--model M.gguf [--audio [--audio-seconds 30] [--audio-q8_0]] [-p 128] [-n 64] [--parallel 1,4,16] [-r 3]"
-                + " [--threads N] [--json]";
+        return "--model M.gguf [--audio [--audio-seconds 30] [--audio-q8_0]] [--score] [--classify K] [-p 128] [-n 64]"
+                + " [--parallel 1,4,16] [--max-sequences N] [-r 3] [--threads N] [--json]";
     }
 
     @Override
     public List<Option> options() {
-        return List.of(ModelOptions.MODEL, ModelOptions.THREADS, PROMPT, GENERATE, PARALLEL, REPETITIONS, JSON,
-                AudioBench.AUDIO, AudioBench.SECONDS, AudioBench.Q8_0);
+        return List.of(ModelOptions.MODEL, ModelOptions.THREADS, PROMPT, GENERATE, PARALLEL, MAX_SEQUENCES,
+                REPETITIONS, JSON, ScoringBench.SCORE, ScoringBench.CLASSIFY, AudioBench.AUDIO, AudioBench.SECONDS,
+                AudioBench.Q8_0);
     }
 
     /** Mean and sample standard deviation of repeated measurements. */
@@ -74,7 +81,7 @@ final class BenchCommand implements Command {
 
         @Override
         public String toString() {
-            return String.format("%8.2f ± %.2f", mean, sd);
+            return String.format(Locale.ROOT, "%8.2f ± %.2f", mean, sd);
         }
     }
 
@@ -82,10 +89,16 @@ final class BenchCommand implements Command {
     record Parallel(int sequences, Stat prompt, Stat generation, Stat total) {
     }
 
+    /** What one run measured; the lists of the tests it did not run are empty, and {@code tg} null. */
+    private record Report(Path path, GemmaModel model, boolean automatic, int p, int n, int reps, Stat pp, Stat tg,
+                          List<Parallel> parallel, List<ScoringBench.ScoreRow> scores, int labels,
+                          List<ScoringBench.ClassifyRow> classify, long peak) {
+    }
+
     @Override
     public void run(Arguments args, PrintStream out, PrintStream err) throws IOException {
         if (args.has(AudioBench.AUDIO.name())) {
-            for (Option textOnly : List.of(PROMPT, PARALLEL)) {
+            for (Option textOnly : List.of(PROMPT, PARALLEL, MAX_SEQUENCES, ScoringBench.SCORE, ScoringBench.CLASSIFY)) {
                 UsageException.require(!args.has(textOnly.name()), textOnly.name(), "is not used with --audio");
             }
             AudioBench.run(args, positive(args, GENERATE, AudioBench.DEFAULT_TOKENS), positive(args, REPETITIONS, 3),
@@ -95,42 +108,79 @@ final class BenchCommand implements Command {
         for (Option audioOnly : List.of(AudioBench.SECONDS, AudioBench.Q8_0)) {
             UsageException.require(!args.has(audioOnly.name()), audioOnly.name(), "needs --audio");
         }
+        boolean score = args.has(ScoringBench.SCORE.name());
+        int labels = args.has(ScoringBench.CLASSIFY.name()) ? positive(args, ScoringBench.CLASSIFY, 0) : 0;
+        boolean scoring = score || labels > 0;
+        UsageException.require(!scoring || !args.has(GENERATE.name()), GENERATE.name(),
+                "is not used with --score or --classify (they generate nothing)");
         int p = positive(args, PROMPT, 128);
-        int n = positive(args, GENERATE, 64);
+        int n = scoring ? 1 : positive(args, GENERATE, 64);
         int reps = positive(args, REPETITIONS, 3);
         int[] parallel = parallel(args);
         int maxParallel = Arrays.stream(parallel).max().orElse(1);
-        EngineOptions options = ModelOptions.engineOptions(args).withContextLength(p + n + 1)
-                .withMaxSequences(maxParallel).withBatchTokens(Math.max(p, maxParallel));
+        int maxSequences = args.intValue(MAX_SEQUENCES.name(), maxParallel);
+        UsageException.require(maxSequences >= 0, MAX_SEQUENCES.name(), "must be 0 (automatic) or more, got "
+                + maxSequences);
+        // a scored text is BOS and p tokens; a classified chat p tokens and then a label
+        int context = scoring ? p + ScoringBench.LABEL_TOKENS + 1 : p + n + 1;
+        EngineOptions options = ModelOptions.engineOptions(args).withContextLength(context)
+                .withMaxSequences(maxSequences).withBatchTokens(Math.max(p, Math.max(maxParallel, maxSequences)));
         Path path = ModelOptions.model(args);
         try (GemmaModel model = GemmaModel.load(path, options)) {
+            if (labels > 0) {
+                int least = ScoringBench.minimumChatTokens(model.tokenizer());
+                UsageException.require(p >= least, PROMPT.name(), "must be at least " + least + " with --classify: the"
+                        + " chat template around one word takes that many tokens");
+            }
             SplittableRandom random = new SplittableRandom(42);
             measure(model, p, n, 1, random); // warm-up: JIT-compiles the kernels before anything is timed
+            ScoringBench scorer = scoring ? new ScoringBench(model, p, random) : null;
+            if (scorer != null) {
+                scorer.warmUp(score, labels);
+            }
             double[] pp = new double[reps];
             double[] tg = new double[reps];
             for (int r = 0; r < reps; r++) {
                 pp[r] = p / seconds(() -> model.generate(request(model, p, 1, random)));
-                tg[r] = n / seconds(() -> model.generate(request(model, 1, n, random)));
+                if (!scoring) {
+                    tg[r] = n / seconds(() -> model.generate(request(model, 1, n, random)));
+                }
             }
             List<Parallel> rows = new ArrayList<>();
+            List<ScoringBench.ScoreRow> scores = new ArrayList<>();
+            List<ScoringBench.ClassifyRow> classify = new ArrayList<>();
             for (int np : parallel) {
-                double[][] s = new double[3][reps];
-                for (int r = 0; r < reps; r++) {
-                    double[] m = measure(model, p, n, np, random);
-                    for (int k = 0; k < 3; k++) {
-                        s[k][r] = m[k];
-                    }
+                if (score) {
+                    scores.add(scorer.score(np, reps));
                 }
-                rows.add(new Parallel(np, Stat.of(s[0]), Stat.of(s[1]), Stat.of(s[2])));
+                if (labels > 0) {
+                    classify.add(scorer.classify(np, labels, reps));
+                }
+                if (!scoring) {
+                    rows.add(generation(model, p, n, np, reps, random));
+                }
             }
-            long peak = peakResidentBytes();
+            Report report = new Report(path, model, maxSequences == 0, p, n, reps, Stat.of(pp),
+                    scoring ? null : Stat.of(tg), rows, scores, labels, classify, peakResidentBytes());
             if (args.has(JSON.name())) {
-                out.println(Main.JSON.writeValueAsString(json(model, path, p, n, reps, Stat.of(pp), Stat.of(tg), rows,
-                        peak)));
+                out.println(Main.JSON.writeValueAsString(json(report)));
             } else {
-                print(out, model, path, p, n, reps, Stat.of(pp), Stat.of(tg), rows, peak);
+                print(out, report);
             }
         }
+    }
+
+    /** {@code sequences} generations together, {@code reps} times. */
+    private static Parallel generation(GemmaModel model, int p, int n, int sequences, int reps,
+                                       SplittableRandom random) {
+        double[][] s = new double[3][reps];
+        for (int r = 0; r < reps; r++) {
+            double[] m = measure(model, p, n, sequences, random);
+            for (int k = 0; k < 3; k++) {
+                s[k][r] = m[k];
+            }
+        }
+        return new Parallel(sequences, Stat.of(s[0]), Stat.of(s[1]), Stat.of(s[2]));
     }
 
     private static int positive(Arguments args, Option o, int fallback) {
@@ -173,25 +223,45 @@ final class BenchCommand implements Command {
      */
     private static double[] measure(GemmaModel model, int p, int n, int sequences, SplittableRandom random) {
         AtomicLongArray firstToken = new AtomicLongArray(sequences);
-        AtomicLong lateTokens = new AtomicLong();
+        AtomicLongArray laterTokens = new AtomicLongArray(sequences * (n - 1));
+        AtomicInteger later = new AtomicInteger();
         long start = System.nanoTime();
         List<CompletableFuture<GenerationResult>> futures = new ArrayList<>();
         for (int i = 0; i < sequences; i++) {
             int id = i;
             futures.add(model.submit(request(model, p, n, random), (token, text) -> {
-                if (!firstToken.compareAndSet(id, 0, System.nanoTime())) {
-                    lateTokens.incrementAndGet();
+                long now = System.nanoTime();
+                if (!firstToken.compareAndSet(id, 0, now)) {
+                    laterTokens.set(later.getAndIncrement(), now);
                 }
             }));
         }
         futures.forEach(CompletableFuture::join);
         long end = System.nanoTime();
-        long prefilled = 0;
+        long[] first = new long[sequences];
         for (int i = 0; i < sequences; i++) {
-            prefilled = Math.max(prefilled, firstToken.get(i));
+            first[i] = firstToken.get(i);
         }
-        // tokens after the last prompt was in: those of the generation phase
-        long generated = (long) sequences * n - sequences;
+        long[] others = new long[later.get()];
+        for (int i = 0; i < others.length; i++) {
+            others[i] = laterTokens.get(i);
+        }
+        return rates(p, n, start, first, others, end);
+    }
+
+    /**
+     * Summed tokens/s of one parallel run from when its tokens came: the prompts' until the last sequence had its
+     * first token, generation's from then on, counting only the tokens generated after that moment (sequences
+     * whose prompts were in early decode while later prompts are still prefilled, as llama-batched-bench's phases
+     * do not), and overall.
+     *
+     * @param firstTokens when each sequence got its first token (its prompt was in)
+     * @param laterTokens when each of the other tokens came, all sequences together
+     */
+    static double[] rates(int p, int n, long start, long[] firstTokens, long[] laterTokens, long end) {
+        long prefilled = Arrays.stream(firstTokens).max().orElse(start);
+        long generated = Arrays.stream(laterTokens).filter(t -> t > prefilled).count();
+        int sequences = firstTokens.length;
         double prompt = (double) sequences * p / ((prefilled - start) / 1e9);
         double generation = generated / ((end - prefilled) / 1e9);
         double total = (double) sequences * (p + n) / ((end - start) / 1e9);
@@ -218,37 +288,59 @@ final class BenchCommand implements Command {
         return -1;
     }
 
-    private static void print(PrintStream out, GemmaModel model, Path path, int p, int n, int reps, Stat pp,
-                              Stat tg, List<Parallel> rows, long peak) throws IOException {
-        out.printf("model %s (%.0f MiB), %d threads, %d repetitions%n", path, Files.size(path) / 1048576.0,
-                model.options().threads(), reps);
-        out.printf("%-24s %18s%n", "test", "tokens/s");
-        out.printf("%-24s %18s%n", "pp" + p, pp);
-        out.printf("%-24s %18s%n", "tg" + n, tg);
-        out.printf("%n%-10s %20s %20s %20s%n", "parallel", "prompt tok/s", "generation tok/s", "total tok/s");
-        for (Parallel r : rows) {
-            out.printf("%-10d %20s %20s %20s%n", r.sequences(), r.prompt(), r.generation(), r.total());
+    private static void print(PrintStream out, Report r) throws IOException {
+        long bytes = Files.size(r.path());
+        out.printf(Locale.ROOT, "model %s (%.0f MiB), %d threads, %d sequences at most%s, %d repetitions%n", r.path(),
+                bytes / 1048576.0, r.model().options().threads(), r.model().maxSequences(),
+                r.automatic() ? " (automatic)" : "", r.reps());
+        out.printf(Locale.ROOT, "%-24s %18s%n", "test", "tokens/s");
+        out.printf(Locale.ROOT, "%-24s %18s%n", "pp" + r.p(), r.pp());
+        if (r.tg() != null) {
+            out.printf(Locale.ROOT, "%-24s %18s%n", "tg" + r.n(), r.tg());
         }
-        out.printf("%npeak resident memory %.0f MiB (model file %.0f MiB)%n", peak / 1048576.0,
-                Files.size(path) / 1048576.0);
+        if (!r.parallel().isEmpty()) {
+            out.printf(Locale.ROOT, "%n%-10s %20s %20s %20s%n", "parallel", "prompt tok/s", "generation tok/s",
+                    "total tok/s");
+            for (Parallel row : r.parallel()) {
+                out.printf(Locale.ROOT, "%-10d %20s %20s %20s%n", row.sequences(), row.prompt(), row.generation(),
+                        row.total());
+            }
+        }
+        if (!r.scores().isEmpty()) {
+            ScoringBench.printScores(out, r.p(), r.scores());
+        }
+        if (!r.classify().isEmpty()) {
+            ScoringBench.printClassify(out, r.p(), r.labels(), r.classify());
+        }
+        out.printf(Locale.ROOT, "%npeak resident memory %.0f MiB (model file %.0f MiB)%n", r.peak() / 1048576.0,
+                bytes / 1048576.0);
     }
 
-    private static ObjectNode json(GemmaModel model, Path path, int p, int n, int reps, Stat pp, Stat tg,
-                                   List<Parallel> rows, long peak) throws IOException {
+    private static ObjectNode json(Report r) throws IOException {
         ObjectNode o = Main.JSON.createObjectNode();
-        o.put("model", path.toString()).put("model_bytes", Files.size(path))
-                .put("threads", model.options().threads()).put("repetitions", reps)
-                .put("prompt_tokens", p).put("generated_tokens", n);
-        o.set("pp_tokens_per_second", pp.json());
-        o.set("tg_tokens_per_second", tg.json());
-        ArrayNode par = o.putArray("parallel");
-        for (Parallel r : rows) {
-            ObjectNode row = par.addObject().put("sequences", r.sequences());
-            row.set("prompt_tokens_per_second", r.prompt().json());
-            row.set("generation_tokens_per_second", r.generation().json());
-            row.set("total_tokens_per_second", r.total().json());
+        o.put("model", r.path().toString()).put("model_bytes", Files.size(r.path()))
+                .put("threads", r.model().options().threads()).put("max_sequences", r.model().maxSequences())
+                .put("automatic_max_sequences", r.automatic()).put("repetitions", r.reps())
+                .put("prompt_tokens", r.p());
+        o.set("pp_tokens_per_second", r.pp().json());
+        if (r.tg() != null) {
+            o.put("generated_tokens", r.n());
+            o.set("tg_tokens_per_second", r.tg().json());
+            ArrayNode par = o.putArray("parallel");
+            for (Parallel row : r.parallel()) {
+                ObjectNode j = par.addObject().put("sequences", row.sequences());
+                j.set("prompt_tokens_per_second", row.prompt().json());
+                j.set("generation_tokens_per_second", row.generation().json());
+                j.set("total_tokens_per_second", row.total().json());
+            }
         }
-        o.put("peak_resident_bytes", peak);
+        if (!r.scores().isEmpty()) {
+            o.set("score", ScoringBench.scoresJson(r.scores()));
+        }
+        if (!r.classify().isEmpty()) {
+            o.set("classify", ScoringBench.classifyJson(r.labels(), r.classify()));
+        }
+        o.put("peak_resident_bytes", r.peak());
         return o;
     }
 }

@@ -1,6 +1,8 @@
 package dev.gemmaspark.engine.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,6 +12,8 @@ import dev.gemmaspark.engine.gguf.GGMLType;
 import dev.gemmaspark.engine.synth.ModelSynthesizer;
 import dev.gemmaspark.engine.synth.Preset;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,6 +79,107 @@ class BenchCommandTest {
         assertEquals(2, withParallel.status());
         assertTrue(withParallel.err().contains("--parallel"), withParallel.err());
         assertEquals(2, CliRun.of("bench", "--model", MODEL, "--audio", "--audio-seconds", "0").status());
+    }
+
+    @Test
+    void scoreAndClassifyReportTheirFiguresBesidePromptProcessing() throws Exception {
+        CliRun r = CliRun.of("bench", "--model", MODEL, "-p", "24", "--score", "--classify", "3", "--parallel", "1,2",
+                "-r", "2", "--threads", "2", "--json");
+        assertEquals(0, r.status(), r.err());
+        JsonNode o = new ObjectMapper().readTree(r.out());
+        assertEquals(24, o.get("prompt_tokens").asInt());
+        assertTrue(o.get("pp_tokens_per_second").get("mean").asDouble() > 0);
+        // nothing is generated: no tg and no generation rows
+        assertNull(o.get("tg_tokens_per_second"));
+        assertNull(o.get("parallel"));
+        JsonNode score = o.get("score");
+        assertEquals(2, score.size());
+        assertEquals(2, score.get(1).get("texts").asInt());
+        for (JsonNode row : score) {
+            assertTrue(row.get("tokens_per_second").get("mean").asDouble() > 0, row.toString());
+            assertTrue(row.get("texts_per_second").get("mean").asDouble() > 0, row.toString());
+        }
+        JsonNode classify = o.get("classify");
+        assertEquals(3, classify.get("labels").asInt());
+        assertEquals(ScoringBench.LABEL_TOKENS, classify.get("label_tokens").asInt());
+        assertEquals(2, classify.get("rows").size());
+        assertEquals(2, classify.get("rows").get(1).get("requests").asInt());
+        for (JsonNode row : classify.get("rows")) {
+            for (String figure : new String[] {"classify_per_second", "score_per_second", "cost_relative_to_score"}) {
+                assertTrue(row.get(figure).get("mean").asDouble() > 0, figure + " " + row);
+            }
+        }
+
+        CliRun text = CliRun.of("bench", "--model", MODEL, "-p", "16", "--classify", "2", "--parallel", "2", "-r", "1",
+                "--threads", "1");
+        assertEquals(0, text.status(), text.err());
+        assertTrue(text.out().contains("classify: chats of 16 tokens into 2 labels"), text.out());
+        assertTrue(text.out().lines().anyMatch(l -> l.startsWith("pp16 ")), text.out());
+        assertFalse(text.out().contains("score: texts"), text.out());
+    }
+
+    @Test
+    void scoringAloneTakesPromptsShorterThanAChat() throws Exception {
+        // below the chat template's length: only a classification would need a chat, and none is run
+        CliRun r = CliRun.of("bench", "--model", MODEL, "-p", "3", "--score", "--parallel", "2", "-r", "1",
+                "--threads", "1", "--json");
+        assertEquals(0, r.status(), r.err());
+        JsonNode score = new ObjectMapper().readTree(r.out()).get("score");
+        assertEquals(1, score.size());
+        assertTrue(score.get(0).get("tokens_per_second").get("mean").asDouble() > 0, score.toString());
+        assertNull(new ObjectMapper().readTree(r.out()).get("classify"));
+    }
+
+    @Test
+    void maxSequencesIsTheLargestParallelCountUnlessSet() throws Exception {
+        JsonNode byDefault = benchJson("--parallel", "1,3");
+        assertEquals(3, byDefault.get("max_sequences").asInt());
+        assertFalse(byDefault.get("automatic_max_sequences").asBoolean());
+        JsonNode two = benchJson("--parallel", "1,3", "--max-sequences", "2");
+        assertEquals(2, two.get("max_sequences").asInt());
+        assertTrue(two.get("parallel").get(1).get("total_tokens_per_second").get("mean").asDouble() > 0);
+        JsonNode automatic = benchJson("--parallel", "3", "--max-sequences", "0");
+        assertTrue(automatic.get("automatic_max_sequences").asBoolean());
+        assertTrue(automatic.get("max_sequences").asInt() >= 3, automatic.toString());
+    }
+
+    private static JsonNode benchJson(String... more) throws Exception {
+        List<String> args = new ArrayList<>(List.of("bench", "--model", MODEL, "-p", "4", "-n", "2", "-r", "1",
+                "--threads", "1", "--json"));
+        args.addAll(List.of(more));
+        CliRun r = CliRun.of(args.toArray(String[]::new));
+        assertEquals(0, r.status(), r.err());
+        return new ObjectMapper().readTree(r.out());
+    }
+
+    @Test
+    void scoringOptionsAreChecked() {
+        CliRun withN = CliRun.of("bench", "--model", MODEL, "--score", "-n", "4");
+        assertEquals(2, withN.status());
+        assertTrue(withN.err().contains("-n"), withN.err());
+        CliRun noLabels = CliRun.of("bench", "--model", MODEL, "--classify", "0");
+        assertEquals(2, noLabels.status());
+        assertTrue(noLabels.err().contains("--classify"), noLabels.err());
+        CliRun shortChat = CliRun.of("bench", "--model", MODEL, "--classify", "2", "-p", "2", "--threads", "1");
+        assertEquals(2, shortChat.status());
+        assertTrue(shortChat.err().contains("with --classify"), shortChat.err());
+        CliRun negative = CliRun.of("bench", "--model", MODEL, "--max-sequences", "-1");
+        assertEquals(2, negative.status());
+        assertTrue(negative.err().contains("--max-sequences"), negative.err());
+        CliRun audio = CliRun.of("bench", "--model", MODEL, "--audio", "--score");
+        assertEquals(2, audio.status());
+        assertTrue(audio.err().contains("--score"), audio.err());
+    }
+
+    @Test
+    void generationCountsOnlyTheTokensAfterTheLastPromptWasIn() {
+        long s = 1_000_000_000L;
+        // sequence 0's prompt is in at 1 s and its second token comes at 1.5 s, while sequence 1 still prefills
+        double[] rates = BenchCommand.rates(4, 3, 0, new long[] {s, 2 * s}, new long[] {s + s / 2, 5 * s / 2, 3 * s,
+                7 * s / 2}, 4 * s);
+        assertEquals(8 / 2.0, rates[0], 1e-9); // 2 x 4 prompt tokens in 2 s
+        assertEquals(3 / 2.0, rates[1], 1e-9); // the 3 tokens of the last 2 s
+        assertEquals(2 * 7 / 4.0, rates[2], 1e-9);
     }
 
     @Test
