@@ -28,6 +28,22 @@ public final class Golden {
     private Golden() {
     }
 
+    /**
+     * log softmax(row {@code row} of {@code logits})[token], in double with the maximum subtracted: a reference
+     * computed apart from the engine's own log-softmax, for checking scores against llama.cpp's logits.
+     */
+    public static double logprob(float[] logits, int row, int vocab, int token) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int v = 0; v < vocab; v++) {
+            max = Math.max(max, logits[row * vocab + v]);
+        }
+        double z = 0;
+        for (int v = 0; v < vocab; v++) {
+            z += Math.exp(logits[row * vocab + v] - max);
+        }
+        return logits[row * vocab + token] - max - Math.log(z);
+    }
+
     public static Path path(String relative) {
         URL url = Golden.class.getResource("/golden/" + relative);
         if (url == null) {

@@ -9,23 +9,12 @@ import org.junit.jupiter.api.Test;
 class ScoreTest {
     private static final String MODEL = "gemma3n-tiny6-tinyvocab-f32";
 
-    /**
-     * Σ log softmax(llama.cpp logits at position i)[token i+1] for i in [from, n-2], computed here (in double, with
-     * the maximum subtracted), independently of the engine's own log-softmax.
-     */
+    /** Σ log softmax(llama.cpp logits at position i)[token i+1] for i in [from, n-2] ({@link Golden#logprob}). */
     private static double referenceLogLikelihood(int[] tokens, float[] logits, int from) {
         int vocab = logits.length / tokens.length;
         double sum = 0;
         for (int i = from; i < tokens.length - 1; i++) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (int v = 0; v < vocab; v++) {
-                max = Math.max(max, logits[i * vocab + v]);
-            }
-            double z = 0;
-            for (int v = 0; v < vocab; v++) {
-                z += Math.exp(logits[i * vocab + v] - max);
-            }
-            sum += logits[i * vocab + tokens[i + 1]] - max - Math.log(z);
+            sum += Golden.logprob(logits, i, vocab, tokens[i + 1]);
         }
         return sum;
     }

@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * end-of-generation tokens are ignored, so every run does the same work. With {@code --score} or {@code
  * --classify K}, the {@code --parallel} counts apply to scoring or classification requests instead ({@link
  * ScoringBench}), with {@code pp} as the reference. With {@code --audio}, the audio encoder's and transcription's
- * real-time factors instead ({@link AudioBench}).
+ * real-time factors instead ({@link AudioBench}). With {@code --shared-prefix S}, the {@code --parallel} counts apply to
+ * requests that share their first {@code S} tokens, with the prefix cache and without it ({@link PrefixBench}).
  */
 final class BenchCommand implements Command {
     private static final Option PROMPT = Option.value("-p", "N", "prompt tokens (default 128)");
@@ -53,14 +54,14 @@ final class BenchCommand implements Command {
 
     @Override
     public String synopsis() {
-        return "--model M.gguf [--audio [--audio-seconds 30] [--audio-q8_0]] [--score] [--classify K] [-p 128] [-n 64]"
+        return "--model M.gguf [--audio [--audio-seconds 30] [--audio-q8_0]] [--score] [--classify K] [--shared-prefix S] [-p 128] [-n 64]"
                 + " [--parallel 1,4,16] [--max-sequences N] [-r 3] [--threads N] [--json]";
     }
 
     @Override
     public List<Option> options() {
         return List.of(ModelOptions.MODEL, ModelOptions.THREADS, PROMPT, GENERATE, PARALLEL, MAX_SEQUENCES,
-                REPETITIONS, JSON, ScoringBench.SCORE, ScoringBench.CLASSIFY, AudioBench.AUDIO, AudioBench.SECONDS,
+                REPETITIONS, JSON, ScoringBench.SCORE, ScoringBench.CLASSIFY, PrefixBench.SHARED_PREFIX, AudioBench.AUDIO, AudioBench.SECONDS,
                 AudioBench.Q8_0);
     }
 
@@ -92,13 +93,15 @@ final class BenchCommand implements Command {
     /** What one run measured; the lists of the tests it did not run are empty, and {@code tg} null. */
     private record Report(Path path, GemmaModel model, boolean automatic, int p, int n, int reps, Stat pp, Stat tg,
                           List<Parallel> parallel, List<ScoringBench.ScoreRow> scores, int labels,
-                          List<ScoringBench.ClassifyRow> classify, long peak) {
+                          List<ScoringBench.ClassifyRow> classify, PrefixBench prefixBench,
+                          List<PrefixBench.Row> prefixes, long peak) {
     }
 
     @Override
     public void run(Arguments args, PrintStream out, PrintStream err) throws IOException {
         if (args.has(AudioBench.AUDIO.name())) {
-            for (Option textOnly : List.of(PROMPT, PARALLEL, MAX_SEQUENCES, ScoringBench.SCORE, ScoringBench.CLASSIFY)) {
+            for (Option textOnly : List.of(PROMPT, PARALLEL, MAX_SEQUENCES, ScoringBench.SCORE, ScoringBench.CLASSIFY,
+                    PrefixBench.SHARED_PREFIX)) {
                 UsageException.require(!args.has(textOnly.name()), textOnly.name(), "is not used with --audio");
             }
             AudioBench.run(args, positive(args, GENERATE, AudioBench.DEFAULT_TOKENS), positive(args, REPETITIONS, 3),
@@ -111,6 +114,9 @@ final class BenchCommand implements Command {
         boolean score = args.has(ScoringBench.SCORE.name());
         int labels = args.has(ScoringBench.CLASSIFY.name()) ? positive(args, ScoringBench.CLASSIFY, 0) : 0;
         boolean scoring = score || labels > 0;
+        int shared = args.has(PrefixBench.SHARED_PREFIX.name()) ? positive(args, PrefixBench.SHARED_PREFIX, 0) : 0;
+        UsageException.require(shared == 0 || !scoring, PrefixBench.SHARED_PREFIX.name(),
+                "is not used with --score or --classify");
         UsageException.require(!scoring || !args.has(GENERATE.name()), GENERATE.name(),
                 "is not used with --score or --classify (they generate nothing)");
         int p = positive(args, PROMPT, 128);
@@ -122,11 +128,12 @@ final class BenchCommand implements Command {
         UsageException.require(maxSequences >= 0, MAX_SEQUENCES.name(), "must be 0 (automatic) or more, got "
                 + maxSequences);
         // a scored text is BOS and p tokens; a classified chat p tokens and then a label
-        int context = scoring ? p + ScoringBench.LABEL_TOKENS + 1 : p + n + 1;
+        int context = scoring ? p + ScoringBench.LABEL_TOKENS + 1 : shared + p + n + 1;
         EngineOptions options = ModelOptions.engineOptions(args).withContextLength(context)
                 .withMaxSequences(maxSequences).withBatchTokens(Math.max(p, Math.max(maxParallel, maxSequences)));
         Path path = ModelOptions.model(args);
-        try (GemmaModel model = GemmaModel.load(path, options)) {
+        try (GemmaModel model = GemmaModel.load(path, options);
+             GemmaModel uncached = shared > 0 ? GemmaModel.create(model.weights(), options.withPrefixCacheMB(0)) : null) {
             if (labels > 0) {
                 int least = ScoringBench.minimumChatTokens(model.tokenizer());
                 UsageException.require(p >= least, PROMPT.name(), "must be at least " + least + " with --classify: the"
@@ -137,6 +144,10 @@ final class BenchCommand implements Command {
             ScoringBench scorer = scoring ? new ScoringBench(model, p, random) : null;
             if (scorer != null) {
                 scorer.warmUp(score, labels);
+            }
+            PrefixBench prefixBench = shared > 0 ? new PrefixBench(model, uncached, shared, p, n, random) : null;
+            if (prefixBench != null) {
+                prefixBench.warmUp();
             }
             double[] pp = new double[reps];
             double[] tg = new double[reps];
@@ -149,6 +160,7 @@ final class BenchCommand implements Command {
             List<Parallel> rows = new ArrayList<>();
             List<ScoringBench.ScoreRow> scores = new ArrayList<>();
             List<ScoringBench.ClassifyRow> classify = new ArrayList<>();
+            List<PrefixBench.Row> prefixes = new ArrayList<>();
             for (int np : parallel) {
                 if (score) {
                     scores.add(scorer.score(np, reps));
@@ -156,12 +168,15 @@ final class BenchCommand implements Command {
                 if (labels > 0) {
                     classify.add(scorer.classify(np, labels, reps));
                 }
-                if (!scoring) {
+                if (prefixBench != null) {
+                    prefixes.add(prefixBench.measure(np, reps));
+                } else if (!scoring) {
                     rows.add(generation(model, p, n, np, reps, random));
                 }
             }
             Report report = new Report(path, model, maxSequences == 0, p, n, reps, Stat.of(pp),
-                    scoring ? null : Stat.of(tg), rows, scores, labels, classify, peakResidentBytes());
+                    scoring ? null : Stat.of(tg), rows, scores, labels, classify, prefixBench, prefixes,
+                    peakResidentBytes());
             if (args.has(JSON.name())) {
                 out.println(Main.JSON.writeValueAsString(json(report)));
             } else {
@@ -312,6 +327,9 @@ final class BenchCommand implements Command {
         if (!r.classify().isEmpty()) {
             ScoringBench.printClassify(out, r.p(), r.labels(), r.classify());
         }
+        if (r.prefixBench() != null) {
+            r.prefixBench().print(out, r.prefixes());
+        }
         out.printf(Locale.ROOT, "%npeak resident memory %.0f MiB (model file %.0f MiB)%n", r.peak() / 1048576.0,
                 bytes / 1048576.0);
     }
@@ -326,6 +344,8 @@ final class BenchCommand implements Command {
         if (r.tg() != null) {
             o.put("generated_tokens", r.n());
             o.set("tg_tokens_per_second", r.tg().json());
+        }
+        if (!r.parallel().isEmpty()) {
             ArrayNode par = o.putArray("parallel");
             for (Parallel row : r.parallel()) {
                 ObjectNode j = par.addObject().put("sequences", row.sequences());
@@ -339,6 +359,9 @@ final class BenchCommand implements Command {
         }
         if (!r.classify().isEmpty()) {
             o.set("classify", ScoringBench.classifyJson(r.labels(), r.classify()));
+        }
+        if (r.prefixBench() != null) {
+            o.set("shared_prefix", r.prefixBench().json(r.prefixes()));
         }
         o.put("peak_resident_bytes", r.peak());
         return o;

@@ -113,18 +113,19 @@ public final class KVCache implements AutoCloseable {
     }
 
     /**
-     * Writes positions {@code [start, end)} from a segment {@link #save} filled, into a cache of any capacity, for
-     * a sequence that goes on from position {@code upTo >= end}: a sliding layer takes only positions from {@code
-     * upTo - capacity} on, the most its ring can hold at {@code upTo} and more than a query at {@code upTo} or later
-     * can see through the window. Together with the other blocks below {@code upTo} this leaves the cache as
-     * {@link #copyPrefix}{@code (from, upTo)} would.
+     * Writes positions {@code [start, end)} from a segment {@link #save} filled with the {@code held} positions
+     * from {@code start} ({@code end - start <= held}: a block's first positions may be taken alone), into a cache
+     * of any capacity, for a sequence that goes on from position {@code upTo >= end}: a sliding layer takes only
+     * positions from {@code upTo - capacity} on, the most its ring can hold at {@code upTo} and more than a query
+     * at {@code upTo} or later can see through the window. Together with the other blocks below {@code upTo} this
+     * leaves the cache as {@link #copyPrefix}{@code (from, upTo)} would.
      */
-    public void load(MemorySegment from, int start, int end, int upTo) {
-        if (start < 0 || end > upTo || upTo > contextLength) {
-            throw new IllegalArgumentException("cannot load positions [" + start + ", " + end + ") for a sequence at "
-                    + upTo + " into a cache of " + contextLength + " positions");
+    public void load(MemorySegment from, int start, int held, int end, int upTo) {
+        if (start < 0 || end > upTo || upTo > contextLength || end - start > held) {
+            throw new IllegalArgumentException("cannot load positions [" + start + ", " + end + ") of " + held
+                    + " held for a sequence at " + upTo + " into a cache of " + contextLength + " positions");
         }
-        long layerBytes = (long) (end - start) * kvDim * Float.BYTES;
+        long layerBytes = (long) held * kvDim * Float.BYTES;
         for (int l = 0; l < capacity.length; l++) {
             int first = Math.max(start, upTo - capacity[l]);
             long skip = (long) (first - start) * kvDim * Float.BYTES;

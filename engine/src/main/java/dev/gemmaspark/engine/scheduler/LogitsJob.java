@@ -1,11 +1,10 @@
 package dev.gemmaspark.engine.scheduler;
 
 /** The logits of every position of a token sequence, row-major [n][vocabulary]. */
-final class LogitsJob extends Job<float[]> {
+final class LogitsJob extends SingleTrackJob<float[]> {
     private final int[] tokens;
     private final int vocabSize;
     private final float[] out;
-    private Track track;
 
     LogitsJob(int[] tokens, int vocabSize) {
         super(tokens, 0, tokens.length);
@@ -15,13 +14,8 @@ final class LogitsJob extends Job<float[]> {
     }
 
     @Override
-    int cachesToStart(int poolSize) {
-        return 1;
-    }
-
-    @Override
-    void start(int cached) {
-        track = new Track(this, tokens, caches.getFirst(), 0, tokens.length, 0) {
+    Track track(int cached) {
+        return new Track(this, tokens, caches.getFirst(), 0, tokens.length, 0) {
             @Override
             public void row(int position, float[] logits, int offset) {
                 System.arraycopy(logits, offset, out, position * vocabSize, vocabSize);
@@ -30,19 +24,7 @@ final class LogitsJob extends Job<float[]> {
     }
 
     @Override
-    int prefixWritten() {
-        return track.fed();
-    }
-
-    @Override
-    void addPrefill(Step step) {
-        track.addTo(step);
-    }
-
-    @Override
-    void afterStep(CachePool pool, boolean mayTakeMore) {
-        if (track.finished()) {
-            future.complete(out);
-        }
+    float[] result() {
+        return out;
     }
 }

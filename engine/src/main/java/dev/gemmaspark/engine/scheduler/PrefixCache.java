@@ -107,8 +107,24 @@ final class PrefixCache implements AutoCloseable {
         return positions / block * block;
     }
 
-    /** The deepest node whose prefix {@code tokens} starts with, covering at most {@code limit} positions. */
-    private Node match(int[] tokens, int limit) {
+    private int ceil(int positions) {
+        return floor(positions + block - 1);
+    }
+
+    /**
+     * What the cache holds of a prompt: the whole blocks up to {@code node}, then the first positions of {@code
+     * partial}'s block (null when none), {@code positions} in all.
+     */
+    private record Match(Node node, Node partial, int positions) {
+    }
+
+    /**
+     * The longest prefix of {@code tokens} the cache holds, at most {@code limit} positions: whole blocks, then the
+     * child block whose tokens start with the most of the prompt's next ones. A child's first positions are what
+     * this prompt computes there, so a prompt that leaves a cached one inside a block (a shared system prompt of
+     * any length) still copies every position before it.
+     */
+    private Match match(int[] tokens, int limit) {
         Node node = root;
         int end = floor(limit);
         for (int p = 0; p < end; p += block) {
@@ -118,7 +134,19 @@ final class PrefixCache implements AutoCloseable {
             }
             node = child;
         }
-        return node;
+        int from = node.depth * block;
+        int room = Math.min(block, limit - from);
+        Node partial = null;
+        int most = 0;
+        for (Node child : node.children.values()) {
+            int common = Arrays.mismatch(child.key.tokens(), 0, room, tokens, from, from + room);
+            common = common < 0 ? room : common;
+            if (common > most) {
+                most = common;
+                partial = child;
+            }
+        }
+        return new Match(node, partial, from + most);
     }
 
     /**
@@ -126,16 +154,20 @@ final class PrefixCache implements AutoCloseable {
      * from. Returns the positions copied.
      */
     int serve(Job<?> job) {
-        Node node = match(job.prefixTokens, job.prefixServable);
-        int end = node.depth * block;
+        Match m = match(job.prefixTokens, job.prefixServable);
+        int end = m.node().depth * block;
         KVCache cache = job.caches.getFirst();
-        for (Node n = node; n != root; n = n.parent) {
-            cache.load(slots.get(n.slot), (n.depth - 1) * block, n.depth * block, end);
+        if (m.partial() != null) {
+            cache.load(slots.get(m.partial().slot), end, block, m.positions(), m.positions());
+            touch(m.partial());
         }
-        touch(node);
-        job.prefixTail = node;
+        for (Node n = m.node(); n != root; n = n.parent) {
+            cache.load(slots.get(n.slot), (n.depth - 1) * block, block, n.depth * block, m.positions());
+        }
+        touch(m.node());
+        job.prefixTail = m.node();
         job.prefixKept = end;
-        return end;
+        return m.positions();
     }
 
     /**
@@ -198,28 +230,30 @@ final class PrefixCache implements AutoCloseable {
 
     /**
      * The live job that is computing blocks {@code waiting} could copy beyond those already cached, or null. The
-     * waiting job should then wait (not start) until that job has kept them, rather than compute them again. The
-     * comparison stops at the first differing token, so unrelated prompts cost little however long.
+     * waiting job should then wait (not start) until that job has kept them, rather than compute them again: that
+     * is, the block where their prompts part, whose first positions it copies too. It waits only for a block or
+     * more, not for the few tokens that every chat shares (the template's head). The comparison stops at the first
+     * differing token, so unrelated prompts cost little however long.
      */
     Job<?> source(Job<?> waiting, List<Job<?>> live) {
         Job<?> s = waiting.prefixSource;
-        if (s != null && !s.done() && s.prefixTail != null && s.prefixKept < waiting.prefixWanted) {
+        if (s != null && !s.done() && s.prefixTail != null && s.prefixKept < ceil(waiting.prefixWanted)) {
             return s;
         }
-        int servable = floor(waiting.prefixServable);
-        int best = match(waiting.prefixTokens, servable).depth * block;
+        int servable = waiting.prefixServable;
+        int best = match(waiting.prefixTokens, servable).positions();
         Job<?> source = null;
         for (Job<?> other : live) {
             if (other.done() || other.prefixTail == null) {
                 continue;
             }
-            int limit = floor(Math.min(servable, other.prefixStorable));
-            if (limit <= Math.max(best, other.prefixKept)) {
+            int limit = Math.min(servable, floor(other.prefixStorable));
+            if (limit < best + block) {
                 continue;
             }
             int common = Arrays.mismatch(waiting.prefixTokens, 0, limit, other.prefixTokens, 0, limit);
-            common = floor(common < 0 ? limit : common);
-            if (common > best && common > other.prefixKept) {
+            common = common < 0 ? limit : common;
+            if (common >= best + block && ceil(common) > other.prefixKept) {
                 best = common;
                 source = other;
             }

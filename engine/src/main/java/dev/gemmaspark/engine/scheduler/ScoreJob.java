@@ -10,7 +10,7 @@ import java.util.List;
  * log p(tokens[i] | tokens[..i]) for i in {@code [first, n)}, from the logits of positions
  * {@code [first - 1, n - 1)}: the last token is never fed, as nothing follows it.
  */
-final class ScoreJob extends Job<ScoreResult> {
+final class ScoreJob extends SingleTrackJob<ScoreResult> {
     private final int[] tokens;
     private final int first;
     private final int topN;
@@ -18,7 +18,6 @@ final class ScoreJob extends Job<ScoreResult> {
     private final double[] logprobs;
     /** Per scored position, written by the thread that computes its row. */
     private final List<List<TokenLogprob>> alternatives;
-    private Track track;
 
     ScoreJob(int[] tokens, int first, int topN, int vocabSize) {
         super(tokens, first - 1, tokens.length - 1);
@@ -31,13 +30,8 @@ final class ScoreJob extends Job<ScoreResult> {
     }
 
     @Override
-    int cachesToStart(int poolSize) {
-        return 1;
-    }
-
-    @Override
-    void start(int cached) {
-        track = new Track(this, tokens, caches.getFirst(), cached, tokens.length - 1, first - 1) {
+    Track track(int cached) {
+        return new Track(this, tokens, caches.getFirst(), cached, tokens.length - 1, first - 1) {
             @Override
             public void row(int position, float[] logits, int offset) {
                 LogSoftmax row = new LogSoftmax(logits, offset, vocabSize);
@@ -51,20 +45,8 @@ final class ScoreJob extends Job<ScoreResult> {
     }
 
     @Override
-    int prefixWritten() {
-        return track.fed();
-    }
-
-    @Override
-    void addPrefill(Step step) {
-        track.addTo(step);
-    }
-
-    @Override
-    void afterStep(CachePool pool, boolean mayTakeMore) {
-        if (track.finished()) {
-            future.complete(result(logprobs, alternatives, cachedPrefix));
-        }
+    ScoreResult result() {
+        return result(logprobs, alternatives, cachedPrefix);
     }
 
     /** The sum of {@code logprobs} in order, with them, the alternatives and the positions from the prefix cache. */

@@ -119,6 +119,38 @@ class BenchCommandTest {
     }
 
     @Test
+    void sharedPrefixComputesThePrefixOncePerBatchWithTheCacheAndForEveryRequestWithout() throws Exception {
+        CliRun r = CliRun.of("bench", "--model", MODEL, "--shared-prefix", "32", "-p", "8", "-n", "2", "--parallel",
+                "3", "-r", "2", "--threads", "2", "--json");
+        assertEquals(0, r.status(), r.err());
+        JsonNode prefix = new ObjectMapper().readTree(r.out()).get("shared_prefix");
+        assertEquals(32, prefix.get("shared_tokens").asInt());
+        assertNull(new ObjectMapper().readTree(r.out()).get("parallel"));
+        JsonNode row = prefix.get("rows").get(0);
+        assertEquals(3, row.get("requests").asInt());
+        // with the cache: the first request computes its 40 positions, the other two copy the prefix and compute
+        // at most their own 8 (less where their random tokens happen to start alike)
+        JsonNode with = row.get("with_cache");
+        double computed = with.get("prompt_tokens_computed").get("mean").asDouble();
+        double copied = with.get("prompt_tokens_copied").get("mean").asDouble();
+        assertTrue(computed <= 40 + 2 * 8, with.toString());
+        assertTrue(copied >= 2 * 32, with.toString());
+        assertEquals(3 * 40, computed + copied, with.toString());
+        JsonNode without = row.get("without_cache");
+        assertEquals(3 * 40, without.get("prompt_tokens_computed").get("mean").asDouble());
+        assertEquals(0, without.get("prompt_tokens_copied").get("mean").asDouble());
+        assertTrue(row.get("speedup").get("mean").asDouble() > 0, row.toString());
+
+        CliRun text = CliRun.of("bench", "--model", MODEL, "--shared-prefix", "16", "-p", "4", "-n", "1",
+                "--parallel", "2", "-r", "1", "--threads", "1");
+        assertEquals(0, text.status(), text.err());
+        assertTrue(text.out().contains("shared prefix: 16 shared tokens, 4 own, 1 generated"), text.out());
+        CliRun withScore = CliRun.of("bench", "--model", MODEL, "--shared-prefix", "16", "--score");
+        assertEquals(2, withScore.status());
+        assertTrue(withScore.err().contains("--shared-prefix"), withScore.err());
+    }
+
+    @Test
     void scoringAloneTakesPromptsShorterThanAChat() throws Exception {
         // below the chat template's length: only a classification would need a chat, and none is run
         CliRun r = CliRun.of("bench", "--model", MODEL, "-p", "3", "--score", "--parallel", "2", "-r", "1",

@@ -87,11 +87,17 @@ class KVCacheCopyTest {
                 new KVCache(CONFIG, 48, 40)}) {
                 try (to) {
                     for (int b = 0; b < blocks.length - 1; b++) {
-                        to.load(blocks[b], b * block, (b + 1) * block, 32);
+                        to.load(blocks[b], b * block, block, (b + 1) * block, 32);
                     }
                     assertVisible(to, 32);
+                    // a block's first positions alone, as for a prompt that leaves the cached one inside a block
+                    for (int b = 0; b < 2; b++) {
+                        to.load(blocks[b], b * block, block, (b + 1) * block, 37);
+                    }
+                    to.load(blocks[2], 2 * block, block, 37, 37);
+                    assertVisible(to, 37);
                     for (int b = 0; b < blocks.length; b++) {
-                        to.load(blocks[b], b * block, (b + 1) * block, n);
+                        to.load(blocks[b], b * block, block, (b + 1) * block, n);
                     }
                     assertVisible(to, n);
                 }
@@ -116,10 +122,11 @@ class KVCacheCopyTest {
     void loadingPastTheSequenceOrTheCacheIsAnError() {
         try (Arena arena = Arena.ofConfined(); KVCache c = new KVCache(CONFIG, 40, 8)) {
             MemorySegment block = arena.allocate(16 * CONFIG.kvBytesPerToken());
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.load(block, 32, 48, 48));
-            assertTrue(e.getMessage().contains("cannot load positions [32, 48) for a sequence at 48 into a cache of 40"),
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.load(block, 32, 16, 48, 48));
+            assertTrue(e.getMessage().contains("cannot load positions [32, 48) of 16 held for a sequence at 48 into a cache of 40"),
                     e.getMessage());
-            assertThrows(IllegalArgumentException.class, () -> c.load(block, 16, 32, 20));
+            assertThrows(IllegalArgumentException.class, () -> c.load(block, 16, 16, 32, 20));
+            assertThrows(IllegalArgumentException.class, () -> c.load(block, 0, 8, 9, 9));
         }
     }
 

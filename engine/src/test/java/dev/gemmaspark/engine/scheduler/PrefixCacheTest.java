@@ -132,8 +132,9 @@ class PrefixCacheTest {
 
     /**
      * A 70-token prompt keeps 4 blocks, each while the ring of 16 + 8 slots still held it. A prompt sharing its first
-     * 40 tokens is served 2 blocks and a copy of the whole prompt 4 (not the last token's block: its logits are
-     * wanted); the served caches read what the first computed, across the ring's wrap.
+     * 40 tokens is served 2 blocks and the first 8 positions of the third, and a copy of the whole prompt 4 (not the
+     * last token's positions: its logits are wanted); the served caches read what the first computed, across the
+     * ring's wrap.
      */
     @Test
     void keptBlocksAreServedToPromptsSharingThem() {
@@ -148,18 +149,20 @@ class PrefixCacheTest {
 
             int[] sharing = concat(Arrays.copyOf(first, 40), tokens(3, 30));
             FakeJob b = new FakeJob(sharing);
-            assertEquals(32, cache.serve(b));
-            assertEntries(b.caches.getFirst(), first, 32);
-            b.start(32);
+            assertEquals(40, cache.serve(b));
+            assertEntries(b.caches.getFirst(), first, 40);
+            b.start(40);
             b.prefill(cache, sharing.length);
             assertEquals(64, b.prefixKept);
 
             FakeJob again = new FakeJob(first.clone());
             assertEquals(64, cache.serve(again));
             assertEntries(again.caches.getFirst(), first, 64);
-            assertEquals(48, cache.serve(new FakeJob(Arrays.copyOf(first, 64))));
+            FakeJob prefix = new FakeJob(Arrays.copyOf(first, 64));
+            assertEquals(63, cache.serve(prefix));
+            assertEntries(prefix.caches.getFirst(), first, 63);
             // a score of the 70 tokens from position 40 needs the logits of 39 on
-            assertEquals(32, cache.serve(new FakeJob(first, 39, 69)));
+            assertEquals(39, cache.serve(new FakeJob(first, 39, 69)));
             assertEquals(6 * cache.blockBytes(), cache.bytes());
         }
     }
@@ -198,7 +201,8 @@ class PrefixCacheTest {
 
     /**
      * A waiting prompt waits for the live one computing a longer shared prefix than the cache holds, until it kept
-     * it; not for one sharing less than a block, one that is done, or one whose blocks are already cached.
+     * the block where they part; not for one sharing less than a block, one that is done, or one whose blocks are
+     * already cached.
      */
     @Test
     void aWaitingPromptWaitsForALivePromptComputingTheirSharedPrefix() {
@@ -212,7 +216,7 @@ class PrefixCacheTest {
 
             FakeJob waiting = new FakeJob(concat(shared, tokens(4, 5)));
             assertSame(live, cache.source(waiting, running));
-            assertEquals(32, waiting.prefixWanted);
+            assertEquals(40, waiting.prefixWanted);
             FakeJob unrelated = new FakeJob(tokens(5, 60));
             assertNull(cache.source(unrelated, running));
             FakeJob shortShare = new FakeJob(concat(Arrays.copyOf(shared, 12), tokens(6, 50)));
@@ -221,14 +225,17 @@ class PrefixCacheTest {
             live.prefill(cache, 24);
             assertSame(live, cache.source(waiting, running));
             live.prefill(cache, 40);
+            assertSame(live, cache.source(waiting, running));
+            live.prefill(cache, 48);
             assertNull(cache.source(waiting, running));
-            assertEquals(32, cache.serve(waiting));
+            assertEquals(40, cache.serve(waiting));
+            assertEntries(waiting.caches.getFirst(), live.prefixTokens, 40);
 
             FakeJob done = new FakeJob(concat(shared, tokens(7, 30)));
             done.start(cache.serve(done));
             FakeJob longer = new FakeJob(concat(shared, tokens(7, 20)));
             assertSame(done, cache.source(longer, List.of(done)));
-            assertEquals(48, longer.prefixWanted);
+            assertEquals(59, longer.prefixWanted);
             done.future.complete(null);
             assertNull(cache.source(longer, List.of(done)));
         }

@@ -37,19 +37,6 @@ class SchedulerScoreTest {
         return f.get(60, TimeUnit.SECONDS);
     }
 
-    /** log softmax(row)[token] in double with Math.exp: written apart from the engine's, as a reference. */
-    private static double referenceLogprob(float[] logits, int row, int vocab, int token) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < vocab; i++) {
-            max = Math.max(max, logits[row * vocab + i]);
-        }
-        double sum = 0;
-        for (int i = 0; i < vocab; i++) {
-            sum += Math.exp(logits[row * vocab + i] - max);
-        }
-        return logits[row * vocab + token] - max - Math.log(sum);
-    }
-
     /**
      * p3_long (112 tokens, past the sliding window of 16) in chunks of at most 8 logits rows. llama.cpp's
      * exact-GELU logits are matched to 1e-3 (LlamaCppParityTest), so a log-probability moves by at most 2e-3.
@@ -69,13 +56,13 @@ class SchedulerScoreTest {
         double reference = 0;
         for (int i = 1; i < tokens.length; i++) {
             double lp = r.tokenLogprobs()[i - 1];
-            double ref = referenceLogprob(logits, i - 1, vocab, tokens[i]);
+            double ref = Golden.logprob(logits, i - 1, vocab, tokens[i]);
             assertEquals(ref, lp, 2e-3, "token " + i);
             List<TokenLogprob> top = r.alternatives().get(i - 1);
             assertEquals(3, top.size());
             for (int k = 0; k < top.size(); k++) {
                 TokenLogprob t = top.get(k);
-                assertEquals(referenceLogprob(logits, i - 1, vocab, t.token()), t.logprob(), 2e-3, "token " + i);
+                assertEquals(Golden.logprob(logits, i - 1, vocab, t.token()), t.logprob(), 2e-3, "token " + i);
                 assertTrue(k == 0 || t.logprob() <= top.get(k - 1).logprob());
             }
             assertTrue(lp <= top.getFirst().logprob());
