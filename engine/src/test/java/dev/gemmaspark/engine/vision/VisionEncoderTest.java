@@ -1,5 +1,6 @@
 package dev.gemmaspark.engine.vision;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -87,6 +88,19 @@ class VisionEncoderTest {
                     }
                 }
             }
+        }
+    }
+
+    /** An image's output does not depend on the images it shares a pass with. */
+    @Test
+    void anImageGivesTheSameResultAloneAndInABatch() throws IOException {
+        RgbImage a = ImageDecoder.decode(VisionGolden.image(VisionGolden.IMAGES.get(0)));
+        RgbImage b = ImageDecoder.decode(VisionGolden.image(VisionGolden.IMAGES.get(2)));
+        try (ThreadPool pool = new ThreadPool(2);
+             VisionEncoder encoder = VisionEncoder.load(VisionGolden.projector(VisionGolden.S2), pool)) {
+            List<float[]> together = encoder.embed(List.of(a, b, a));
+            assertArrayEquals(encoder.embed(b), together.get(1));
+            assertArrayEquals(together.get(0), together.get(2));
         }
     }
 
