@@ -17,6 +17,9 @@ import dev.gemmaspark.engine.scheduler.SchedulerOptions;
 import dev.gemmaspark.engine.tokenizer.ChatMessage;
 import dev.gemmaspark.engine.tokenizer.ChatTemplate;
 import dev.gemmaspark.engine.tokenizer.GemmaTokenizer;
+import dev.gemmaspark.engine.vision.ImagePrompt;
+import dev.gemmaspark.engine.vision.RgbImage;
+import dev.gemmaspark.engine.vision.VisionEncoder;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -53,6 +56,8 @@ public final class GemmaModel implements AutoCloseable {
     private final int sequences;
     /** The audio tower on this context's pool, when the weights have one. */
     private final AudioEncoder audio;
+    /** The vision tower on this context's pool, when the weights have one. */
+    private final VisionEncoder vision;
 
     private GemmaModel(GemmaWeights weights, boolean ownsWeights, EngineOptions options) {
         this.weights = weights;
@@ -74,6 +79,7 @@ public final class GemmaModel implements AutoCloseable {
         int batchTokens = Math.max(options.batchTokens(), sequences);
         ForwardPass pass = new ForwardPass(model, pool, batchTokens, options.exactGelu());
         this.audio = weights.audio(pool);
+        this.vision = weights.vision(pool);
         this.scheduler = new Scheduler(weights.path().toString(), pass, pool, tokenizer,
                 new SchedulerOptions(sequences, batchTokens, contextLength).withPrefixCacheMB(options.prefixCacheMB()));
     }
@@ -121,7 +127,15 @@ public final class GemmaModel implements AutoCloseable {
      * The context owns its weights and closes them with itself.
      */
     public static GemmaModel load(Path gguf, Path audioWeights, EngineOptions options) {
-        GemmaWeights weights = GemmaWeights.load(gguf, audioWeights, options.audioQ8_0());
+        return load(gguf, audioWeights, null, options);
+    }
+
+    /**
+     * Like {@link #load(Path, Path, EngineOptions)}, with the vision tower and projector from the mmproj GGUF
+     * {@code mmproj} (null: none), for requests with images.
+     */
+    public static GemmaModel load(Path gguf, Path audioWeights, Path mmproj, EngineOptions options) {
+        GemmaWeights weights = GemmaWeights.load(gguf, audioWeights, options.audioQ8_0(), mmproj);
         try {
             return new GemmaModel(weights, true, options);
         } catch (RuntimeException e) {
@@ -213,6 +227,9 @@ public final class GemmaModel implements AutoCloseable {
      * then the head of its (last message's) text is kept so that the prompt leaves room for the answer.
      */
     public int[] promptTokens(GenerationRequest request) {
+        if (!request.images().isEmpty()) {
+            return imagePrompt(request).tokens();
+        }
         int[] tokens;
         if (request.tokens() != null) {
             tokens = request.tokens().clone();
@@ -285,7 +302,91 @@ public final class GemmaModel implements AutoCloseable {
      * Bad input throws here.
      */
     public CompletableFuture<GenerationResult> submit(GenerationRequest request, TokenListener listener) {
+        if (!request.images().isEmpty()) {
+            ImagePrompt.Expanded prompt = imagePrompt(request);
+            return submitWithImages(request, prompt, vision.embed(request.images()), listener);
+        }
         return scheduler.submit(promptTokens(request), request.params(), listener);
+    }
+
+    /** Whether this model takes images (it was loaded with a vision projector). */
+    public boolean hasVision() {
+        return vision != null;
+    }
+
+    /**
+     * The projector output of each image: 256 rows of the text model's width, row-major, the input embeddings of
+     * the image's positions in a prompt (what {@code embed-image} writes).
+     */
+    public List<float[]> embedImages(List<RgbImage> images) {
+        return requireVision().embed(images);
+    }
+
+    private VisionEncoder requireVision() {
+        if (vision == null) {
+            throw new IllegalStateException(path() + ": this model has no vision projector; load it with the"
+                    + " mmproj GGUF that comes with it");
+        }
+        return vision;
+    }
+
+    /**
+     * The prompt of a request with images: the tokens with each image's positions in place (see {@link
+     * GenerationRequest}), too long ones refused.
+     */
+    private ImagePrompt.Expanded imagePrompt(GenerationRequest request) {
+        requireVision();
+        int start = tokenizer.tokenId(ImagePrompt.START);
+        int n = request.images().size();
+        ImagePrompt.Expanded expanded;
+        if (request.tokens() != null) {
+            expanded = ImagePrompt.expand(request.tokens(), start, -1, n, PromptEmbeddings.PER_LAYER_TOKEN);
+        } else {
+            String leading = ImagePrompt.MARKER.repeat(n);
+            String text = request.rawText();
+            List<ChatMessage> messages = request.messages();
+            long chars = text != null ? text.length() : messages.stream().mapToLong(m -> m.content() == null ? 0
+                    : m.content().length()).sum();
+            checkLength(chars);
+            boolean marked = text != null ? text.contains(ImagePrompt.MARKER)
+                    : messages.stream().anyMatch(m -> m.content() != null && m.content().contains(ImagePrompt.MARKER));
+            if (!marked && text != null) {
+                text = leading + text;
+            } else if (!marked) {
+                List<ChatMessage> copy = new ArrayList<>(messages);
+                ChatMessage last = copy.getLast();
+                copy.set(copy.size() - 1, new ChatMessage(last.role(), leading + (last.content() == null ? ""
+                        : last.content())));
+                messages = copy;
+            }
+            int[] tokens = tokenizer.encodeWithMarker(text, messages, request.parseSpecial(), ImagePrompt.MARKER,
+                    ImagePrompt.START);
+            expanded = ImagePrompt.expand(tokens, start, tokenizer.tokenId(ImagePrompt.END), n,
+                    PromptEmbeddings.PER_LAYER_TOKEN);
+        }
+        if (expanded.tokens().length >= contextLength) {
+            throw new PromptTooLongException("prompt of " + expanded.tokens().length + " positions (" + n + " image"
+                    + (n == 1 ? "" : "s") + " of " + ImagePrompt.POSITIONS + ") does not fit the context length "
+                    + contextLength + " (it needs room for at least one generated token)");
+        }
+        return expanded;
+    }
+
+    /** The image positions of {@code prompt} fed with {@code embeddings}, one array per image. */
+    private PromptEmbeddings imageInputs(ImagePrompt.Expanded prompt, List<float[]> embeddings) {
+        PromptEmbeddings inputs = PromptEmbeddings.forPrompt(prompt.tokens().length);
+        int d = config().nEmbd();
+        for (int i = 0; i < prompt.imageStarts().length; i++) {
+            for (int j = 0; j < ImagePrompt.POSITIONS; j++) {
+                inputs.set(prompt.imageStarts()[i] + j, embeddings.get(i), j * d);
+            }
+        }
+        return inputs;
+    }
+
+    private CompletableFuture<GenerationResult> submitWithImages(GenerationRequest request, ImagePrompt.Expanded prompt,
+                                                                 List<float[]> embeddings, TokenListener listener) {
+        return scheduler.submit(prompt.tokens(), imageInputs(prompt, embeddings), request.params(), listener);
     }
 
     /**
@@ -302,10 +403,48 @@ public final class GemmaModel implements AutoCloseable {
      * {@link CancellationException} thrown: a killed Spark task leaves nothing running in the engine.
      */
     public List<GenerationResult> generateAll(List<GenerationRequest> requests, BooleanSupplier cancelled) {
-        List<CompletableFuture<GenerationResult>> futures = new ArrayList<>(requests.size());
-        for (GenerationRequest r : requests) {
+        // the images of all requests go through the tower together, before any request is queued
+        ImagePrompt.Expanded[] prompts = new ImagePrompt.Expanded[requests.size()];
+        RuntimeException[] problems = new RuntimeException[requests.size()];
+        List<RgbImage> images = new ArrayList<>();
+        for (int i = 0; i < requests.size(); i++) {
+            GenerationRequest r = requests.get(i);
+            if (!r.images().isEmpty()) {
+                try {
+                    prompts[i] = imagePrompt(r);
+                    images.addAll(r.images());
+                } catch (RuntimeException e) {
+                    problems[i] = e;
+                }
+            }
+        }
+        List<float[]> embedded = List.of();
+        if (!images.isEmpty()) {
             try {
-                futures.add(submit(r, null));
+                embedded = vision.embed(images);
+            } catch (RuntimeException e) {
+                for (int i = 0; i < prompts.length; i++) {
+                    if (prompts[i] != null) {
+                        problems[i] = e;
+                    }
+                }
+            }
+        }
+        List<CompletableFuture<GenerationResult>> futures = new ArrayList<>(requests.size());
+        int nextImage = 0;
+        for (int i = 0; i < requests.size(); i++) {
+            GenerationRequest r = requests.get(i);
+            try {
+                if (problems[i] != null) {
+                    throw problems[i];
+                }
+                if (prompts[i] != null) {
+                    int n = r.images().size();
+                    futures.add(submitWithImages(r, prompts[i], embedded.subList(nextImage, nextImage + n), null));
+                    nextImage += n;
+                } else {
+                    futures.add(submit(r, null));
+                }
             } catch (RuntimeException e) {
                 futures.add(CompletableFuture.failedFuture(e));
             }
@@ -453,6 +592,21 @@ public final class GemmaModel implements AutoCloseable {
     /** The logits of every position of {@code tokens} (used exactly as given), row-major [n][vocab]. */
     public float[] logits(int[] tokens) {
         return join(scheduler.submitLogits(tokens));
+    }
+
+    /**
+     * The logits of every position of {@code tokens} with each {@code <start_of_image>} id followed by the next
+     * image's 256 positions (the caller writes {@code <end_of_image>}): row-major [tokens + 256 x images][vocab],
+     * the layout of llama.cpp's per-position logits over an mtmd prompt.
+     */
+    public float[] logits(int[] tokens, List<RgbImage> images) {
+        if (images.isEmpty()) {
+            return logits(tokens);
+        }
+        ImagePrompt.Expanded prompt = ImagePrompt.expand(tokens, tokenizer.tokenId(ImagePrompt.START), -1,
+                images.size(), PromptEmbeddings.PER_LAYER_TOKEN);
+        List<float[]> embeddings = requireVision().embed(images);
+        return join(scheduler.submitLogits(prompt.tokens(), imageInputs(prompt, embeddings)));
     }
 
     private static <T> T join(CompletableFuture<T> f) {

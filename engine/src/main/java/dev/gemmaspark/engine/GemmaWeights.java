@@ -8,6 +8,8 @@ import dev.gemmaspark.engine.kernel.ThreadPool;
 import dev.gemmaspark.engine.model.Gemma3nConfig;
 import dev.gemmaspark.engine.model.Gemma3nWeights;
 import dev.gemmaspark.engine.tokenizer.GemmaTokenizer;
+import dev.gemmaspark.engine.vision.ImagePrompt;
+import dev.gemmaspark.engine.vision.VisionEncoder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -18,7 +20,7 @@ import java.nio.file.attribute.FileTime;
 /**
  * What one model file gives, loaded once per process and shared by every {@link GemmaModel} context on it, as
  * llama.cpp keeps {@code llama_model} apart from {@code llama_context}: the memory-mapped GGUF, the text decoder's
- * weights with their interleaved copies, the tokenizer, and the audio tower when there is one. Immutable; the
+ * weights with their interleaved copies, the tokenizer, and the audio and vision towers when there are. Immutable; the
  * contexts add thread pools, schedulers and KV memory. Closing unmaps the file: close the contexts first.
  */
 public final class GemmaWeights implements AutoCloseable {
@@ -30,6 +32,10 @@ public final class GemmaWeights implements AutoCloseable {
     private final GemmaTokenizer tokenizer;
     /** Null when neither the GGUF nor separate audio weights hold an audio tower. */
     private final AudioEncoder audio;
+    /** The vision projector's path, or null. */
+    private final Path mmprojPath;
+    /** Null without a vision projector. */
+    private final VisionEncoder vision;
     /** The file as it was when mapped. */
     private final FileStamp loaded;
 
@@ -41,8 +47,9 @@ public final class GemmaWeights implements AutoCloseable {
         }
     }
 
-    private GemmaWeights(GGUFFile file, Path audioWeights, boolean audioQ8_0) {
+    private GemmaWeights(GGUFFile file, Path audioWeights, boolean audioQ8_0, Path mmproj) {
         this.file = file;
+        this.mmprojPath = mmproj;
         this.audioPath = audioWeights;
         this.audioQ8_0 = audioQ8_0;
         try {
@@ -57,6 +64,14 @@ public final class GemmaWeights implements AutoCloseable {
         }
         this.text = new Gemma3nWeights(file, config, ActivationRounding.LLAMA_CPP);
         this.audio = loadAudio(file, audioWeights, config, audioQ8_0);
+        try {
+            this.vision = mmproj == null ? null : loadVision(mmproj, config, tokenizer);
+        } catch (RuntimeException e) {
+            if (audio != null) {
+                audio.close();
+            }
+            throw e;
+        }
     }
 
     /**
@@ -65,9 +80,18 @@ public final class GemmaWeights implements AutoCloseable {
      * that is null, from the GGUF itself if it carries one; {@code audioQ8_0} quantizes its linear layers to Q8_0.
      */
     public static GemmaWeights load(Path gguf, Path audioWeights, boolean audioQ8_0) {
+        return load(gguf, audioWeights, audioQ8_0, null);
+    }
+
+    /**
+     * Like {@link #load(Path, Path, boolean)}, with the vision tower and projector from the mmproj GGUF {@code mmproj}
+     * (null: none); a file that is not a Gemma 3n vision projector, or one that does not fit the text model, fails
+     * naming it.
+     */
+    public static GemmaWeights load(Path gguf, Path audioWeights, boolean audioQ8_0, Path mmproj) {
         GGUFFile file = GGUFFile.open(gguf);
         try {
-            return new GemmaWeights(file, audioWeights, audioQ8_0);
+            return new GemmaWeights(file, audioWeights, audioQ8_0, mmproj);
         } catch (RuntimeException e) {
             file.close();
             throw e;
@@ -91,6 +115,22 @@ public final class GemmaWeights implements AutoCloseable {
             throw new IllegalArgumentException((audioWeights != null ? audioWeights : file.path()) + ": the audio"
                     + " embedder projects to " + encoder.config().textHiddenSize() + " values, the text model is "
                     + config.nEmbd() + " wide");
+        }
+        return encoder;
+    }
+
+    private static VisionEncoder loadVision(Path mmproj, Gemma3nConfig config, GemmaTokenizer tokenizer) {
+        // the tower runs on each context's pool; loading computes nothing on one
+        VisionEncoder encoder = VisionEncoder.load(mmproj, null);
+        String problem = encoder.config().textWidth() != config.nEmbd()
+                ? "the projector gives " + encoder.config().textWidth() + " values per image token, the text model is "
+                        + config.nEmbd() + " wide"
+                : tokenizer.tokenId(ImagePrompt.START) < 0 || tokenizer.tokenId(ImagePrompt.END) < 0
+                        ? "the text model's vocabulary has no " + ImagePrompt.START + " and " + ImagePrompt.END + " tokens"
+                        : null;
+        if (problem != null) {
+            encoder.close();
+            throw new IllegalArgumentException(mmproj + ": " + problem);
         }
         return encoder;
     }
@@ -152,6 +192,20 @@ public final class GemmaWeights implements AutoCloseable {
         return audio != null;
     }
 
+    /** The vision projector this was loaded with, or null. */
+    public Path mmprojPath() {
+        return mmprojPath;
+    }
+
+    /** The vision tower running on {@code pool}, or null when there is none. */
+    VisionEncoder vision(ThreadPool pool) {
+        return vision == null ? null : vision.withPool(pool);
+    }
+
+    public boolean hasVision() {
+        return vision != null;
+    }
+
     GGUFFile file() {
         return file;
     }
@@ -160,6 +214,9 @@ public final class GemmaWeights implements AutoCloseable {
     public void close() {
         if (audio != null) {
             audio.close();
+        }
+        if (vision != null) {
+            vision.close();
         }
         file.close();
     }

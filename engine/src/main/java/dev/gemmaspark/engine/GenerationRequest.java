@@ -2,6 +2,8 @@ package dev.gemmaspark.engine;
 
 import dev.gemmaspark.engine.sampling.SamplingParams;
 import dev.gemmaspark.engine.tokenizer.ChatMessage;
+import dev.gemmaspark.engine.vision.ImagePrompt;
+import dev.gemmaspark.engine.vision.RgbImage;
 import java.util.List;
 
 /**
@@ -16,9 +18,15 @@ import java.util.List;
  * <p>{@code truncate} says what happens to a text prompt too long for the context: false refuses it ({@link
  * PromptTooLongException}); true keeps the head of the raw text, or of the last message's content, so that the
  * prompt leaves room for {@code min(maxTokens, context / 2)} generated tokens.
+ *
+ * <p>{@code images} (never null; empty for a text prompt) go where the prompt text holds the marker {@value
+ * ImagePrompt#MARKER}, in order, or before the text (the last message's content) when it holds none; each becomes
+ * {@code <start_of_image>}, 256 embedded positions and {@code <end_of_image>} ({@link ImagePrompt}). With {@code
+ * tokens}, every {@code <start_of_image>} id takes the next image's 256 positions and the caller writes the
+ * {@code <end_of_image>}. A prompt with images is never truncated.
  */
 public record GenerationRequest(List<ChatMessage> messages, String rawText, int[] tokens, SamplingParams params,
-                                boolean parseSpecial, boolean truncate) {
+                                boolean parseSpecial, boolean truncate, List<RgbImage> images) {
 
     public GenerationRequest {
         int set = (messages != null ? 1 : 0) + (rawText != null ? 1 : 0) + (tokens != null ? 1 : 0);
@@ -29,6 +37,13 @@ public record GenerationRequest(List<ChatMessage> messages, String rawText, int[
             throw new IllegalArgumentException("params must not be null");
         }
         messages = messages == null ? null : List.copyOf(messages);
+        images = images == null ? List.of() : List.copyOf(images);
+    }
+
+    /** A text-only request. */
+    public GenerationRequest(List<ChatMessage> messages, String rawText, int[] tokens, SamplingParams params,
+                             boolean parseSpecial, boolean truncate) {
+        this(messages, rawText, tokens, params, parseSpecial, truncate, List.of());
     }
 
     /** A single user turn, chat-templated. */
@@ -51,11 +66,16 @@ public record GenerationRequest(List<ChatMessage> messages, String rawText, int[
 
     /** This request with control-token text in its prompt parsed ({@code true}) or kept as text. */
     public GenerationRequest withParseSpecial(boolean parse) {
-        return new GenerationRequest(messages, rawText, tokens, params, parse, truncate);
+        return new GenerationRequest(messages, rawText, tokens, params, parse, truncate, images);
     }
 
     /** This request cutting a prompt too long for the context ({@code true}) instead of refusing it. */
     public GenerationRequest withTruncate(boolean cut) {
-        return new GenerationRequest(messages, rawText, tokens, params, parseSpecial, cut);
+        return new GenerationRequest(messages, rawText, tokens, params, parseSpecial, cut, images);
+    }
+
+    /** This request with {@code list} as its images (see the class comment); the model needs a vision projector. */
+    public GenerationRequest withImages(List<RgbImage> list) {
+        return new GenerationRequest(messages, rawText, tokens, params, parseSpecial, truncate, list);
     }
 }

@@ -13,8 +13,9 @@ import java.util.List;
 
 /**
  * {@code generate}: completes one prompt, chat-templated unless {@code --raw}; control-token text in the prompt
- * stays text unless {@code --parse-special}. The text streams to stdout as it is generated; {@code --json} prints
- * one object at the end instead.
+ * stays text unless {@code --parse-special}. With {@code --mmproj} and {@code --image}s, the images go where the
+ * prompt says {@code <image>}, in order, or before it. The text streams to stdout as it is generated; {@code
+ * --json} prints one object at the end instead.
  */
 final class GenerateCommand implements Command {
     private static final Option PROMPT = Option.value("--prompt", "T", "the prompt (required)");
@@ -38,13 +39,14 @@ final class GenerateCommand implements Command {
 
     @Override
     public String synopsis() {
-        return "--model M.gguf --prompt T [--raw] [--parse-special] [--json] [sampling options]";
+        return "--model M.gguf --prompt T [--raw] [--parse-special] [--mmproj P.gguf --image F ...] [--json]"
+                + " [sampling options]";
     }
 
     @Override
     public List<Option> options() {
         List<Option> all = new ArrayList<>(ModelOptions.LOAD);
-        all.addAll(List.of(PROMPT, RAW, PARSE_SPECIAL, JSON));
+        all.addAll(List.of(PROMPT, RAW, PARSE_SPECIAL, ModelOptions.MMPROJ, ModelOptions.IMAGE, JSON));
         all.addAll(SamplingOptions.ALL);
         return all;
     }
@@ -56,7 +58,7 @@ final class GenerateCommand implements Command {
         SamplingParams params = SamplingOptions.parse(args);
         GenerationRequest request = (args.has(RAW.name())
                 ? GenerationRequest.raw(prompt, params) : GenerationRequest.chat(prompt, params))
-                .withParseSpecial(args.has(PARSE_SPECIAL.name()));
+                .withParseSpecial(args.has(PARSE_SPECIAL.name())).withImages(ModelOptions.images(args));
         boolean json = args.has(JSON.name());
         try (GemmaModel model = ModelOptions.load(args, err)) {
             long start = System.nanoTime();

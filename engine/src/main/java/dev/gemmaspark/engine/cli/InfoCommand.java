@@ -10,14 +10,18 @@ import dev.gemmaspark.engine.gguf.TensorInfo;
 import dev.gemmaspark.engine.model.Gemma3nConfig;
 import dev.gemmaspark.engine.model.KVCache;
 import java.io.IOException;
+import dev.gemmaspark.engine.vision.VisionConfig;
+import dev.gemmaspark.engine.vision.VisionEncoder;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * {@code info}: what a model file holds and how much memory generating with it takes (the mapped file plus the
- * KV cache of one sequence); reads only the GGUF header.
+ * KV cache of one sequence); reads only the GGUF header. For a vision projector (mmproj) it reports the
+ * MobileNetV5 network found in it, block by block.
  */
 final class InfoCommand implements Command {
     private static final Option JSON = Option.flag("--json", "print one JSON object");
@@ -34,19 +38,21 @@ final class InfoCommand implements Command {
 
     @Override
     public String synopsis() {
-        return "--model M.gguf [--context N] [--json]";
+        return "(--model M.gguf [--context N] | --mmproj P.gguf) [--json]";
     }
 
     @Override
     public List<Option> options() {
-        return List.of(ModelOptions.MODEL, ModelOptions.CONTEXT, JSON);
+        return List.of(ModelOptions.MODEL, ModelOptions.CONTEXT, ModelOptions.MMPROJ, JSON);
     }
 
     @Override
     public void run(Arguments args, PrintStream out, PrintStream err) throws IOException {
+        args.requireOneOf(ModelOptions.MODEL.name(), ModelOptions.MMPROJ.name());
         int context = ModelOptions.context(args);
         ObjectNode info;
-        try (GGUFFile file = GGUFFile.open(ModelOptions.model(args))) {
+        Path path = args.has(ModelOptions.MMPROJ.name()) ? args.path(ModelOptions.MMPROJ.name()) : ModelOptions.model(args);
+        try (GGUFFile file = GGUFFile.open(path)) {
             info = describe(file, context);
         }
         if (args.has(JSON.name())) {
@@ -65,6 +71,10 @@ final class InfoCommand implements Command {
         o.put("architecture", file.getString("general.architecture", "(none)"));
         if (file.has("general.name")) {
             o.put("name", file.getString("general.name"));
+        }
+        if (o.get("architecture").asText().equals("clip")) {
+            describeProjector(file, o);
+            return o;
         }
         if (file.tensors().isEmpty()) {
             // A vocabulary-only file (e.g. for tokenize) has no dimensions to report.
@@ -108,6 +118,22 @@ final class InfoCommand implements Command {
         return o;
     }
 
+    /** A vision projector: its input size, widths, parameters and the blocks found from its tensor names. */
+    private static void describeProjector(GGUFFile file, ObjectNode o) {
+        VisionEncoder encoder = VisionEncoder.load(file, null);
+        VisionConfig c = encoder.config();
+        o.put("projector", "gemma3nv (MobileNetV5)");
+        o.put("image_size", c.imageSize());
+        o.put("image_tokens", VisionConfig.TOKENS);
+        o.put("vision_width", c.width());
+        o.put("text_width", c.textWidth());
+        o.put("blocks", c.blockCount());
+        o.put("parameters", encoder.parameters());
+        o.put("tensors", file.tensors().size());
+        ArrayNode network = o.putArray("network");
+        encoder.describe().forEach(network::add);
+    }
+
     private static void printText(ObjectNode info, PrintStream out) {
         for (Map.Entry<String, JsonNode> e : info.properties()) {
             String label = e.getKey().replaceFirst("_bytes$", "").replace('_', ' ');
@@ -120,6 +146,12 @@ final class InfoCommand implements Command {
                                 .append(value(field.getKey(), field.getValue()));
                     }
                     out.printf("%-18s%s: %s%n", label, sub.getKey(), b);
+                    label = "";
+                }
+            } else if (e.getValue().isArray() && !e.getValue().isEmpty() && e.getValue().get(0).isTextual()) {
+                // one line per entry, e.g. the blocks of a projector's network
+                for (JsonNode line : e.getValue()) {
+                    out.printf("%-18s%s%n", label, line.asText());
                     label = "";
                 }
             } else {

@@ -1,6 +1,7 @@
 package dev.gemmaspark.engine.cli;
 
 import dev.gemmaspark.engine.GemmaModel;
+import dev.gemmaspark.engine.vision.RgbImage;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -31,13 +32,14 @@ final class LogitsCommand implements Command {
 
     @Override
     public String synopsis() {
-        return "--model M.gguf (--tokens 2,17,99 | --text T [--parse-special]) --out F.npy";
+        return "--model M.gguf (--tokens 2,17,99 | --text T [--parse-special]) [--mmproj P.gguf --image F ...]"
+                + " --out F.npy";
     }
 
     @Override
     public List<Option> options() {
         List<Option> all = new ArrayList<>(ModelOptions.LOAD);
-        all.addAll(List.of(TOKENS, TEXT, GenerateCommand.PARSE_SPECIAL, OUT));
+        all.addAll(List.of(TOKENS, TEXT, GenerateCommand.PARSE_SPECIAL, ModelOptions.MMPROJ, ModelOptions.IMAGE, OUT));
         return all;
     }
 
@@ -51,6 +53,7 @@ final class LogitsCommand implements Command {
         boolean parseSpecial = args.has(GenerateCommand.PARSE_SPECIAL.name());
         UsageException.require(text != null || !parseSpecial, GenerateCommand.PARSE_SPECIAL.name(),
                 "applies to --text, not to --tokens");
+        List<RgbImage> images = ModelOptions.images(args);
         try (GemmaModel model = ModelOptions.load(args, err)) {
             int[] tokens = given != null ? given : model.tokenizer().encode(text, true, parseSpecial);
             int vocab = model.config().vocabSize();
@@ -59,12 +62,13 @@ final class LogitsCommand implements Command {
                         "token id " + t + " is outside the vocabulary (0.." + (vocab - 1) + ")");
             }
             long start = System.nanoTime();
-            float[] logits = model.logits(tokens);
+            float[] logits = model.logits(tokens, images);
+            int rows = logits.length / vocab;
             if (args.has(Main.VERBOSE.name())) {
-                err.printf("%d tokens in %.2f s%n", tokens.length, (System.nanoTime() - start) / 1e9);
+                err.printf("%d positions in %.2f s%n", rows, (System.nanoTime() - start) / 1e9);
             }
-            new NpyArray(new int[] {tokens.length, logits.length / tokens.length}, logits).write(file);
-            out.printf("wrote %s: float32 [%d, %d]%n", file, tokens.length, logits.length / tokens.length);
+            new NpyArray(new int[] {rows, vocab}, logits).write(file);
+            out.printf("wrote %s: float32 [%d, %d]%n", file, rows, vocab);
         }
     }
 

@@ -2,8 +2,12 @@ package dev.gemmaspark.engine.cli;
 
 import dev.gemmaspark.engine.EngineOptions;
 import dev.gemmaspark.engine.GemmaModel;
+import dev.gemmaspark.engine.vision.ImageDecoder;
+import dev.gemmaspark.engine.vision.RgbImage;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /** The options of every command that opens a model: which file, and how the engine runs it. */
@@ -14,6 +18,10 @@ final class ModelOptions {
     static final Option CONTEXT = Option.value("--context", "N",
             "longest sequence, prompt plus output, at most the model's training context (default "
                     + EngineOptions.defaults().contextLength() + "; 0: the training context)");
+
+    static final Option MMPROJ = Option.value("--mmproj", "P.gguf",
+            "the Gemma 3n vision projector (mmproj GGUF), for --image");
+    static final Option IMAGE = Option.repeatable("--image", "F", "an image file (PNG, JPEG, BMP or GIF)");
 
     /** The options of commands that load the whole model. */
     static final List<Option> LOAD = List.of(MODEL, THREADS, CONTEXT);
@@ -44,11 +52,24 @@ final class ModelOptions {
         Path path = model(a);
         EngineOptions options = engineOptions(a);
         long start = System.nanoTime();
-        GemmaModel model = GemmaModel.load(path, options);
+        Path mmproj = a.has(MMPROJ.name()) ? a.path(MMPROJ.name()) : null;
+        GemmaModel model = GemmaModel.load(path, null, mmproj, options);
         if (a.has(Main.VERBOSE.name())) {
             err.printf("loaded %s in %.2f s (%d threads)%n", path, (System.nanoTime() - start) / 1e9,
                     options.threads());
         }
         return model;
+    }
+
+    /** The decoded {@code --image} files, in order; an image needs {@code --mmproj}. */
+    static List<RgbImage> images(Arguments a) throws IOException {
+        List<String> files = a.all(IMAGE.name());
+        UsageException.require(files.isEmpty() || a.has(MMPROJ.name()), IMAGE.name(),
+                "images need the vision projector: give --mmproj");
+        List<RgbImage> images = new ArrayList<>(files.size());
+        for (String f : files) {
+            images.add(ImageDecoder.decode(Path.of(f)));
+        }
+        return images;
     }
 }

@@ -27,4 +27,13 @@ public record PromptEmbeddings(float[][] arrays, int[] offsets) {
     boolean has(int position) {
         return arrays[position] != null;
     }
+
+    /** Leading positions of {@code embeddings} (null: none) whose input is their token's embedding. */
+    static int leadingTokens(int length, PromptEmbeddings embeddings) {
+        int n = 0;
+        while (n < length && (embeddings == null || !embeddings.has(n))) {
+            n++;
+        }
+        return n;
+    }
 }

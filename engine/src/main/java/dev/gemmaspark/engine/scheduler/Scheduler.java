@@ -199,6 +199,15 @@ public final class Scheduler implements AutoCloseable {
      *                                  is outside the vocabulary
      */
     public CompletableFuture<float[]> submitLogits(int[] tokens) {
+        return submitLogits(tokens, null);
+    }
+
+    /** Like {@link #submitLogits(int[])}, with embeddings at some positions (image or audio soft tokens). */
+    public CompletableFuture<float[]> submitLogits(int[] tokens, PromptEmbeddings embeddings) {
+        if (embeddings != null && embeddings.arrays().length != tokens.length) {
+            throw new IllegalArgumentException("embeddings cover " + embeddings.arrays().length + " positions, the tokens "
+                    + tokens.length);
+        }
         if (tokens.length == 0) {
             throw new IllegalArgumentException("no tokens to evaluate");
         }
@@ -207,7 +216,7 @@ public final class Scheduler implements AutoCloseable {
                     + options.contextLength());
         }
         checkTokens("tokens", tokens);
-        return enqueue(new LogitsJob(tokens.clone(), vocabSize));
+        return enqueue(new LogitsJob(tokens.clone(), embeddings, vocabSize));
     }
 
     /** Catches a bad id here: in a forward pass it would fail every request of the step. */

@@ -32,8 +32,8 @@ final class Sequence extends Job<GenerationResult> implements Rows {
              GemmaTokenizer tokenizer, int vocabSize, int contextLength) {
         // the last prompt token's logits give the first output token; positions from the first embedding on are
         // not functions of the token ids
-        super(prompt, Math.min(prompt.length - 1, tokenInputs(prompt, embeddings)),
-                tokenInputs(prompt, embeddings));
+        super(prompt, Math.min(prompt.length - 1, PromptEmbeddings.leadingTokens(prompt.length, embeddings)),
+                PromptEmbeddings.leadingTokens(prompt.length, embeddings));
         this.prompt = prompt;
         this.embeddings = embeddings;
         this.params = params;
@@ -44,15 +44,6 @@ final class Sequence extends Job<GenerationResult> implements Rows {
         this.sampler.accept(prompt);
         this.decoder = tokenizer.streamDecoder();
         this.stops = new StopStringMatcher(params.stop());
-    }
-
-    /** Leading prompt positions whose input is their token's embedding. */
-    private static int tokenInputs(int[] prompt, PromptEmbeddings embeddings) {
-        int n = 0;
-        while (n < prompt.length && (embeddings == null || !embeddings.has(n))) {
-            n++;
-        }
-        return n;
     }
 
     @Override

@@ -13,6 +13,8 @@ abstract class Track implements Rows {
     final KVCache cache;
     final int end;
     final int logitsFrom;
+    /** Embeddings standing in for the token embedding at some positions, or null. */
+    private final PromptEmbeddings embeddings;
     private int fed;
 
     /**
@@ -22,7 +24,13 @@ abstract class Track implements Rows {
      * @param logitsFrom first position whose logits are wanted
      */
     Track(Job<?> job, int[] tokens, KVCache cache, int fed, int end, int logitsFrom) {
+        this(job, tokens, null, cache, fed, end, logitsFrom);
+    }
+
+    /** Like the other constructor, position p taking {@code embeddings}' vector where it has one. */
+    Track(Job<?> job, int[] tokens, PromptEmbeddings embeddings, KVCache cache, int fed, int end, int logitsFrom) {
         this.job = job;
+        this.embeddings = embeddings;
         this.tokens = tokens;
         this.cache = cache;
         this.fed = fed;
@@ -35,7 +43,13 @@ abstract class Track implements Rows {
         chunk = Math.min(chunk, Math.max(0, logitsFrom - fed) + step.rowsLeft());
         for (int i = 0; i < chunk; i++) {
             int p = fed + i;
-            step.add(job, tokens[p], p, cache, p >= logitsFrom ? this : null);
+            Rows rows = p >= logitsFrom ? this : null;
+            if (embeddings != null && embeddings.has(p)) {
+                step.add(job, PromptEmbeddings.PER_LAYER_TOKEN, embeddings.arrays()[p], embeddings.offsets()[p], p, cache,
+                        rows);
+            } else {
+                step.add(job, tokens[p], p, cache, rows);
+            }
         }
         fed += chunk;
     }

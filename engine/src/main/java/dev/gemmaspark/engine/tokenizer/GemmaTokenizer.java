@@ -3,6 +3,7 @@ package dev.gemmaspark.engine.tokenizer;
 import dev.gemmaspark.engine.gguf.GGUFFile;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -92,6 +93,34 @@ public final class GemmaTokenizer {
      */
     public int[] encodeChat(List<ChatMessage> messages, boolean addGenerationPrompt, boolean parseSpecial) {
         return encode(ChatTemplate.segments(messages, addGenerationPrompt), parseSpecial, vocab.addBos, vocab.addEos);
+    }
+
+    /**
+     * {@link #encode(String, boolean, boolean)} or, with {@code messages}, {@link #encodeChat}, with every
+     * occurrence of {@code marker} in the text or a message's content replaced by the control token {@code control}
+     * (a media marker such as {@code <image>} becoming {@code <start_of_image>}); the text between markers is
+     * tokenized as separate fragments, as llama.cpp's mtmd tokenizes the pieces around its media marker. Exactly
+     * one of {@code text} and {@code messages} is given.
+     */
+    public int[] encodeWithMarker(String text, List<ChatMessage> messages, boolean parseSpecial, String marker,
+                                  String control) {
+        List<ChatTemplate.Segment> segments = messages != null ? ChatTemplate.segments(messages, true)
+                : List.of(new ChatTemplate.Segment(text, true));
+        List<ChatTemplate.Segment> split = new ArrayList<>(segments.size() + 4);
+        for (ChatTemplate.Segment s : segments) {
+            if (!s.content()) {
+                split.add(s);
+                continue;
+            }
+            int from = 0;
+            for (int at = s.text().indexOf(marker); at >= 0; at = s.text().indexOf(marker, from)) {
+                split.add(new ChatTemplate.Segment(s.text().substring(from, at), true));
+                split.add(new ChatTemplate.Segment(control, false));
+                from = at + marker.length();
+            }
+            split.add(new ChatTemplate.Segment(s.text().substring(from), true));
+        }
+        return encode(split, parseSpecial, vocab.addBos, vocab.addEos);
     }
 
     /**

@@ -1,0 +1,121 @@
+package dev.gemmaspark.engine.vision;
+
+import dev.gemmaspark.engine.kernel.ThreadPool;
+import dev.gemmaspark.engine.kernel.VectorMath;
+import dev.gemmaspark.engine.kernel.WeightMatrix;
+
+/**
+ * Mobile multi-query attention (gemma3n-vision spec 4.4): RMS norm; queries of {@code heads} heads by a 1x1
+ * convolution; one key and one value head, each from the normed map or from its stride-2 depthwise down-convolution
+ * with its own norm; per image, every query pixel attends to every key pixel (no mask, no positions); the heads go
+ * through the 1x1 output projection, then layer scale and the residual.
+ */
+final class AttentionBlock implements Block {
+    private final float[] norm;
+    private final WeightMatrix query;
+    private final WeightMatrix key;
+    private final WeightMatrix value;
+    private final WeightMatrix output;
+    private final VisionTensors.Depthwise keyDown;
+    private final float[] keyNorm;
+    private final VisionTensors.Depthwise valueDown;
+    private final float[] valueNorm;
+    private final float[] gamma;
+    private final int heads;
+    private final int headDim;
+
+    AttentionBlock(VisionTensors t, String prefix, int channels) {
+        norm = t.vector(prefix + "norm.weight", channels);
+        String attn = prefix + "attn.";
+        headDim = (int) t.dim(attn + "key.proj.weight", 3);
+        int queryWidth = (int) t.dim(attn + "query.proj.weight", 3);
+        if (headDim <= 0 || queryWidth % headDim != 0) {
+            throw new IllegalArgumentException(t.file().path() + ": " + attn + "query.proj.weight has " + queryWidth
+                    + " outputs, not a multiple of the key's " + headDim);
+        }
+        heads = queryWidth / headDim;
+        query = t.pointwise(attn + "query.proj.weight", channels, queryWidth);
+        key = t.pointwise(attn + "key.proj.weight", channels, headDim);
+        value = t.pointwise(attn + "value.proj.weight", channels, headDim);
+        output = t.pointwise(attn + "output.proj.weight", queryWidth, channels);
+        boolean down = t.has(attn + "key.down_conv.weight");
+        keyDown = down ? t.depthwise(attn + "key.down_conv.weight", channels) : null;
+        keyNorm = down ? t.vector(attn + "key.norm.weight", channels) : null;
+        valueDown = down ? t.depthwise(attn + "value.down_conv.weight", channels) : null;
+        valueNorm = down ? t.vector(attn + "value.norm.weight", channels) : null;
+        gamma = t.has(prefix + "layer_scale.gamma") ? t.vector(prefix + "layer_scale.gamma", channels) : null;
+    }
+
+    @Override
+    public FeatureMap forward(ThreadPool pool, FeatureMap x) {
+        FeatureMap normed = new FeatureMap(x.data().clone(), x.images(), x.height(), x.width(), x.channels());
+        Ops.normalize(pool, normed, norm, false);
+        FeatureMap q = Ops.pointwise(pool, normed, query);
+        FeatureMap k = Ops.pointwise(pool, keyDown == null ? normed
+                : Ops.normalize(pool, Ops.depthwise(pool, normed, keyDown, 2), keyNorm, false), key);
+        FeatureMap v = Ops.pointwise(pool, valueDown == null ? normed
+                : Ops.normalize(pool, Ops.depthwise(pool, normed, valueDown, 2), valueNorm, false), value);
+        FeatureMap o = attend(pool, q, k, v);
+        FeatureMap y = Ops.pointwise(pool, o, output);
+        Ops.scaleAndAdd(pool, y, gamma, x);
+        return y;
+    }
+
+    /** softmax((q_h k^T) / sqrt(Dh)) v for every head h, query pixel and image; keys of the same image only. */
+    private FeatureMap attend(ThreadPool pool, FeatureMap q, FeatureMap k, FeatureMap v) {
+        int n = q.height() * q.width();
+        int m = k.height() * k.width();
+        int width = heads * headDim;
+        float scale = 1.0f / (float) Math.sqrt(headDim);
+        FeatureMap o = FeatureMap.allocate(q.images(), q.height(), q.width(), width);
+        float[] qd = q.data();
+        float[] kd = k.data();
+        float[] vd = v.data();
+        float[] od = o.data();
+        pool.parallelFor(q.pixels(), (s, e) -> {
+            float[] scores = new float[m];
+            for (int p = s; p < e; p++) {
+                int keys = p / n * m * headDim;
+                for (int h = 0; h < heads; h++) {
+                    int qOff = p * width + h * headDim;
+                    for (int j = 0; j < m; j++) {
+                        scores[j] = VectorMath.dot(qd, qOff, kd, keys + j * headDim, headDim) * scale;
+                    }
+                    VectorMath.softmax(scores, 0, m);
+                    for (int j = 0; j < m; j++) {
+                        VectorMath.axpy(scores[j], vd, keys + j * headDim, od, qOff, headDim);
+                    }
+                }
+            }
+        });
+        return o;
+    }
+
+    @Override
+    public int channels() {
+        return output.rows();
+    }
+
+    @Override
+    public long parameters() {
+        long n = norm.length + (long) query.rows() * query.cols() + (long) key.rows() * key.cols()
+                + (long) value.rows() * value.cols() + (long) output.rows() * output.cols()
+                + (gamma == null ? 0 : gamma.length);
+        if (keyDown != null) {
+            n += keyDown.taps().length + keyNorm.length + valueDown.taps().length + valueNorm.length;
+        }
+        return n;
+    }
+
+    @Override
+    public VisionConfig.BlockKind kind() {
+        return VisionConfig.BlockKind.ATTENTION;
+    }
+
+    @Override
+    public String toString() {
+        return "multi-query attention, " + heads + " heads x " + headDim
+                + (keyDown != null ? ", key/value down-conv " + keyDown.kernel() + "x" + keyDown.kernel() + "/2" : "")
+                + ", " + output.rows() + " channels";
+    }
+}

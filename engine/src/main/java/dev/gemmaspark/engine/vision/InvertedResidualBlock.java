@@ -1,0 +1,84 @@
+package dev.gemmaspark.engine.vision;
+
+import dev.gemmaspark.engine.kernel.ThreadPool;
+import dev.gemmaspark.engine.kernel.WeightMatrix;
+
+/**
+ * Universal inverted residual (gemma3n-vision spec 4.3): optional depthwise {@code dw_start} (stride 1, norm, no
+ * activation) → 1x1 expansion → norm → GELU → optional depthwise {@code dw_mid} (carries the stage's stride) →
+ * norm → GELU → 1x1 projection → norm → layer scale, plus the input when the shape is kept.
+ */
+final class InvertedResidualBlock implements Block {
+    private final VisionTensors.Depthwise dwStart;
+    private final float[] dwStartNorm;
+    private final WeightMatrix expand;
+    private final float[] expandNorm;
+    private final VisionTensors.Depthwise dwMid;
+    private final float[] dwMidNorm;
+    private final WeightMatrix project;
+    private final float[] projectNorm;
+    private final float[] gamma;
+    private final int stride;
+
+    InvertedResidualBlock(VisionTensors t, String prefix, int in, int stride) {
+        this.stride = stride;
+        boolean start = t.has(prefix + "dw_start.conv.weight");
+        dwStart = start ? t.depthwise(prefix + "dw_start.conv.weight", in) : null;
+        dwStartNorm = start ? t.vector(prefix + "dw_start.bn.weight", in) : null;
+        int mid = (int) t.dim(prefix + "pw_exp.conv.weight", 3);
+        expand = t.pointwise(prefix + "pw_exp.conv.weight", in, mid);
+        expandNorm = t.vector(prefix + "pw_exp.bn.weight", mid);
+        boolean middle = t.has(prefix + "dw_mid.conv.weight");
+        dwMid = middle ? t.depthwise(prefix + "dw_mid.conv.weight", mid) : null;
+        dwMidNorm = middle ? t.vector(prefix + "dw_mid.bn.weight", mid) : null;
+        int out = (int) t.dim(prefix + "pw_proj.conv.weight", 3);
+        project = t.pointwise(prefix + "pw_proj.conv.weight", mid, out);
+        projectNorm = t.vector(prefix + "pw_proj.bn.weight", out);
+        gamma = t.has(prefix + "layer_scale.gamma") ? t.vector(prefix + "layer_scale.gamma", out) : null;
+    }
+
+    @Override
+    public FeatureMap forward(ThreadPool pool, FeatureMap x) {
+        FeatureMap y = x;
+        if (dwStart != null) {
+            y = Ops.normalize(pool, Ops.depthwise(pool, y, dwStart, 1), dwStartNorm, false);
+        }
+        y = Ops.normalize(pool, Ops.pointwise(pool, y, expand), expandNorm, true);
+        if (dwMid != null) {
+            y = Ops.normalize(pool, Ops.depthwise(pool, y, dwMid, stride), dwMidNorm, true);
+        }
+        y = Ops.normalize(pool, Ops.pointwise(pool, y, project), projectNorm, false);
+        Ops.scaleAndAdd(pool, y, gamma, y.sameShape(x) ? x : null);
+        return y;
+    }
+
+    @Override
+    public int channels() {
+        return project.rows();
+    }
+
+    @Override
+    public long parameters() {
+        long n = (long) expand.rows() * expand.cols() + expandNorm.length + (long) project.rows() * project.cols()
+                + projectNorm.length + (gamma == null ? 0 : gamma.length);
+        if (dwStart != null) {
+            n += dwStart.taps().length + dwStartNorm.length;
+        }
+        if (dwMid != null) {
+            n += dwMid.taps().length + dwMidNorm.length;
+        }
+        return n;
+    }
+
+    @Override
+    public VisionConfig.BlockKind kind() {
+        return VisionConfig.BlockKind.INVERTED_RESIDUAL;
+    }
+
+    @Override
+    public String toString() {
+        return "inverted residual" + (dwStart != null ? " dw_start " + dwStart.kernel() : "")
+                + (dwMid != null ? " dw_mid " + dwMid.kernel() + (stride == 2 ? "/2" : "") : "") + ", "
+                + expand.cols() + " -> " + expand.rows() + " -> " + project.rows();
+    }
+}
