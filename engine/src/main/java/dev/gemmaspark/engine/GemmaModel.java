@@ -5,6 +5,7 @@ import dev.gemmaspark.engine.audio.AudioEncoder;
 import dev.gemmaspark.engine.audio.AudioPrompt;
 import dev.gemmaspark.engine.audio.LongAudio;
 import dev.gemmaspark.engine.audio.decode.AudioDecoder;
+import dev.gemmaspark.engine.kernel.ActivationRounding;
 import dev.gemmaspark.engine.kernel.ThreadPool;
 import dev.gemmaspark.engine.model.ForwardBackend;
 import dev.gemmaspark.engine.model.ForwardPass;
@@ -101,7 +102,7 @@ public final class GemmaModel implements AutoCloseable {
         }
         try {
             return OpenClForwardPass.open(OpenCL.device(device), model, weights.file(), batchTokens, sequences,
-                    contextLength, batchTokens, options.exactGelu());
+                    contextLength, batchTokens, options.exactGelu(), ActivationRounding.LLAMA_CPP);
         } catch (RuntimeException e) {
             pool.close();
             throw e;

@@ -15,8 +15,12 @@ final class ModelOptions {
             "longest sequence, prompt plus output, at most the model's training context (default "
                     + EngineOptions.defaults().contextLength() + "; 0: the training context)");
 
+    static final Option DEVICE = Option.value("--device", "cpu|opencl[:N]",
+            "where the text decoder runs: cpu (default), or an OpenCL device (opencl: the first; opencl:N as"
+                    + " `info --device` numbers them)");
+
     /** The options of commands that load the whole model. */
-    static final List<Option> LOAD = List.of(MODEL, THREADS, CONTEXT);
+    static final List<Option> LOAD = List.of(MODEL, THREADS, CONTEXT, DEVICE);
 
     private ModelOptions() {
     }
@@ -29,7 +33,16 @@ final class ModelOptions {
         EngineOptions d = EngineOptions.defaults();
         int threads = a.intValue(THREADS.name(), d.threads());
         UsageException.require(threads >= 1, THREADS.name(), "must be at least 1, got " + threads);
-        return d.withThreads(threads).withContextLength(context(a));
+        EngineOptions options = d.withThreads(threads).withContextLength(context(a));
+        String device = a.string(DEVICE.name());
+        if (device == null) {
+            return options;
+        }
+        try {
+            return options.withDevice(device.strip());
+        } catch (IllegalArgumentException e) {
+            throw UsageException.of(DEVICE.name(), e.getMessage());
+        }
     }
 
     /** The context length asked for; 0 means the model's own, as in {@link EngineOptions}. */
@@ -46,8 +59,8 @@ final class ModelOptions {
         long start = System.nanoTime();
         GemmaModel model = GemmaModel.load(path, options);
         if (a.has(Main.VERBOSE.name())) {
-            err.printf("loaded %s in %.2f s (%d threads)%n", path, (System.nanoTime() - start) / 1e9,
-                    options.threads());
+            err.printf("loaded %s in %.2f s (%d threads, device %s)%n", path, (System.nanoTime() - start) / 1e9,
+                    options.threads(), options.device());
         }
         return model;
     }

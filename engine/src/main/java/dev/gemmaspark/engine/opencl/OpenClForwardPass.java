@@ -7,6 +7,7 @@ import static dev.gemmaspark.engine.model.Gemma3nConfig.PER_LAYER_DIM;
 import dev.gemmaspark.engine.gguf.GGMLType;
 import dev.gemmaspark.engine.gguf.GGUFFile;
 import dev.gemmaspark.engine.gguf.TensorInfo;
+import dev.gemmaspark.engine.kernel.ActivationRounding;
 import dev.gemmaspark.engine.kernel.VectorMath;
 import dev.gemmaspark.engine.kernel.WeightMatrix;
 import dev.gemmaspark.engine.model.ForwardBackend;
@@ -54,6 +55,7 @@ public final class OpenClForwardPass implements ForwardBackend {
     private final int contextLength;
     private final int maxChunk;
     private final boolean exactGelu;
+    private final ActivationRounding rounding;
     private final Kernels k;
 
     private final Matrix tokenEmbd;
@@ -136,14 +138,18 @@ public final class OpenClForwardPass implements ForwardBackend {
      * that it all fits the device's memory.
      *
      * @param maxTokens the most tokens of one pass (and the most logits rows)
+     * @param rounding  how activations are rounded before the matrix products: as llama.cpp does (the engine's
+     *                  way), or not at all, with exact f32 products of the dequantized weights (for checks)
      * @throws ClException when a tensor's type has no kernel here, the device's memory is too small, or OpenCL fails
      */
     public static OpenClForwardPass open(ClDevice device, Gemma3nModel model, GGUFFile file, int maxTokens,
-                                         int sequences, int contextLength, int maxChunk, boolean exactGelu) {
+                                         int sequences, int contextLength, int maxChunk, boolean exactGelu,
+                                         ActivationRounding rounding) {
         checkTypes(model.weights());
         ClContext cl = new ClContext(device);
         try {
-            return new OpenClForwardPass(cl, model, file, maxTokens, sequences, contextLength, maxChunk, exactGelu);
+            return new OpenClForwardPass(cl, model, file, maxTokens, sequences, contextLength, maxChunk, exactGelu,
+                    rounding);
         } catch (RuntimeException | Error e) {
             cl.close();
             throw e;
@@ -151,7 +157,7 @@ public final class OpenClForwardPass implements ForwardBackend {
     }
 
     private OpenClForwardPass(ClContext cl, Gemma3nModel model, GGUFFile file, int maxTokens, int sequences,
-                              int contextLength, int maxChunk, boolean exactGelu) {
+                              int contextLength, int maxChunk, boolean exactGelu, ActivationRounding rounding) {
         if (maxTokens < 1 || sequences < 1) {
             throw new IllegalArgumentException("maxTokens and sequences must be >= 1, got " + maxTokens + " and "
                     + sequences);
@@ -163,6 +169,7 @@ public final class OpenClForwardPass implements ForwardBackend {
         this.contextLength = contextLength;
         this.maxChunk = maxChunk;
         this.exactGelu = exactGelu;
+        this.rounding = rounding;
         Gemma3nWeights w = model.weights();
         int d = c.nEmbd();
         int lp = c.nLayer() * PER_LAYER_DIM;
@@ -648,6 +655,11 @@ public final class OpenClForwardPass implements ForwardBackend {
      */
     private void matmul(Matrix m, ClBuffer x, int xOff, int n, ClBuffer out, int outOff) {
         int cols = m.cols();
+        if (rounding == ActivationRounding.NONE) {
+            k.exactMatmul(m.type()).args().arg(m.data()).arg(m.rowBytes()).arg(m.rows()).arg(cols).arg(x).arg(xOff)
+                    .arg(xq).arg(xd).arg(n).arg(out).arg(outOff).launch(m.rows(), WG);
+            return;
+        }
         ClBuffer xf = x;
         int xfOff = xOff;
         switch (m.type()) {
@@ -701,6 +713,7 @@ public final class OpenClForwardPass implements ForwardBackend {
         final ClKernel quantQ8_K;
         final ClKernel quantF16;
         private final Map<GGMLType, ClKernel> matmul = new HashMap<>();
+        private final Map<GGMLType, ClKernel> exactMatmul = new HashMap<>();
         private final Map<GGMLType, ClKernel> getRows = new HashMap<>();
 
         Kernels(ClContext cl, MemorySegment program) {
@@ -728,12 +741,17 @@ public final class OpenClForwardPass implements ForwardBackend {
             for (GGMLType t : SUPPORTED) {
                 String suffix = t.name().toLowerCase(java.util.Locale.ROOT);
                 matmul.put(t, cl.kernel(program, "matmul_" + suffix));
+                exactMatmul.put(t, cl.kernel(program, "matmul_exact_" + suffix));
                 getRows.put(t, cl.kernel(program, "get_rows_" + suffix));
             }
         }
 
         ClKernel matmul(GGMLType t) {
             return matmul.get(t);
+        }
+
+        ClKernel exactMatmul(GGMLType t) {
+            return exactMatmul.get(t);
         }
 
         ClKernel getRows(GGMLType t) {

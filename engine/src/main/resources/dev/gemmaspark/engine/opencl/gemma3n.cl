@@ -348,6 +348,23 @@ MATMUL(q6_k,
     float dx = xd[t * (cols / 256) + (c >> 3)];
     acc[k] += (d * dx) * (float) (sc0 * s0 + sc1 * s1);)
 
+// Exact f32 products of the exactly dequantized weights with unrounded activations (the CPU backend's
+// ActivationRounding.NONE, which llama.cpp's dequant_f32 reference runs): for checking the dequantization and the
+// decoder apart from the activation rounding.
+#define MATMUL_EXACT(T)                                                                                              \
+MATMUL(exact_##T,                                                                                                  \
+    float wv[32]; deq_##T(row, c, wv);,                                                                             \
+    global const float* xv = xf + xOff + (ulong) t * cols + 32 * c;                                                 \
+    float s = 0.0f;                                                                                                 \
+    for (int j = 0; j < 32; j++) { s = fma(wv[j], xv[j], s); }                                                      \
+    acc[k] += s;)
+MATMUL_EXACT(f32)
+MATMUL_EXACT(f16)
+MATMUL_EXACT(q4_0)
+MATMUL_EXACT(q8_0)
+MATMUL_EXACT(q4_k)
+MATMUL_EXACT(q6_k)
+
 // ---- element-wise and per-token steps ---------------------------------------------------------------------
 
 // Positions given an embedding (audio or image soft tokens) take it unscaled instead of their token's row.
