@@ -20,11 +20,15 @@ import dev.gemmaspark.engine.scheduler.SchedulerOptions;
  * @param exactGelu     compute GELU in F32 instead of through llama.cpp's F16 table
  * @param audioQ8_0     quantize the audio tower's linear layers to Q8_0 at load (half the memory of BF16/F16
  *                      weights; activations then rounded to Q8_0 as llama.cpp does)
+ * @param device        where the text decoder runs: {@code cpu}, or {@code opencl} (the first OpenCL device) or
+ *                      {@code opencl:N} (device N over all platforms, as {@code info --device} lists them), whose
+ *                      memory then holds its weights and KV caches; the audio tower stays on the CPU
  */
 public record EngineOptions(int threads, int contextLength, int maxSequences, int batchTokens, long kvCacheMB,
-                            long prefixCacheMB, boolean exactGelu, boolean audioQ8_0) {
+                            long prefixCacheMB, boolean exactGelu, boolean audioQ8_0, String device) {
     /** The default {@code prefixCacheMB}. */
     public static final long DEFAULT_PREFIX_CACHE_MB = 256;
+    private static final java.util.regex.Pattern DEVICE = java.util.regex.Pattern.compile("cpu|opencl(:[0-9]{1,4})?");
 
     public EngineOptions {
         if (threads < 1) {
@@ -47,50 +51,67 @@ public record EngineOptions(int threads, int contextLength, int maxSequences, in
             throw new IllegalArgumentException("prefixCacheMB must be between 0 and "
                     + SchedulerOptions.MAX_PREFIX_CACHE_MB + ", got " + prefixCacheMB);
         }
+        if (device == null || !DEVICE.matcher(device).matches()) {
+            throw new IllegalArgumentException("device must be cpu, opencl or opencl:N, got '" + device + "'");
+        }
+    }
+
+    /** The OpenCL device index {@code device} names, or -1 for the CPU. */
+    public int openClDevice() {
+        if (device.equals("cpu")) {
+            return -1;
+        }
+        return device.equals("opencl") ? 0 : Integer.parseInt(device.substring("opencl:".length()));
     }
 
     public static EngineOptions defaults() {
         return new EngineOptions(Runtime.getRuntime().availableProcessors(), 4096, 16, 256, 0,
-                DEFAULT_PREFIX_CACHE_MB, false, false);
+                DEFAULT_PREFIX_CACHE_MB, false, false, "cpu");
     }
 
     public EngineOptions withThreads(int n) {
         return new EngineOptions(n, contextLength, maxSequences, batchTokens, kvCacheMB, prefixCacheMB, exactGelu,
-                audioQ8_0);
+                audioQ8_0, device);
     }
 
     public EngineOptions withContextLength(int n) {
-        return new EngineOptions(threads, n, maxSequences, batchTokens, kvCacheMB, prefixCacheMB, exactGelu, audioQ8_0);
+        return new EngineOptions(threads, n, maxSequences, batchTokens, kvCacheMB, prefixCacheMB, exactGelu, audioQ8_0,
+                device);
     }
 
     /** Also raises {@code batchTokens} to {@code n} if it was smaller. */
     public EngineOptions withMaxSequences(int n) {
         return new EngineOptions(threads, contextLength, n, Math.max(n, batchTokens), kvCacheMB, prefixCacheMB,
-                exactGelu, audioQ8_0);
+                exactGelu, audioQ8_0, device);
     }
 
     public EngineOptions withBatchTokens(int n) {
         return new EngineOptions(threads, contextLength, maxSequences, n, kvCacheMB, prefixCacheMB, exactGelu,
-                audioQ8_0);
+                audioQ8_0, device);
     }
 
     public EngineOptions withKvCacheMB(long mb) {
         return new EngineOptions(threads, contextLength, maxSequences, batchTokens, mb, prefixCacheMB, exactGelu,
-                audioQ8_0);
+                audioQ8_0, device);
     }
 
     public EngineOptions withPrefixCacheMB(long mb) {
         return new EngineOptions(threads, contextLength, maxSequences, batchTokens, kvCacheMB, mb, exactGelu,
-                audioQ8_0);
+                audioQ8_0, device);
     }
 
     public EngineOptions withExactGelu(boolean exact) {
         return new EngineOptions(threads, contextLength, maxSequences, batchTokens, kvCacheMB, prefixCacheMB, exact,
-                audioQ8_0);
+                audioQ8_0, device);
     }
 
     public EngineOptions withAudioQ8_0(boolean q8_0) {
         return new EngineOptions(threads, contextLength, maxSequences, batchTokens, kvCacheMB, prefixCacheMB,
-                exactGelu, q8_0);
+                exactGelu, q8_0, device);
+    }
+
+    public EngineOptions withDevice(String d) {
+        return new EngineOptions(threads, contextLength, maxSequences, batchTokens, kvCacheMB, prefixCacheMB,
+                exactGelu, audioQ8_0, d);
     }
 }

@@ -5,11 +5,15 @@ import dev.gemmaspark.engine.audio.AudioEncoder;
 import dev.gemmaspark.engine.audio.AudioPrompt;
 import dev.gemmaspark.engine.audio.LongAudio;
 import dev.gemmaspark.engine.audio.decode.AudioDecoder;
+import dev.gemmaspark.engine.kernel.ActivationRounding;
 import dev.gemmaspark.engine.kernel.ThreadPool;
+import dev.gemmaspark.engine.model.ForwardBackend;
 import dev.gemmaspark.engine.model.ForwardPass;
 import dev.gemmaspark.engine.model.Gemma3nConfig;
 import dev.gemmaspark.engine.model.Gemma3nModel;
 import dev.gemmaspark.engine.model.KVCache;
+import dev.gemmaspark.engine.opencl.OpenCL;
+import dev.gemmaspark.engine.opencl.OpenClForwardPass;
 import dev.gemmaspark.engine.sampling.SamplingParams;
 import dev.gemmaspark.engine.scheduler.PromptEmbeddings;
 import dev.gemmaspark.engine.scheduler.Scheduler;
@@ -50,6 +54,7 @@ public final class GemmaModel implements AutoCloseable {
     private final Gemma3nModel model;
     private final GemmaTokenizer tokenizer;
     private final ThreadPool pool;
+    private final ForwardBackend backend;
     private final Scheduler scheduler;
     private final EngineOptions options;
     private final int contextLength;
@@ -77,11 +82,37 @@ public final class GemmaModel implements AutoCloseable {
         this.model = new Gemma3nModel(config, weights.text(), contextLength);
         this.pool = new ThreadPool(options.threads());
         int batchTokens = Math.max(options.batchTokens(), sequences);
-        ForwardPass pass = new ForwardPass(model, pool, batchTokens, options.exactGelu());
+        this.backend = backend(weights, model, pool, options, batchTokens, sequences, contextLength);
         this.audio = weights.audio(pool);
         this.vision = weights.vision(pool);
-        this.scheduler = new Scheduler(weights.path().toString(), pass, pool, tokenizer,
-                new SchedulerOptions(sequences, batchTokens, contextLength).withPrefixCacheMB(options.prefixCacheMB()));
+        try {
+            this.scheduler = new Scheduler(weights.path().toString(), backend, pool, tokenizer,
+                    new SchedulerOptions(sequences, batchTokens, contextLength)
+                            .withPrefixCacheMB(options.prefixCacheMB()));
+        } catch (RuntimeException e) {
+            backend.close();
+            pool.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The CPU forward pass, or with {@code device=opencl[:N]} the OpenCL one, its weights uploaded from the file and
+     * its KV caches for {@code sequences} sequences allocated on the device.
+     */
+    private static ForwardBackend backend(GemmaWeights weights, Gemma3nModel model, ThreadPool pool,
+                                          EngineOptions options, int batchTokens, int sequences, int contextLength) {
+        int device = options.openClDevice();
+        if (device < 0) {
+            return new ForwardPass(model, pool, batchTokens, options.exactGelu());
+        }
+        try {
+            return OpenClForwardPass.open(OpenCL.device(device), model, weights.file(), batchTokens, sequences,
+                    contextLength, batchTokens, options.exactGelu(), ActivationRounding.LLAMA_CPP);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
     }
 
     /**
@@ -628,6 +659,7 @@ public final class GemmaModel implements AutoCloseable {
     @Override
     public void close() {
         scheduler.close();
+        backend.close();
         pool.close();
         if (ownsWeights) {
             weights.close();

@@ -55,12 +55,12 @@ final class BenchCommand implements Command {
     @Override
     public String synopsis() {
         return "--model M.gguf [--audio [--audio-seconds 30] [--audio-q8_0]] [--score] [--classify K] [--shared-prefix S] [-p 128] [-n 64]"
-                + " [--parallel 1,4,16] [--max-sequences N] [-r 3] [--threads N] [--json]";
+                + " [--parallel 1,4,16] [--max-sequences N] [-r 3] [--threads N] [--device cpu|opencl[:N]] [--json]";
     }
 
     @Override
     public List<Option> options() {
-        return List.of(ModelOptions.MODEL, ModelOptions.THREADS, PROMPT, GENERATE, PARALLEL, MAX_SEQUENCES,
+        return List.of(ModelOptions.MODEL, ModelOptions.THREADS, ModelOptions.DEVICE, PROMPT, GENERATE, PARALLEL, MAX_SEQUENCES,
                 REPETITIONS, JSON, ScoringBench.SCORE, ScoringBench.CLASSIFY, PrefixBench.SHARED_PREFIX, AudioBench.AUDIO, AudioBench.SECONDS,
                 AudioBench.Q8_0);
     }

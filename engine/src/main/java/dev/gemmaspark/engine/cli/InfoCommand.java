@@ -9,6 +9,8 @@ import dev.gemmaspark.engine.gguf.GGUFFile;
 import dev.gemmaspark.engine.gguf.TensorInfo;
 import dev.gemmaspark.engine.model.Gemma3nConfig;
 import dev.gemmaspark.engine.model.KVCache;
+import dev.gemmaspark.engine.opencl.ClDevice;
+import dev.gemmaspark.engine.opencl.OpenCL;
 import java.io.IOException;
 import dev.gemmaspark.engine.vision.VisionConfig;
 import dev.gemmaspark.engine.vision.VisionEncoder;
@@ -25,6 +27,9 @@ import java.util.TreeMap;
  */
 final class InfoCommand implements Command {
     private static final Option JSON = Option.flag("--json", "print one JSON object");
+    private static final Option DEVICES = Option.flag("--device",
+            "list the OpenCL devices, numbered as --device opencl:N of the other commands names them (--model is then"
+                    + " optional)");
 
     @Override
     public String name() {
@@ -38,16 +43,35 @@ final class InfoCommand implements Command {
 
     @Override
     public String synopsis() {
-        return "(--model M.gguf [--context N] | --mmproj P.gguf) [--json]";
+        return "(--model M.gguf [--context N] | --mmproj P.gguf) [--json] | --device [--json]";
     }
 
     @Override
     public List<Option> options() {
-        return List.of(ModelOptions.MODEL, ModelOptions.CONTEXT, ModelOptions.MMPROJ, JSON);
+        return List.of(ModelOptions.MODEL, ModelOptions.CONTEXT, ModelOptions.MMPROJ, JSON, DEVICES);
     }
 
     @Override
     public void run(Arguments args, PrintStream out, PrintStream err) throws IOException {
+        if (args.has(DEVICES.name())) {
+            ArrayNode devices = devices();
+            if (args.has(JSON.name())) {
+                out.println(Main.JSON.writeValueAsString(Main.JSON.createObjectNode().set("opencl_devices", devices)));
+            } else if (devices.isEmpty()) {
+                out.println("no OpenCL device (install a GPU driver with OpenCL, or PoCL: apt-get install"
+                        + " pocl-opencl-icd)");
+            } else {
+                for (JsonNode d : devices) {
+                    out.printf("opencl:%d  %s (%s) on %s, %s, %s global memory, %d compute units%n",
+                            d.get("index").asInt(), d.get("name").asText(), d.get("type").asText(),
+                            d.get("platform").asText(), d.get("version").asText(),
+                            humanBytes(d.get("global_memory_bytes").asLong()), d.get("compute_units").asInt());
+                }
+            }
+            if (!args.has(ModelOptions.MODEL.name()) && !args.has(ModelOptions.MMPROJ.name())) {
+                return;
+            }
+        }
         args.requireOneOf(ModelOptions.MODEL.name(), ModelOptions.MMPROJ.name());
         int context = ModelOptions.context(args);
         ObjectNode info;
@@ -60,6 +84,21 @@ final class InfoCommand implements Command {
         } else {
             printText(info, out);
         }
+    }
+
+    /** The OpenCL devices as {@code info --device} reports them; a missing OpenCL library says so and lists none. */
+    static ArrayNode devices() {
+        ArrayNode out = Main.JSON.createArrayNode();
+        if (!OpenCL.libraryLoaded()) {
+            return out;
+        }
+        for (ClDevice d : OpenCL.devices()) {
+            out.addObject().put("index", d.index()).put("name", d.name()).put("type", d.typeName())
+                    .put("platform", d.platform()).put("version", d.version()).put("driver", d.driverVersion())
+                    .put("global_memory_bytes", d.globalMemory()).put("max_allocation_bytes", d.maxAllocation())
+                    .put("compute_units", d.computeUnits());
+        }
+        return out;
     }
 
     /** The facts {@code info} reports, as the JSON object it prints. */

@@ -23,8 +23,12 @@ final class ModelOptions {
             "the Gemma 3n vision projector (mmproj GGUF), for --image");
     static final Option IMAGE = Option.repeatable("--image", "F", "an image file (PNG, JPEG, BMP or GIF)");
 
+    static final Option DEVICE = Option.value("--device", "cpu|opencl[:N]",
+            "where the text decoder runs: cpu (default), or an OpenCL device (opencl: the first; opencl:N as"
+                    + " `info --device` numbers them)");
+
     /** The options of commands that load the whole model. */
-    static final List<Option> LOAD = List.of(MODEL, THREADS, CONTEXT);
+    static final List<Option> LOAD = List.of(MODEL, THREADS, CONTEXT, DEVICE);
 
     private ModelOptions() {
     }
@@ -37,7 +41,16 @@ final class ModelOptions {
         EngineOptions d = EngineOptions.defaults();
         int threads = a.intValue(THREADS.name(), d.threads());
         UsageException.require(threads >= 1, THREADS.name(), "must be at least 1, got " + threads);
-        return d.withThreads(threads).withContextLength(context(a));
+        EngineOptions options = d.withThreads(threads).withContextLength(context(a));
+        String device = a.string(DEVICE.name());
+        if (device == null) {
+            return options;
+        }
+        try {
+            return options.withDevice(device.strip());
+        } catch (IllegalArgumentException e) {
+            throw UsageException.of(DEVICE.name(), e.getMessage());
+        }
     }
 
     /** The context length asked for; 0 means the model's own, as in {@link EngineOptions}. */
@@ -55,8 +68,8 @@ final class ModelOptions {
         Path mmproj = a.has(MMPROJ.name()) ? a.path(MMPROJ.name()) : null;
         GemmaModel model = GemmaModel.load(path, null, mmproj, options);
         if (a.has(Main.VERBOSE.name())) {
-            err.printf("loaded %s in %.2f s (%d threads)%n", path, (System.nanoTime() - start) / 1e9,
-                    options.threads());
+            err.printf("loaded %s in %.2f s (%d threads, device %s)%n", path, (System.nanoTime() - start) / 1e9,
+                    options.threads(), options.device());
         }
         return model;
     }

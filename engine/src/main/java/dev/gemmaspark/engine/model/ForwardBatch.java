@@ -63,6 +63,31 @@ public final class ForwardBatch {
         return size;
     }
 
+    public int token(int i) {
+        return tokens[i];
+    }
+
+    public int position(int i) {
+        return positions[i];
+    }
+
+    public KVCache cache(int i) {
+        return caches[i];
+    }
+
+    public boolean wantsLogits(int i) {
+        return wantLogits[i];
+    }
+
+    /** The embedding given for position i instead of its token's row (null: none), from {@link #embeddingOffset}. */
+    public float[] embedding(int i) {
+        return embeddings[i];
+    }
+
+    public int embeddingOffset(int i) {
+        return embeddingOffsets[i];
+    }
+
     public int capacity() {
         return tokens.length;
     }

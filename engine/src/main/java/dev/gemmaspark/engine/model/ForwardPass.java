@@ -29,7 +29,7 @@ import jdk.incubator.vector.VectorSpecies;
  * a quarter of a 16-token step, with the other threads idle. Which thread computes a token does not change its
  * arithmetic.
  */
-public final class ForwardPass {
+public final class ForwardPass implements ForwardBackend {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final float SQRT_HALF = 0.70710677f;
@@ -114,12 +114,20 @@ public final class ForwardPass {
         attentionScratch = ThreadLocal.withInitial(() -> new AttentionScratch(model.maxContext()));
     }
 
+    @Override
     public Gemma3nModel model() {
         return model;
     }
 
+    @Override
     public int maxTokens() {
         return maxTokens;
+    }
+
+    /** A cache in host memory, which {@link #attendHead} reads in place. */
+    @Override
+    public KVCache newCache(int contextLength, int maxChunk) {
+        return new KVCache(c, contextLength, maxChunk);
     }
 
     /** Receives every intermediate tensor of later passes (null: none). For tests and debugging. */
@@ -127,10 +135,7 @@ public final class ForwardPass {
         this.observer = observer;
     }
 
-    /**
-     * Runs the batch: writes each token's K/V into its cache and, for each token that wants them, its
-     * soft-capped logits into {@code logits} (row-major [outputs][vocab], in batch order).
-     */
+    @Override
     public void forward(ForwardBatch batch, float[] logits) {
         int n = batch.size();
         if (n == 0) {

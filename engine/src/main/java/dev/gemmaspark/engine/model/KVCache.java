@@ -9,8 +9,11 @@ import java.util.Arrays;
  * The keys and values of one sequence, F32, off-heap: one ring of slots per KV-owning layer. Global
  * layers keep every position; sliding layers keep only the window plus one chunk of positions (a chunk
  * writes all its keys before any of its queries read), so position p lives in slot {@code p % capacity}.
+ *
+ * <p>A backend that keeps its caches elsewhere (in device memory) subclasses this with the same rings and slots,
+ * holding no host memory, and moves the bytes with {@link #transfer} and {@link #copyPrefix}.
  */
-public final class KVCache implements AutoCloseable {
+public class KVCache implements AutoCloseable {
     private final Arena arena;
     private final MemorySegment[] keys;
     private final MemorySegment[] values;
@@ -23,18 +26,25 @@ public final class KVCache implements AutoCloseable {
      * @param maxChunk      the most tokens of this sequence in one forward pass
      */
     public KVCache(Gemma3nConfig c, int contextLength, int maxChunk) {
+        this(c, contextLength, maxChunk, true);
+    }
+
+    /** With {@code host} false, the rings have their shapes but no memory here: a subclass holds them. */
+    protected KVCache(Gemma3nConfig c, int contextLength, int maxChunk, boolean host) {
         this.kvDim = c.kvDim();
         this.contextLength = contextLength;
         int layers = c.kvLayerCount();
-        this.arena = Arena.ofShared();
+        this.arena = host ? Arena.ofShared() : null;
         this.keys = new MemorySegment[layers];
         this.values = new MemorySegment[layers];
         this.capacity = new int[layers];
         for (int l = 0; l < layers; l++) {
             capacity[l] = c.sliding()[l] ? Math.min(contextLength, c.slidingWindow() + maxChunk) : contextLength;
             long bytes = (long) capacity[l] * kvDim * Float.BYTES;
-            keys[l] = arena.allocate(bytes, 64);
-            values[l] = arena.allocate(bytes, 64);
+            if (host) {
+                keys[l] = arena.allocate(bytes, 64);
+                values[l] = arena.allocate(bytes, 64);
+            }
         }
     }
 
@@ -51,17 +61,30 @@ public final class KVCache implements AutoCloseable {
         return contextLength;
     }
 
+    /** Slots of the ring of KV layer {@code layer}. */
+    public final int capacity(int layer) {
+        return capacity[layer];
+    }
+
     /** Byte offset of position {@code pos} of layer {@code layer} in {@link #keys}/{@link #values}. */
     public long offset(int layer, int pos) {
         return (long) (pos % capacity[layer]) * kvDim * Float.BYTES;
     }
 
     public MemorySegment keys(int layer) {
-        return keys[layer];
+        return host(keys)[layer];
     }
 
     public MemorySegment values(int layer) {
-        return values[layer];
+        return host(values)[layer];
+    }
+
+    private MemorySegment[] host(MemorySegment[] rings) {
+        if (arena == null) {
+            throw new IllegalStateException("this KV cache lives in a device's memory (" + getClass().getSimpleName()
+                    + "): only its backend's forward pass can use it");
+        }
+        return rings;
     }
 
     /** Stores the key and value of position {@code pos} (all KV heads, {@code kvDim} floats each). */
@@ -70,8 +93,8 @@ public final class KVCache implements AutoCloseable {
             throw new IllegalStateException("position " + pos + " is past the context length " + contextLength);
         }
         long off = offset(layer, pos);
-        MemorySegment.copy(k, kOff, keys[layer], ValueLayout.JAVA_FLOAT, off, kvDim);
-        MemorySegment.copy(v, vOff, values[layer], ValueLayout.JAVA_FLOAT, off, kvDim);
+        MemorySegment.copy(k, kOff, host(keys)[layer], ValueLayout.JAVA_FLOAT, off, kvDim);
+        MemorySegment.copy(v, vOff, host(values)[layer], ValueLayout.JAVA_FLOAT, off, kvDim);
     }
 
     /**
@@ -84,6 +107,16 @@ public final class KVCache implements AutoCloseable {
      * {@code [n - capacity, n)}, all that a query at {@code n} or later can see through the window.
      */
     public void copyPrefix(KVCache from, int n) {
+        checkCopy(from, n);
+        for (int l = 0; l < capacity.length; l++) {
+            long bytes = (long) Math.min(n, capacity[l]) * kvDim * Float.BYTES;
+            MemorySegment.copy(from.host(from.keys)[l], 0, host(keys)[l], 0, bytes);
+            MemorySegment.copy(from.host(from.values)[l], 0, host(values)[l], 0, bytes);
+        }
+    }
+
+    /** What {@link #copyPrefix} requires of {@code from} and {@code n}, which a subclass's copy checks the same. */
+    protected final void checkCopy(KVCache from, int n) {
         if (n < 0 || n > from.contextLength || n > contextLength) {
             throw new IllegalArgumentException("cannot copy " + n + " positions between caches of " + from.contextLength
                     + " and " + contextLength + " positions");
@@ -91,11 +124,6 @@ public final class KVCache implements AutoCloseable {
         if (!Arrays.equals(capacity, from.capacity) || kvDim != from.kvDim) {
             throw new IllegalArgumentException("caches of different shapes: slots per layer " + Arrays.toString(
                     from.capacity) + " x " + from.kvDim + " and " + Arrays.toString(capacity) + " x " + kvDim);
-        }
-        for (int l = 0; l < capacity.length; l++) {
-            long bytes = (long) Math.min(n, capacity[l]) * kvDim * Float.BYTES;
-            MemorySegment.copy(from.keys[l], 0, keys[l], 0, bytes);
-            MemorySegment.copy(from.values[l], 0, values[l], 0, bytes);
         }
     }
 
@@ -107,8 +135,8 @@ public final class KVCache implements AutoCloseable {
     public void save(int start, int end, MemorySegment to) {
         long layerBytes = (long) (end - start) * kvDim * Float.BYTES;
         for (int l = 0; l < capacity.length; l++) {
-            copyRange(l, keys[l], start, end, to, 2 * l * layerBytes, false);
-            copyRange(l, values[l], start, end, to, (2 * l + 1) * layerBytes, false);
+            copyRange(l, false, start, end, to, 2 * l * layerBytes, false);
+            copyRange(l, true, start, end, to, (2 * l + 1) * layerBytes, false);
         }
     }
 
@@ -129,30 +157,42 @@ public final class KVCache implements AutoCloseable {
         for (int l = 0; l < capacity.length; l++) {
             int first = Math.max(start, upTo - capacity[l]);
             long skip = (long) (first - start) * kvDim * Float.BYTES;
-            copyRange(l, keys[l], first, end, from, 2 * l * layerBytes + skip, true);
-            copyRange(l, values[l], first, end, from, (2 * l + 1) * layerBytes + skip, true);
+            copyRange(l, false, first, end, from, 2 * l * layerBytes + skip, true);
+            copyRange(l, true, first, end, from, (2 * l + 1) * layerBytes + skip, true);
         }
     }
 
-    /** Copies positions [start, end) between {@code ring}, at their slots, and {@code flat} from {@code flatOffset}. */
-    private void copyRange(int layer, MemorySegment ring, int start, int end, MemorySegment flat, long flatOffset,
+    /** Copies positions [start, end) between a ring, at their slots, and {@code flat} from {@code flatOffset}. */
+    private void copyRange(int layer, boolean ofValues, int start, int end, MemorySegment flat, long flatOffset,
                            boolean intoRing) {
         long row = (long) kvDim * Float.BYTES;
         for (int p = start; p < end; ) {
             int slot = p % capacity[layer];
             int run = Math.min(end - p, capacity[layer] - slot);
             long flatAt = flatOffset + (p - start) * row;
-            if (intoRing) {
-                MemorySegment.copy(flat, flatAt, ring, slot * row, run * row);
-            } else {
-                MemorySegment.copy(ring, slot * row, flat, flatAt, run * row);
-            }
+            transfer(layer, ofValues, slot * row, flat, flatAt, run * row, intoRing);
             p += run;
+        }
+    }
+
+    /**
+     * Copies {@code bytes} between the keys (or values) ring of {@code layer} at byte {@code ringOffset} and {@code
+     * flat} at {@code flatOffset}, into the ring when {@code intoRing}.
+     */
+    protected void transfer(int layer, boolean ofValues, long ringOffset, MemorySegment flat, long flatOffset,
+                            long bytes, boolean intoRing) {
+        MemorySegment ring = ofValues ? host(values)[layer] : host(keys)[layer];
+        if (intoRing) {
+            MemorySegment.copy(flat, flatOffset, ring, ringOffset, bytes);
+        } else {
+            MemorySegment.copy(ring, ringOffset, flat, flatOffset, bytes);
         }
     }
 
     @Override
     public void close() {
-        arena.close();
+        if (arena != null) {
+            arena.close();
+        }
     }
 }

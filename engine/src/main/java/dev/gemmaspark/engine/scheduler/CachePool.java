@@ -1,14 +1,14 @@
 package dev.gemmaspark.engine.scheduler;
 
-import dev.gemmaspark.engine.model.Gemma3nConfig;
+import dev.gemmaspark.engine.model.ForwardBackend;
 import dev.gemmaspark.engine.model.KVCache;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
-/** At most {@code size} KV caches of one shape, allocated when first needed and reused. */
+/** At most {@code size} KV caches of one shape, allocated by the backend when first needed and reused. */
 final class CachePool implements AutoCloseable {
-    private final Gemma3nConfig config;
+    private final ForwardBackend backend;
     private final int contextLength;
     private final int maxChunk;
     private final int size;
@@ -16,8 +16,8 @@ final class CachePool implements AutoCloseable {
     private final List<KVCache> all = new ArrayList<>();
     private int inUse;
 
-    CachePool(Gemma3nConfig config, int contextLength, int maxChunk, int size) {
-        this.config = config;
+    CachePool(ForwardBackend backend, int contextLength, int maxChunk, int size) {
+        this.backend = backend;
         this.contextLength = contextLength;
         this.maxChunk = maxChunk;
         this.size = size;
@@ -40,7 +40,7 @@ final class CachePool implements AutoCloseable {
         if (!free.isEmpty()) {
             return free.poll();
         }
-        KVCache cache = new KVCache(config, contextLength, maxChunk);
+        KVCache cache = backend.newCache(contextLength, maxChunk);
         all.add(cache);
         return cache;
     }

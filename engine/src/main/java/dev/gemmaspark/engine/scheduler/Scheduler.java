@@ -4,7 +4,7 @@ import dev.gemmaspark.engine.GenerationResult;
 import dev.gemmaspark.engine.ScoreResult;
 import dev.gemmaspark.engine.TokenListener;
 import dev.gemmaspark.engine.kernel.ThreadPool;
-import dev.gemmaspark.engine.model.ForwardPass;
+import dev.gemmaspark.engine.model.ForwardBackend;
 import dev.gemmaspark.engine.sampling.SamplingParams;
 import dev.gemmaspark.engine.tokenizer.GemmaTokenizer;
 import java.util.ArrayDeque;
@@ -16,7 +16,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Continuous batching, the only caller of its {@link ForwardPass}: requests queue up in arrival order and
+ * Continuous batching, the only caller of its {@link ForwardBackend}: requests queue up in arrival order and
  * start when the KV caches they need are free ({@code maxSequences} caches in all); every step runs one forward
  * pass holding one token of each decoding sequence plus chunks of prompts being prefilled, in order of
  * admission; a finished request leaves at once and gives its caches to the next.
@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * only, with logits wanted at many positions; one step produces at most {@link SchedulerOptions#maxLogitRows()}
  * logits rows, and their chunks stop where the rows run out. The log-softmax of those rows runs on the kernels' threads, a row per thread.
  *
- * <p>A request's numbers do not depend on the others in the batch (see {@link ForwardPass}), so its greedy
+ * <p>A request's numbers do not depend on the others in the batch (see {@link ForwardBackend#forward}), so its greedy
  * output, its score and its classification are the same, bit for bit, alone or among many.
  *
  * <p>With a {@link SchedulerOptions#prefixCacheMB() prefix cache}, a request starting with tokens that an earlier
@@ -42,7 +42,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Scheduler implements AutoCloseable {
     private final String model;
-    private final ForwardPass pass;
+    private final ForwardBackend pass;
     private final ThreadPool pool;
     private final GemmaTokenizer tokenizer;
     private final SchedulerOptions options;
@@ -67,11 +67,11 @@ public final class Scheduler implements AutoCloseable {
 
     /**
      * @param model names the model file in errors (its path)
-     * @param pass  the forward pass this scheduler alone runs; its batches are at most
+     * @param pass  the forward passes this scheduler alone runs, and its KV caches; its batches are at most
      *              {@link SchedulerOptions#batchTokens()} tokens
      * @param pool  the kernels' thread pool, also used for the log-softmax of scored rows
      */
-    public Scheduler(String model, ForwardPass pass, ThreadPool pool, GemmaTokenizer tokenizer,
+    public Scheduler(String model, ForwardBackend pass, ThreadPool pool, GemmaTokenizer tokenizer,
                      SchedulerOptions options) {
         if (options.batchTokens() > pass.maxTokens()) {
             throw new IllegalArgumentException("batchTokens " + options.batchTokens() + " exceeds the forward pass's "
@@ -87,8 +87,7 @@ public final class Scheduler implements AutoCloseable {
         this.tokenizer = tokenizer;
         this.options = options;
         this.vocabSize = pass.model().config().vocabSize();
-        this.caches = new CachePool(pass.model().config(), options.contextLength(), options.batchTokens(),
-                options.maxSequences());
+        this.caches = new CachePool(pass, options.contextLength(), options.batchTokens(), options.maxSequences());
         this.prefixes = options.prefixCacheMB() > 0
                 ? new PrefixCache(pass.model().config(), options.prefixCacheMB() << 20) : null;
         this.step = new Step(options.batchTokens(), options.maxLogitRows());

@@ -1,0 +1,31 @@
+package dev.gemmaspark.engine.opencl;
+
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Whether the OpenCL tests can run: they need the ICD loader and one device (PoCL will do). Without one they are
+ * skipped, unless the system property {@code gemma.opencl.required} is true (CI sets it): then they fail.
+ */
+final class OpenClPlatform {
+    static final String REQUIRED = "gemma.opencl.required";
+
+    private OpenClPlatform() {
+    }
+
+    /** Skips (or with {@value #REQUIRED}, fails) the calling test when there is no OpenCL device. */
+    static void assume() {
+        String problem = null;
+        try {
+            if (OpenCL.devices().isEmpty()) {
+                problem = "the OpenCL loader finds no platform with a device";
+            }
+        } catch (ClException e) {
+            problem = e.getMessage();
+        }
+        if (problem != null && Boolean.getBoolean(REQUIRED)) {
+            fail(REQUIRED + " is set but OpenCL is not usable: " + problem);
+        }
+        assumeTrue(problem == null, () -> "no OpenCL device: ");
+    }
+}
