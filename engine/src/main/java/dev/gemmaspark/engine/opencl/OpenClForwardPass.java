@@ -52,6 +52,7 @@ public final class OpenClForwardPass implements ForwardBackend {
     private final Gemma3nConfig c;
     private final ClContext cl;
     private final int maxTokens;
+    private final int sequences;
     private final int contextLength;
     private final int maxChunk;
     private final boolean exactGelu;
@@ -166,6 +167,7 @@ public final class OpenClForwardPass implements ForwardBackend {
         this.c = model.config();
         this.cl = cl;
         this.maxTokens = maxTokens;
+        this.sequences = sequences;
         this.contextLength = contextLength;
         this.maxChunk = maxChunk;
         this.exactGelu = exactGelu;
@@ -420,8 +422,8 @@ public final class OpenClForwardPass implements ForwardBackend {
         }
         Integer slot = freeSlots.poll();
         if (slot == null) {
-            throw new IllegalStateException("all " + keys[0].size() / ((long) capacity[0] * c.kvDim() * Float.BYTES)
-                    + " KV caches allocated on " + cl.device().name() + " are in use");
+            throw new IllegalStateException("all " + sequences + " KV caches allocated on " + cl.device().name()
+                    + " are in use");
         }
         return new DeviceKVCache(this, c, contextLength, maxChunk, slot);
     }

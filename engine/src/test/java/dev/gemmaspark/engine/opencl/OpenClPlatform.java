@@ -26,6 +26,7 @@ final class OpenClPlatform {
         if (problem != null && Boolean.getBoolean(REQUIRED)) {
             fail(REQUIRED + " is set but OpenCL is not usable: " + problem);
         }
-        assumeTrue(problem == null, () -> "no OpenCL device: ");
+        String reason = problem;
+        assumeTrue(reason == null, () -> "no OpenCL device: " + reason);
     }
 }
