@@ -39,6 +39,10 @@ public enum GemmaOption {
     PREFIX_CACHE_MB("prefixCacheMB", "256", "memory of an executor, in MiB, for the KV entries of prompt prefixes that"
             + " later rows starting with the same tokens copy instead of computing; 0 turns the cache off"),
     THREADS("threads", "0", "engine threads per executor; 0 follows spark.executor.cores (else all processors)"),
+    DEVICE("device", "cpu", "where executors run the text decoder: cpu; opencl, the GPU Spark gave the task "
+            + "(spark.executor.resource.gpu.amount and spark.task.resource.gpu.amount, its address taken as an OpenCL "
+            + "device number) or else the first OpenCL device; or opencl:N, OpenCL device N as `gemma-spark info "
+            + "--device` numbers them"),
     FAIL_ON_ERROR("failOnError", "false", "fail the task on the first row that fails, instead of a null result"),
     LOCAL_CACHE_DIR("localCacheDir", "", "where executors keep local copies of remote models; empty is "
             + "<java.io.tmpdir>/gemma-spark-models");

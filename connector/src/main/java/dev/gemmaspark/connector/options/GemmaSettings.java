@@ -16,7 +16,7 @@ public record GemmaSettings(String model, String audioWeights, boolean audioQ8_0
                             float minP, long seed, List<String> stop, String systemPrompt, String transcribePrompt,
                             boolean parseSpecial, boolean truncate, int batchSize, int contextLength,
                             String contextLengthSource, int maxSequences, long kvCacheMB, long prefixCacheMB,
-                            int threads,
+                            int threads, String device,
                             boolean failOnError, String localCacheDir)
         implements Serializable {
 

@@ -1,5 +1,6 @@
 package dev.gemmaspark.connector.options;
 
+import dev.gemmaspark.engine.EngineOptions;
 import dev.gemmaspark.engine.scheduler.SchedulerOptions;
 import java.util.List;
 import java.util.Locale;
@@ -43,6 +44,7 @@ final class SettingsParser {
                 longIn(GemmaOption.KV_CACHE_MB, 0, MAX_KV_CACHE_MB),
                 longIn(GemmaOption.PREFIX_CACHE_MB, 0, SchedulerOptions.MAX_PREFIX_CACHE_MB),
                 intAtLeast(GemmaOption.THREADS, 0),
+                device(),
                 bool(GemmaOption.FAIL_ON_ERROR),
                 emptyToNull(options.text(GemmaOption.LOCAL_CACHE_DIR)));
     }
@@ -78,6 +80,17 @@ final class SettingsParser {
             // reported below with the option's name
         }
         throw bad(GemmaOption.CONTEXT_LENGTH, "0 (the model's own) or an integer >= 2");
+    }
+
+    /** {@code cpu}, {@code opencl} or {@code opencl:N}, as the engine takes it (checked here, on the driver). */
+    private String device() {
+        String device = options.text(GemmaOption.DEVICE).strip().toLowerCase(Locale.ROOT);
+        try {
+            EngineOptions.defaults().withDevice(device);
+            return device;
+        } catch (IllegalArgumentException e) {
+            throw bad(GemmaOption.DEVICE, "cpu, opencl or opencl:N");
+        }
     }
 
     private long longIn(GemmaOption option, long min, long max) {

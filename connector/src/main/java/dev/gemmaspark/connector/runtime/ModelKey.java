@@ -2,7 +2,11 @@ package dev.gemmaspark.connector.runtime;
 
 import dev.gemmaspark.connector.options.GemmaSettings;
 import dev.gemmaspark.engine.EngineOptions;
+import java.util.Map;
 import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
+import org.apache.spark.resource.ResourceInformation;
+import org.apache.spark.resource.ResourceUtils;
 
 /**
  * What a task asks an executor's {@link ModelRegistry} for: the model and its audio weights as the user named them
@@ -23,7 +27,7 @@ public record ModelKey(String model, String audioWeights, EngineOptions options,
 
     /** What identifies one inference context on those weights: the options that shape its KV memory and batches. */
     public record Context(Weights weights, int contextLength, int maxSequences, int batchTokens, long kvCacheMB,
-                          long prefixCacheMB, boolean exactGelu) {}
+                          long prefixCacheMB, boolean exactGelu, String device) {}
 
     public Weights weights() {
         return new Weights(model, audioWeights, options.audioQ8_0());
@@ -31,18 +35,41 @@ public record ModelKey(String model, String audioWeights, EngineOptions options,
 
     public Context context() {
         return new Context(weights(), options.contextLength(), options.maxSequences(), options.batchTokens(),
-                options.kvCacheMB(), options.prefixCacheMB(), options.exactGelu());
+                options.kvCacheMB(), options.prefixCacheMB(), options.exactGelu(), options.device());
     }
 
     /**
      * The key of the model {@code settings} ask for in this executor. Unless set, the engine's threads
-     * follow the executor's cores: all tasks of the executor share the one context and its thread pool.
+     * follow the executor's cores: all tasks of the executor share the one context and its thread pool. With
+     * {@code device=opencl}, a task that Spark gave a GPU runs on that one ({@link #taskDevice}).
      */
     public static ModelKey of(GemmaSettings settings) {
         int processors = Runtime.getRuntime().availableProcessors();
         SparkEnv env = SparkEnv.get();
         int cores = env == null ? processors : env.conf().getInt("spark.executor.cores", processors);
-        return new ModelKey(settings.model(), settings.audioWeights(), settings.engineOptions(cores),
-                settings.localCacheDir());
+        TaskContext task = TaskContext.get();
+        String device = taskDevice(settings.device(), task == null ? Map.of() : task.resourcesJMap());
+        return new ModelKey(settings.model(), settings.audioWeights(),
+                settings.engineOptions(cores).withDevice(device), settings.localCacheDir());
+    }
+
+    /**
+     * The OpenCL device of a task: with {@code device=opencl} and a GPU from Spark's resource scheduling ({@code
+     * spark.task.resource.gpu.amount}), the GPU's address read as an OpenCL device number, so that the tasks an
+     * executor runs at once each use the GPU Spark gave them (the discovery script must list OpenCL device numbers,
+     * as {@code gemma-spark info --device} prints them); otherwise {@code device} as set.
+     */
+    static String taskDevice(String device, Map<String, ResourceInformation> resources) {
+        ResourceInformation gpu = resources.get(ResourceUtils.GPU());
+        if (!device.equals("opencl") || gpu == null || gpu.addresses().length == 0) {
+            return device;
+        }
+        String address = gpu.addresses()[0].strip();
+        if (!address.matches("[0-9]{1,4}")) {
+            throw new IllegalArgumentException("spark.gemma.device=opencl: the task's GPU address '" + address
+                    + "' is not an OpenCL device number; make the GPU discovery script list the numbers that"
+                    + " `gemma-spark info --device` prints, or set device=opencl:N");
+        }
+        return "opencl:" + address;
     }
 }

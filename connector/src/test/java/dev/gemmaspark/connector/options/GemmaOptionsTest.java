@@ -16,7 +16,7 @@ class GemmaOptionsTest {
     void defaultsAreTheDocumentedOnes() {
         GemmaSettings s = GemmaOptions.fromConf(CONF).settings();
         assertEquals(new GemmaSettings("/m.gguf", null, false, 256, 0f, 0, 1f, 0f, 0L, List.of(), null, "Transcribe this audio.",
-                false, false, 32, 4096, null, 0, 0L, 256L, 0, false, null), s);
+                false, false, 32, 4096, null, 0, 0L, 256L, 0, "cpu", false, null), s);
     }
 
     @Test
@@ -106,6 +106,17 @@ class GemmaOptionsTest {
         GemmaSettings s = GemmaOptions.fromConf(Map.of("spark.gemma.model", "m", "spark.gemma.parseSpecial", "TRUE",
                 "spark.gemma.truncate", " true ", "spark.gemma.maxSequences", "8", "spark.gemma.kvCacheMB", "6144")).settings();
         assertEquals(List.of(true, true, 8, 6144L), List.of(s.parseSpecial(), s.truncate(), s.maxSequences(), s.kvCacheMB()));
+    }
+
+    @Test
+    void theDeviceIsCpuOrAnOpenClDevice() {
+        assertEquals("opencl:1", conf("spark.gemma.device", " OpenCL:1 ").settings().device());
+        assertEquals("opencl", conf("spark.gemma.device", "opencl").settings().device());
+        assertMessage("spark.gemma.device must be cpu, opencl or opencl:N, got 'cuda'",
+                () -> conf("spark.gemma.device", "cuda").settings());
+        assertMessage("option 'device' of gemma_generate must be cpu, opencl or opencl:N, got 'opencl:x'",
+                () -> GemmaOptions.fromConf(CONF).overriddenBy(GemmaOptions.fromMap(Map.of("device", "opencl:x"),
+                        "gemma_generate", Set.of())).settings());
     }
 
     @Test
