@@ -13,7 +13,6 @@ import dev.gemmaspark.connector.runtime.SharedModel;
 import dev.gemmaspark.engine.EngineOptions;
 import dev.gemmaspark.engine.GemmaModel;
 import dev.gemmaspark.engine.GenerationRequest;
-import dev.gemmaspark.engine.opencl.ClException;
 import dev.gemmaspark.engine.opencl.OpenCL;
 import dev.gemmaspark.engine.sampling.SamplingParams;
 import java.util.ArrayList;
@@ -39,14 +38,7 @@ class GemmaDeviceTest {
 
     @BeforeAll
     static void openClAndTable() {
-        String problem = null;
-        try {
-            if (OpenCL.devices().isEmpty()) {
-                problem = "the OpenCL loader finds no platform with a device";
-            }
-        } catch (ClException e) {
-            problem = e.getMessage();
-        }
+        String problem = OpenCL.unavailable();
         if (problem != null && Boolean.getBoolean("gemma.opencl.required")) {
             fail("gemma.opencl.required is set but OpenCL is not usable: " + problem);
         }

@@ -74,6 +74,15 @@ public final class OpenCL {
         return FN != null;
     }
 
+    /** Why {@code device=opencl} cannot run here (no loader, no platform with a device), or null when it can. */
+    public static String unavailable() {
+        try {
+            return devices().isEmpty() ? "the OpenCL loader finds no platform with a device" : null;
+        } catch (ClException e) {
+            return e.getMessage();
+        }
+    }
+
     /** Every OpenCL device of every platform, in platform then device order: what {@code opencl:N} counts. */
     public static List<ClDevice> devices() {
         Functions f = fn();

@@ -100,7 +100,6 @@ class OpenClParityTest {
         Reference ref = Reference.load(model, pid, "exact_gelu");
         float[] ours = model(model, "opencl", true).logits(ref.teacherTokens());
         float diff = Golden.maxAbsDiff(ours, 0, ref.teacherLogits(), 0, ours.length);
-        System.out.println("MEASURE f32 exact " + model + " " + pid + " " + diff);
         assertTrue(diff < 1e-3f, "max |logit - llama.cpp exact-GELU| = " + diff);
     }
 

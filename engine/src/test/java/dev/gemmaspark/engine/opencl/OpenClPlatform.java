@@ -15,18 +15,10 @@ final class OpenClPlatform {
 
     /** Skips (or with {@value #REQUIRED}, fails) the calling test when there is no OpenCL device. */
     static void assume() {
-        String problem = null;
-        try {
-            if (OpenCL.devices().isEmpty()) {
-                problem = "the OpenCL loader finds no platform with a device";
-            }
-        } catch (ClException e) {
-            problem = e.getMessage();
-        }
+        String problem = OpenCL.unavailable();
         if (problem != null && Boolean.getBoolean(REQUIRED)) {
             fail(REQUIRED + " is set but OpenCL is not usable: " + problem);
         }
-        String reason = problem;
-        assumeTrue(reason == null, () -> "no OpenCL device: " + reason);
+        assumeTrue(problem == null, () -> "no OpenCL device: " + problem);
     }
 }
