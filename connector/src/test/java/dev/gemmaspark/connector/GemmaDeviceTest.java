@@ -56,16 +56,15 @@ class GemmaDeviceTest {
     void generateOnOpenClEqualsTheEngineOnTheSameDevice() {
         GemmaOptions device = GemmaOptions.fromConf(CollectionConverters.asJava(spark.conf().getAll()))
                 .overriddenBy(GemmaOptions.fromMap(Map.of("device", "opencl"), "the test", Set.of()));
-        List<Row> rows;
-        try (SharedModel context = ModelRegistry.acquire(ModelKey.of(device.settings()),
-                new org.apache.hadoop.conf.Configuration())) {
-            assertEquals("opencl", context.engine().options().device());
-            long batches = batches(context);
-            rows = spark.sql("SELECT id, gemma_generate(prompt, map('device', 'opencl')) FROM device_docs"
-                    + " ORDER BY id").collectAsList();
-            // the rows went through this context, the one on the OpenCL device
-            assertTrue(batches(context) > batches, "no batch reached the OpenCL context");
-        }
+        // the registry's context, which it closes (at the latest when the executor stops): not ours to close
+        SharedModel context = ModelRegistry.acquire(ModelKey.of(device.settings()),
+                new org.apache.hadoop.conf.Configuration());
+        assertEquals("opencl", context.engine().options().device());
+        long batches = batches(context);
+        List<Row> rows = spark.sql("SELECT id, gemma_generate(prompt, map('device', 'opencl')) FROM device_docs"
+                + " ORDER BY id").collectAsList();
+        // the rows went through this context, the one on the OpenCL device
+        assertTrue(batches(context) > batches, "no batch reached the OpenCL context");
         try (GemmaModel engine = GemmaModel.load(TestSpark.MODEL, EngineOptions.defaults().withThreads(2)
                 .withContextLength(512).withDevice("opencl"))) {
             for (Row row : rows) {

@@ -63,6 +63,8 @@ public final class GemmaModel implements AutoCloseable {
     private final AudioEncoder audio;
     /** The vision tower on this context's pool, when the weights have one. */
     private final VisionEncoder vision;
+    /** Guarded by this. */
+    private boolean closed;
 
     private GemmaModel(GemmaWeights weights, boolean ownsWeights, EngineOptions options) {
         this.weights = weights;
@@ -656,8 +658,17 @@ public final class GemmaModel implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the scheduler and frees the backend, the pool and owned weights; later calls do nothing. A context may
+     * be closed by its owner and again at shutdown (the connector's registry, a shutdown hook), and a second release
+     * of an OpenCL backend's handles would crash the JVM in the driver.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         scheduler.close();
         backend.close();
         pool.close();

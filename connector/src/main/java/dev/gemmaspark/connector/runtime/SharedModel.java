@@ -14,9 +14,11 @@ import java.util.function.BooleanSupplier;
 
 /**
  * One inference context of an executor for a {@link ModelKey.Context}, used by all its tasks at once (the engine
- * is thread-safe), with the sizes of the generation and transcription batches it was given.
+ * is thread-safe), with the sizes of the generation and transcription batches it was given. {@link ModelRegistry}
+ * owns it and alone closes it: whoever {@link ModelRegistry#acquire acquires} it only uses it, since other tasks
+ * share it and the registry hands it out until it closes it.
  */
-public final class SharedModel implements AutoCloseable {
+public final class SharedModel {
     private final ModelKey key;
     private final GemmaModel model;
     private final BatchStats stats = new BatchStats();
@@ -99,8 +101,7 @@ public final class SharedModel implements AutoCloseable {
         return stats;
     }
 
-    @Override
-    public void close() {
+    void close() {
         model.close();
     }
 }

@@ -13,7 +13,9 @@ import java.util.List;
 
 /**
  * A context and one in-order command queue on one device, with the buffers and programs made on it. Not
- * thread-safe: one caller (a scheduler thread) drives it. Closing releases everything made through it.
+ * thread-safe: one caller (a scheduler thread) drives it. Closing releases everything made through it, once: the
+ * handles are the driver's heap memory, so a second release (or a call after the first) would hand the ICD loader
+ * a freed object whose dispatch table it jumps through, and the JVM dies with SIGSEGV instead of an exception.
  */
 public final class ClContext implements AutoCloseable {
     /**
@@ -31,6 +33,7 @@ public final class ClContext implements AutoCloseable {
     private final List<MemorySegment> programs = new ArrayList<>();
     private final List<ClKernel> kernels = new ArrayList<>();
     private long allocated;
+    private boolean closed;
 
     public ClContext(ClDevice device) {
         this.device = device;
@@ -67,8 +70,8 @@ public final class ClContext implements AutoCloseable {
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment err = arena.allocate(INT);
-            MemorySegment mem = f.object("clCreateBuffer", f.clCreateBuffer, context, OpenCL.CL_MEM_READ_WRITE, size,
-                    MemorySegment.NULL, err);
+            MemorySegment mem = f.object("clCreateBuffer", f.clCreateBuffer, open(what), OpenCL.CL_MEM_READ_WRITE,
+                    size, MemorySegment.NULL, err);
             int rc = err.get(INT, 0);
             if (rc != 0) {
                 throw new ClException("clCreateBuffer failed for " + what + " (" + size + " bytes, " + allocated
@@ -94,9 +97,10 @@ public final class ClContext implements AutoCloseable {
             return;
         }
         MemorySegment src = from.isNative() ? from : Arena.ofAuto().allocate(from.byteSize(), 64).copyFrom(from);
+        MemorySegment q = queue("clEnqueueWriteBuffer");
         int rc;
         try {
-            rc = (int) f.clEnqueueWriteBuffer.invokeExact(queue, to.handle(), 1, offset, from.byteSize(), src, 0,
+            rc = (int) f.clEnqueueWriteBuffer.invokeExact(q, to.handle(), 1, offset, from.byteSize(), src, 0,
                     MemorySegment.NULL, MemorySegment.NULL);
         } catch (Throwable t) {
             throw rethrow("clEnqueueWriteBuffer", t);
@@ -109,9 +113,10 @@ public final class ClContext implements AutoCloseable {
         if (to.byteSize() == 0) {
             return;
         }
+        MemorySegment q = queue("clEnqueueReadBuffer");
         int rc;
         try {
-            rc = (int) f.clEnqueueReadBuffer.invokeExact(queue, from.handle(), 1, offset, to.byteSize(), to, 0,
+            rc = (int) f.clEnqueueReadBuffer.invokeExact(q, from.handle(), 1, offset, to.byteSize(), to, 0,
                     MemorySegment.NULL, MemorySegment.NULL);
         } catch (Throwable t) {
             throw rethrow("clEnqueueReadBuffer", t);
@@ -124,9 +129,10 @@ public final class ClContext implements AutoCloseable {
         if (bytes == 0) {
             return;
         }
+        MemorySegment q = queue("clEnqueueCopyBuffer");
         int rc;
         try {
-            rc = (int) f.clEnqueueCopyBuffer.invokeExact(queue, from.handle(), to.handle(), fromOffset, toOffset,
+            rc = (int) f.clEnqueueCopyBuffer.invokeExact(q, from.handle(), to.handle(), fromOffset, toOffset,
                     bytes, 0, MemorySegment.NULL, MemorySegment.NULL);
         } catch (Throwable t) {
             throw rethrow("clEnqueueCopyBuffer", t);
@@ -136,9 +142,10 @@ public final class ClContext implements AutoCloseable {
 
     /** Waits for everything queued. */
     public void finish() {
+        MemorySegment q = queue("clFinish");
         int rc;
         try {
-            rc = (int) f.clFinish.invokeExact(queue);
+            rc = (int) f.clFinish.invokeExact(q);
         } catch (Throwable t) {
             throw rethrow("clFinish", t);
         }
@@ -163,8 +170,8 @@ public final class ClContext implements AutoCloseable {
             MemorySegment err = arena.allocate(INT);
             MemorySegment strings = arena.allocate(PTR);
             strings.set(PTR, 0, arena.allocateFrom(source));
-            MemorySegment program = f.object("clCreateProgramWithSource", f.clCreateProgramWithSource, context, 1,
-                    strings, MemorySegment.NULL, err);
+            MemorySegment program = f.object("clCreateProgramWithSource", f.clCreateProgramWithSource,
+                    open(resource), 1, strings, MemorySegment.NULL, err);
             check("clCreateProgramWithSource", err.get(INT, 0));
             programs.add(program);
             MemorySegment devs = arena.allocate(PTR);
@@ -194,6 +201,7 @@ public final class ClContext implements AutoCloseable {
 
     /** The kernel {@code name} of a built program. */
     public ClKernel kernel(MemorySegment program, String name) {
+        MemorySegment queue = queue("clCreateKernel");
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment err = arena.allocate(INT);
             MemorySegment k = f.object("clCreateKernel", f.clCreateKernel, program, arena.allocateFrom(name), err);
@@ -206,6 +214,20 @@ public final class ClContext implements AutoCloseable {
             kernels.add(kernel);
             return kernel;
         }
+    }
+
+    /** The queue, or a {@link ClException} naming {@code call} once this context is closed. */
+    private MemorySegment queue(String call) {
+        open(call);
+        return queue;
+    }
+
+    /** The context, or a {@link ClException} naming {@code what} once it is closed. */
+    private MemorySegment open(String what) {
+        if (closed) {
+            throw new ClException(what + ": the OpenCL context on " + device.name() + " is closed");
+        }
+        return context;
     }
 
     static ClException rethrow(String call, Throwable t) {
@@ -225,8 +247,13 @@ public final class ClContext implements AutoCloseable {
         }
     }
 
+    /** Releases everything made through this context; a second call does nothing. */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         for (ClKernel k : kernels) {
             k.close();
         }

@@ -685,10 +685,13 @@ public final class OpenClForwardPass implements ForwardBackend {
         return (items + WG - 1) / WG;
     }
 
+    /** Releases the device memory and the host staging buffers; a second call does nothing. */
     @Override
     public void close() {
-        cl.close();
-        staging.close();
+        if (staging.scope().isAlive()) {
+            cl.close();
+            staging.close();
+        }
     }
 
     /** The kernels of the program, one object each (they hold their arguments). */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gemmaspark.engine.EngineOptions;
 import dev.gemmaspark.engine.GemmaModel;
+import dev.gemmaspark.engine.GemmaWeights;
 import dev.gemmaspark.engine.GenerationRequest;
 import dev.gemmaspark.engine.GenerationResult;
 import dev.gemmaspark.engine.Golden;
@@ -214,6 +215,31 @@ class OpenClBackendTest {
                     System.arraycopy(labels.get(j), 0, whole, context.length, labels.get(j).length);
                     ScoreResult scored = scheduler.submitScore(whole, context.length, 0).join();
                     assertEquals(scored.logLikelihood(), classified.get(j).logLikelihood(), 0.0, "label " + j);
+                }
+            }
+        }
+    }
+
+    /**
+     * A context is closed by its owner and may be closed again (the connector's registry at executor shutdown): the
+     * second close does nothing, where it used to release the OpenCL queue again and kill the JVM with SIGSEGV in
+     * clReleaseCommandQueue. A closed context refuses requests, and the shared weights serve the next context.
+     */
+    @Test
+    void aContextClosedTwiceReleasesTheDeviceOnce() {
+        List<GenerationRequest> some = requests(3);
+        try (GemmaWeights weights = GemmaWeights.load(Golden.model(Q4_K_M), null, false)) {
+            GemmaModel first = GemmaModel.create(weights, options().withMaxSequences(2));
+            List<GenerationResult> before = first.generateAll(some);
+            first.close();
+            first.close();
+            IllegalStateException refused = assertThrows(IllegalStateException.class,
+                    () -> first.generate(some.get(0)));
+            assertTrue(refused.getMessage().contains("is closed"), refused.getMessage());
+            try (GemmaModel second = GemmaModel.create(weights, options().withMaxSequences(2))) {
+                List<GenerationResult> after = second.generateAll(some);
+                for (int i = 0; i < some.size(); i++) {
+                    assertArrayEquals(before.get(i).tokens(), after.get(i).tokens(), "request " + i);
                 }
             }
         }

@@ -46,6 +46,23 @@ class OpenClBindingsTest {
         }
     }
 
+    /** A closed context refuses calls with an exception and closes once, rather than hand freed handles on. */
+    @Test
+    void aClosedContextRefusesCallsAndClosesOnce() {
+        ClContext cl = new ClContext(OpenCL.device(0));
+        ClBuffer b = cl.upload("b", MemorySegment.ofArray(new float[] {1f, 2f}));
+        cl.close();
+        cl.close();
+        b.close();
+        ClException write = assertThrows(ClException.class,
+                () -> cl.write(b, 0, MemorySegment.ofArray(new float[] {3f})));
+        assertTrue(write.getMessage().startsWith("clEnqueueWriteBuffer: the OpenCL context on ")
+                && write.getMessage().endsWith(" is closed"), write.getMessage());
+        ClException buffer = assertThrows(ClException.class, () -> cl.buffer("late", 16));
+        assertTrue(buffer.getMessage().startsWith("late: the OpenCL context on "), buffer.getMessage());
+        assertThrows(ClException.class, cl::finish);
+    }
+
     @Test
     void errorsNameTheCallAndTheOpenClError() {
         try (ClContext cl = new ClContext(OpenCL.device(0))) {
