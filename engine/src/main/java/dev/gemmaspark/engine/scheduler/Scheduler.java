@@ -470,9 +470,18 @@ public final class Scheduler implements AutoCloseable {
     public void close() {
         closed = true;
         thread.interrupt();
-        try {
-            thread.join();
-        } catch (InterruptedException e) {
+        // Waits even when the closing thread is interrupted (a killed Spark task releasing its context): returning
+        // before the scheduler thread stops would let the caller free the forward pass, the thread pool and the
+        // KV memory under a step still running.
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
     }

@@ -41,6 +41,35 @@ class SchedulerCancellationTest {
         }
     }
 
+    /**
+     * Closed by an interrupted thread (a killed task releasing its context) in the middle of a generation, the
+     * scheduler still returns only once its thread has stopped and failed the request, so that the caller frees the
+     * forward pass and KV memory after the last step, not under it; the closing thread keeps its interrupt.
+     */
+    @Test
+    void closeFromAnInterruptedThreadWaitsForTheSchedulerThread() throws Exception {
+        SchedulerFixture f = new SchedulerFixture(MODEL, new SchedulerOptions(2, 16, 256));
+        try {
+            CountDownLatch started = new CountDownLatch(1);
+            CompletableFuture<?> running = f.scheduler.submit(SchedulerFailureTest.prompt("p1_story"),
+                    SamplingParams.GREEDY.withMaxTokens(200), (token, piece) -> started.countDown());
+            assertTrue(started.await(60, TimeUnit.SECONDS));
+            boolean[] doneWhenClosed = new boolean[2];
+            Thread closer = new Thread(() -> {
+                Thread.currentThread().interrupt();
+                f.scheduler.close();
+                doneWhenClosed[0] = running.isDone();
+                doneWhenClosed[1] = Thread.currentThread().isInterrupted();
+            });
+            closer.start();
+            closer.join();
+            assertTrue(doneWhenClosed[0], "close() returned before the scheduler thread failed the running request");
+            assertTrue(doneWhenClosed[1], "the closing thread lost its interrupt");
+        } finally {
+            f.close();
+        }
+    }
+
     /** Waits until the scheduler holds no request (a request leaves the count just after its future completes). */
     static void awaitEmpty(Scheduler s) throws InterruptedException {
         long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
