@@ -39,8 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
  * own generation for the same pixels and prompt, and a struct gives exactly what the file's bytes give.
  */
 class GemmaVisionTest {
-    static final StructType BYTES = new StructType().add("id", DataTypes.IntegerType).add("prompt", DataTypes.StringType)
-            .add("image", DataTypes.BinaryType);
+    static final StructType BYTES = new StructType().add("id", DataTypes.IntegerType)
+            .add("prompt", DataTypes.StringType).add("image", DataTypes.BinaryType);
     static final StructType STRUCTS = new StructType().add("id", DataTypes.IntegerType)
             .add("prompt", DataTypes.StringType).add("image", ImageSchema.columnSchema());
     /** One prompt per golden image; the second places the image inside the text. */
@@ -237,9 +237,10 @@ class GemmaVisionTest {
                 1, "row 1 of partition 0: file:/empty.png: the image has no pixels (0 x 0)",
                 2, "row 2 of partition 0: file:/broken.png: Spark's image data source could not decode this file "
                         + "(option dropInvalid=true leaves such rows out)",
-                3, "row 3 of partition 0: file:/short.png: data has 10 bytes, a 320 x 200 image of 3 channels has 192000",
-                4, "row 4 of partition 0: file:/c2.png: nChannels is 2; images of 1 (grey), 3 (BGR) or 4 (BGRA) channels"
-                        + " are taken",
+                3, "row 3 of partition 0: file:/short.png: data has 10 bytes, a 320 x 200 image of 3 channels has "
+                        + "192000",
+                4, "row 4 of partition 0: file:/c2.png: nChannels is 2; images of 1 (grey), 3 (BGR) or 4 (BGRA) "
+                        + "channels are taken",
                 5, "row 5 of partition 0: file:/mode.png: mode 17 is not CV_8UC3 (16), the 8-bit type of 3 channels; "
                         + "only 8-bit images are taken");
         errors.forEach((id, error) -> assertEquals(error, out.get(id).getStruct(1).getString(4), "row " + id));
@@ -273,7 +274,8 @@ class GemmaVisionTest {
 
     @Test
     void imageArgumentsAndTheProjectorAreCheckedBeforeAnyRowRuns(@TempDir Path dir) throws IOException {
-        var string = assertThrows(Exception.class, () -> spark.sql("SELECT gemma_generate('Hi', 'photo.png')").collect());
+        var string = assertThrows(Exception.class, () -> spark.sql("SELECT gemma_generate('Hi', 'photo.png')")
+                .collect());
         assertTrue(Errors.messages(string).contains("the image argument of gemma_generate must be BINARY (the bytes of "
                 + "an image file, such as the content of Spark's binaryFile source) or the struct of Spark's image "
                 + "source (origin, height, width, nChannels, mode, data), got STRING: 'photo.png'"),
@@ -283,8 +285,8 @@ class GemmaVisionTest {
                 Errors.messages(number));
         var arity = assertThrows(Exception.class, () -> spark.sql("SELECT gemma_caption(image, 5, 6) FROM photos")
                 .collect());
-        assertTrue(Errors.messages(arity).contains("gemma_caption takes 1 or 2 arguments before its options map, got 3"),
-                Errors.messages(arity));
+        assertTrue(Errors.messages(arity).contains("gemma_caption takes 1 or 2 arguments before its options map, "
+                + "got 3"), Errors.messages(arity));
         var missing = assertThrows(Exception.class, () -> spark.sql("SELECT gemma_caption(image, map('model', '"
                 + TestVision.MODEL + "', 'mmproj', '/no/such/mmproj.gguf')) FROM photos").collect());
         assertTrue(Errors.messages(missing).contains("vision projector /no/such/mmproj.gguf (option mmproj) does not "

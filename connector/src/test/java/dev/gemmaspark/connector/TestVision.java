@@ -141,7 +141,8 @@ public final class TestVision {
             GGUFWriter w = new GGUFWriter();
             for (Map.Entry<String, Object> e : base.metadata().entrySet()) {
                 Object v = switch (e.getKey()) {
-                    case "tokenizer.ggml.tokens" -> append((String[]) e.getValue(), "<start_of_image>", "<end_of_image>");
+                    case "tokenizer.ggml.tokens" ->
+                            append((String[]) e.getValue(), "<start_of_image>", "<end_of_image>");
                     case "tokenizer.ggml.scores" -> append((float[]) e.getValue(), -1000f, -1000f);
                     case "tokenizer.ggml.token_type" -> append((int[]) e.getValue(), 3, 3);
                     default -> e.getValue();
@@ -151,7 +152,8 @@ public final class TestVision {
             for (TensorInfo t : base.tensors().values()) {
                 float[] extra = extraRows.get(t.name());
                 if (extra == null) {
-                    w.addTensor(t.name(), t.type(), t.ne(), dst -> MemorySegment.copy(t.data(), 0, dst, 0, t.byteSize()));
+                    w.addTensor(t.name(), t.type(), t.ne(),
+                            dst -> MemorySegment.copy(t.data(), 0, dst, 0, t.byteSize()));
                 } else {
                     if (t.type() != GGMLType.F32) {
                         throw new IllegalStateException(t.name() + " is " + t.type());

@@ -29,8 +29,9 @@ import org.apache.spark.sql.types.StructType;
  * like the SQL functions (the session needs the Gemma extension). Params: {@code inputCol}, {@code outputCol},
  * {@code task} (generate, summarize, classify, score; transcribe over a binary column of audio file bytes;
  * caption over a column of images: file bytes or the struct of Spark's image source), {@code imageCol} (generate:
- * the image of each prompt), {@code labels} (classify), {@code maxWords} (summarize, caption), {@code fullResult} (the {@code _result} record instead of the plain value), and
- * {@code options}, the gemma options without the {@code spark.gemma.} prefix. Saved and loaded with ML
+ * the image of each prompt), {@code labels} (classify), {@code maxWords} (summarize, caption), {@code fullResult}
+ * (the {@code _result} record instead of the plain value), and {@code options}, the gemma options without the
+ * {@code spark.gemma.} prefix. Saved and loaded with ML
  * persistence ({@code save(path)}, {@link #load(String)}).
  */
 public final class GemmaTransformer extends Transformer implements DefaultParamsWritable {

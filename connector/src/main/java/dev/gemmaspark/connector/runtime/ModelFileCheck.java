@@ -15,7 +15,7 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 
 /**
- * The driver's check of a model file (and of the audio weights and the vision projector) before any task starts, so a bad path or a
+ * The driver's check of a model file (and of the audio weights) before any task starts, so a bad path or a
  * corrupt file fails the query at once with the file named instead of failing every task. A local file is
  * opened and its Gemma 3n configuration read (its training context bounds an explicit {@code contextLength});
  * a remote one is checked for existence and the GGUF magic (copying it to the driver only to check it would
@@ -98,7 +98,8 @@ public final class ModelFileCheck {
 
     private static boolean hasGgufMagic(InputStream in) throws IOException {
         byte[] magic = new byte[4];
-        return in.readNBytes(magic, 0, 4) == 4 && magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U' && magic[3] == 'F';
+        return in.readNBytes(magic, 0, 4) == 4 && magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U'
+                && magic[3] == 'F';
     }
 
     /** Throws {@link IllegalArgumentException} naming {@code model} and the problem; {@code option} names the setting. */

@@ -5,8 +5,8 @@ import dev.gemmaspark.engine.EngineOptions;
 import org.apache.spark.SparkEnv;
 
 /**
- * What a task asks an executor's {@link ModelRegistry} for: the model, its audio weights and its vision projector as
- * the user named them (paths or URIs), how it runs, and where remote files are copied to. Only part of it tells models apart: the
+ * What a task asks an executor's {@link ModelRegistry} for: the model and its audio weights as the user named them
+ * (paths or URIs), how it runs, and where remote files are copied to. Only part of it tells models apart: the
  * weights are shared by everything with the same {@link #weights()} key, a context by everything with the same
  * {@link #context()} key. The engine threads and the cache folder are details of the executor: a context made with
  * one thread count serves calls that asked for another.

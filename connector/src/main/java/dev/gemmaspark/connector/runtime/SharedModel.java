@@ -74,7 +74,7 @@ public final class SharedModel implements AutoCloseable {
         stats.record(rows);
     }
 
-    /** Generates for {@code requests} together, their images through the vision tower in one pass; see {@link GemmaModel#generateAll}. */
+    /** Generates for {@code requests} together, all their images through the vision tower in one pass. */
     public List<GenerationResult> generateAll(List<GenerationRequest> requests, BooleanSupplier cancelled) {
         stats.record(requests.size());
         return model.generateAll(requests, cancelled);

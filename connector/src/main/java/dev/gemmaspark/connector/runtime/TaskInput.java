@@ -87,9 +87,10 @@ record TaskInput(VectorSchemaRoot batch, int row, Inference.RowNames names) {
         }
         StructVector s = imageStruct();
         Object origin = s.getChild("origin").getObject(row);
-        return SparkImages.toRgb(origin == null ? null : origin.toString(), (Integer) s.getChild("height").getObject(row),
-                (Integer) s.getChild("width").getObject(row), (Integer) s.getChild("nChannels").getObject(row),
-                (Integer) s.getChild("mode").getObject(row), (byte[]) s.getChild("data").getObject(row));
+        return SparkImages.toRgb(origin == null ? null : origin.toString(),
+                (Integer) s.getChild("height").getObject(row), (Integer) s.getChild("width").getObject(row),
+                (Integer) s.getChild("nChannels").getObject(row), (Integer) s.getChild("mode").getObject(row),
+                (byte[]) s.getChild("data").getObject(row));
     }
 
     /** What to call the row in the messages about its audio or image. */

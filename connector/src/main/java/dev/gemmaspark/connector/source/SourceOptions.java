@@ -135,7 +135,8 @@ record SourceOptions(List<String> paths, GemmaTask task, String prompt, Integer 
         if (task != GemmaTask.GENERATE) {
             return new String(content, StandardCharsets.UTF_8);
         }
-        return prompt.replace(CONTENT, isImageFile(path) ? ImagePrompt.MARKER : new String(content, StandardCharsets.UTF_8));
+        return prompt.replace(CONTENT, isImageFile(path) ? ImagePrompt.MARKER
+                : new String(content, StandardCharsets.UTF_8));
     }
 
     /** Whether task generate reads the file at {@code path} as an image, by its name. */
