@@ -36,6 +36,10 @@ public final class GemmaFunctions {
      * {@code gemma_generate(prompt, image)}: the image (the bytes of an image file, or the struct of Spark's image
      * source) goes where the prompt has {@code <image>}, else before the prompt; needs the option {@code mmproj}.
      */
+    public static Column generate(Column prompt, Column image) {
+        return call(GemmaTask.GENERATE, false, Map.of(), prompt, image);
+    }
+
     public static Column generate(Column prompt, Column image, Map<String, String> options) {
         return call(GemmaTask.GENERATE, false, options, prompt, image);
     }
