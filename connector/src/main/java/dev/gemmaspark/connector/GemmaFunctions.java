@@ -32,6 +32,22 @@ public final class GemmaFunctions {
         return call(GemmaTask.GENERATE, true, options, prompt);
     }
 
+    /**
+     * {@code gemma_generate(prompt, image)}: the image (the bytes of an image file, or the struct of Spark's image
+     * source) goes where the prompt has {@code <image>}, else before the prompt; needs the option {@code mmproj}.
+     */
+    public static Column generate(Column prompt, Column image) {
+        return call(GemmaTask.GENERATE, false, Map.of(), prompt, image);
+    }
+
+    public static Column generate(Column prompt, Column image, Map<String, String> options) {
+        return call(GemmaTask.GENERATE, false, options, prompt, image);
+    }
+
+    public static Column generateResult(Column prompt, Column image, Map<String, String> options) {
+        return call(GemmaTask.GENERATE, true, options, prompt, image);
+    }
+
     /** {@code gemma_summarize(text)}. */
     public static Column summarize(Column text) {
         return call(GemmaTask.SUMMARIZE, false, Map.of(), text);
@@ -85,6 +101,29 @@ public final class GemmaFunctions {
     /** {@code gemma_transcribe_result(audio)}: text, audio_seconds, output_tokens, finish_reason, error. */
     public static Column transcribeResult(Column audio, Map<String, String> options) {
         return call(GemmaTask.TRANSCRIBE, true, options, audio);
+    }
+
+    /** {@code gemma_caption(image)}: a description of each image; needs the option {@code mmproj}. */
+    public static Column caption(Column image) {
+        return call(GemmaTask.CAPTION, false, Map.of(), image);
+    }
+
+    public static Column caption(Column image, Map<String, String> options) {
+        return call(GemmaTask.CAPTION, false, options, image);
+    }
+
+    /** {@code gemma_caption(image, max_words)}. */
+    public static Column caption(Column image, int maxWords, Map<String, String> options) {
+        return call(GemmaTask.CAPTION, false, options, image, functions.lit(maxWords));
+    }
+
+    /** {@code gemma_caption_result(image)}: text, prompt_tokens, output_tokens, finish_reason, error. */
+    public static Column captionResult(Column image, Map<String, String> options) {
+        return call(GemmaTask.CAPTION, true, options, image);
+    }
+
+    public static Column captionResult(Column image, int maxWords, Map<String, String> options) {
+        return call(GemmaTask.CAPTION, true, options, image, functions.lit(maxWords));
     }
 
     /**

@@ -15,9 +15,9 @@ import scala.runtime.BoxedUnit;
 
 /**
  * Turns Gemma on in a Spark session: {@code spark.sql.extensions=dev.gemmaspark.connector.GemmaSparkExtensions}
- * registers the {@code gemma_generate}, {@code gemma_summarize}, {@code gemma_classify}, {@code gemma_score}
- * and {@code gemma_transcribe} SQL functions (each with a {@code _result} variant), the optimizer rule that batches
- * their calls, and the planner strategy of the batched operator.
+ * registers the {@code gemma_generate}, {@code gemma_summarize}, {@code gemma_classify}, {@code gemma_score}, {@code
+ * gemma_transcribe} and {@code gemma_caption} SQL functions (each with a {@code _result} variant), the optimizer rule
+ * that batches their calls, and the planner strategy of the batched operator.
  */
 public final class GemmaSparkExtensions implements SparkSessionExtensionsProvider {
 

@@ -6,10 +6,11 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * The command line of an example job ({@code --model M [--audio-weights W] --input I --output O}) and its Spark
- * session: the Gemma extension and plugin on, {@code local[*]} when spark-submit gave no master, the model from
- * {@code --model}, else {@code GEMMA_MODEL}, else {@code spark.gemma.model}, and the audio weights from
- * {@code --audio-weights}, else {@code GEMMA_AUDIO_WEIGHTS}, else {@code spark.gemma.audioWeights} (if set).
+ * The command line of an example job ({@code --model M [--audio-weights W] [--mmproj P] --input I --output O}) and
+ * its Spark session: the Gemma extension and plugin on, {@code local[*]} when spark-submit gave no master, the
+ * model from {@code --model}, else {@code GEMMA_MODEL}, else {@code spark.gemma.model}, the audio weights from
+ * {@code --audio-weights}, else {@code GEMMA_AUDIO_WEIGHTS}, else {@code spark.gemma.audioWeights} (if set), and the
+ * vision projector from {@code --mmproj}, else {@code GEMMA_MMPROJ}, else {@code spark.gemma.mmproj} (if set).
  */
 record ExampleArgs(String input, String output, SparkSession spark) {
 
@@ -18,7 +19,7 @@ record ExampleArgs(String input, String output, SparkSession spark) {
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 == args.length) {
                 throw new IllegalArgumentException("usage: " + app + " [--model GGUF] [--audio-weights PATH] "
-                        + "[--input PATH] [--output PATH]");
+                        + "[--mmproj GGUF] [--input PATH] [--output PATH]");
             }
             named.put(args[i].substring(2), args[++i]);
         }
@@ -38,6 +39,10 @@ record ExampleArgs(String input, String output, SparkSession spark) {
         String audioWeights = named.getOrDefault("audio-weights", System.getenv("GEMMA_AUDIO_WEIGHTS"));
         if (audioWeights != null && !audioWeights.isBlank()) {
             builder.config("spark.gemma.audioWeights", audioWeights);
+        }
+        String mmproj = named.getOrDefault("mmproj", System.getenv("GEMMA_MMPROJ"));
+        if (mmproj != null && !mmproj.isBlank()) {
+            builder.config("spark.gemma.mmproj", mmproj);
         }
         return new ExampleArgs(named.getOrDefault("input", defaultInput), named.getOrDefault("output", defaultOutput),
                 builder.getOrCreate());

@@ -27,10 +27,11 @@ import org.apache.spark.sql.types.StructType;
 /**
  * A Spark ML stage that adds the result of a gemma task over {@code inputCol} as {@code outputCol}, batched
  * like the SQL functions (the session needs the Gemma extension). Params: {@code inputCol}, {@code outputCol},
- * {@code task} (generate, summarize, classify, score; transcribe over a binary column of audio file bytes),
- * {@code labels} (classify), {@code maxWords}
- * (summarize), {@code fullResult} (the {@code _result} record instead of the plain value), and
- * {@code options}, the gemma options without the {@code spark.gemma.} prefix. Saved and loaded with ML
+ * {@code task} (generate, summarize, classify, score; transcribe over a binary column of audio file bytes;
+ * caption over a column of images: file bytes or the struct of Spark's image source), {@code imageCol} (generate:
+ * the image of each prompt), {@code labels} (classify), {@code maxWords} (summarize, caption), {@code fullResult}
+ * (the {@code _result} record instead of the plain value), and {@code options}, the gemma options without the
+ * {@code spark.gemma.} prefix. Saved and loaded with ML
  * persistence ({@code save(path)}, {@link #load(String)}).
  */
 public final class GemmaTransformer extends Transformer implements DefaultParamsWritable {
@@ -41,6 +42,7 @@ public final class GemmaTransformer extends Transformer implements DefaultParams
     private final Param<String> inputCol;
     private final Param<String> outputCol;
     private final Param<String> task;
+    private final Param<String> imageCol;
     private final StringArrayParam labels;
     private final IntParam maxWords;
     private final BooleanParam fullResult;
@@ -55,9 +57,11 @@ public final class GemmaTransformer extends Transformer implements DefaultParams
         this.uid = uid;
         inputCol = new Param<>(this, "inputCol", "the input column: text, or audio file bytes for transcribe");
         outputCol = new Param<>(this, "outputCol", "the output column");
-        task = new Param<>(this, "task", "generate, summarize, classify, score or transcribe");
+        task = new Param<>(this, "task", "generate, summarize, classify, score, transcribe or caption");
+        imageCol = new Param<>(this, "imageCol", "the image column of task generate: image file bytes or the struct"
+                + " of Spark's image source");
         labels = new StringArrayParam(this, "labels", "the labels of task classify");
-        maxWords = new IntParam(this, "maxWords", "the word limit of task summarize (0: none)");
+        maxWords = new IntParam(this, "maxWords", "the word limit of task summarize or caption (0: none)");
         fullResult = new BooleanParam(this, "fullResult", "return the full result record");
         options = new StringMapParam(this, "options", "gemma options without the spark.gemma. prefix");
         setDefault(task, "generate");
@@ -92,6 +96,10 @@ public final class GemmaTransformer extends Transformer implements DefaultParams
         return task;
     }
 
+    public Param<String> imageCol() {
+        return imageCol;
+    }
+
     public StringArrayParam labels() {
         return labels;
     }
@@ -121,6 +129,11 @@ public final class GemmaTransformer extends Transformer implements DefaultParams
     public GemmaTransformer setTask(String value) {
         GemmaTask.parse(value, "param task of " + uid);
         set(task, value);
+        return this;
+    }
+
+    public GemmaTransformer setImageCol(String value) {
+        set(imageCol, value);
         return this;
     }
 
@@ -158,8 +171,10 @@ public final class GemmaTransformer extends Transformer implements DefaultParams
         List<Column> args = new ArrayList<>(List.of(functions.col($(inputCol))));
         if (t == GemmaTask.CLASSIFY) {
             args.add(functions.array(java.util.Arrays.stream($(labels)).map(functions::lit).toArray(Column[]::new)));
-        } else if (t == GemmaTask.SUMMARIZE && (Integer) $(maxWords) > 0) {
+        } else if ((t == GemmaTask.SUMMARIZE || t == GemmaTask.CAPTION) && (Integer) $(maxWords) > 0) {
             args.add(functions.lit($(maxWords)));
+        } else if (t == GemmaTask.GENERATE && isDefined(imageCol)) {
+            args.add(functions.col($(imageCol)));
         }
         Column call = GemmaFunctions.call(t, (Boolean) $(fullResult), $(options), args.toArray(Column[]::new));
         return dataset.withColumn($(outputCol), call);
@@ -173,6 +188,16 @@ public final class GemmaTransformer extends Transformer implements DefaultParams
         if (!List.of(schema.fieldNames()).contains($(inputCol))) {
             throw new IllegalArgumentException("inputCol '" + $(inputCol) + "' of GemmaTransformer " + uid
                     + " is not a column of " + schema.simpleString());
+        }
+        if (isDefined(imageCol)) {
+            if (gemmaTask() != GemmaTask.GENERATE) {
+                throw new IllegalArgumentException("imageCol of GemmaTransformer " + uid + " belongs to task generate, "
+                        + "not " + gemmaTask().label() + " (task caption reads its images from inputCol)");
+            }
+            if (!List.of(schema.fieldNames()).contains($(imageCol))) {
+                throw new IllegalArgumentException("imageCol '" + $(imageCol) + "' of GemmaTransformer " + uid
+                        + " is not a column of " + schema.simpleString());
+            }
         }
         if (gemmaTask() == GemmaTask.CLASSIFY && $(labels).length == 0) {
             throw new IllegalArgumentException("GemmaTransformer " + uid + " with task classify needs labels");

@@ -15,6 +15,8 @@ public enum GemmaOption {
             + "model's GGUF, if it has them"),
     AUDIO_Q8_0("audioQ8_0", "false", "quantize the audio tower's linear layers to Q8_0 when an executor loads them "
             + "(half the memory of BF16/F16 weights)"),
+    MMPROJ("mmproj", "", "path or URI of the vision projector (the mmproj GGUF that comes with the model) for images;"
+            + " empty for none"),
     MAX_TOKENS("maxTokens", "256", "the most tokens generated per row"),
     TEMPERATURE("temperature", "0", "sampling temperature; 0 is greedy"),
     TOP_K("topK", "0", "keep the k most likely tokens; 0 keeps all"),

@@ -7,12 +7,14 @@ import java.util.List;
 
 /**
  * The checked options of one call, shipped to the executors with the plan. See {@link GemmaOption} for
- * what each means; {@code audioWeights}, {@code systemPrompt} and {@code localCacheDir} are null when not set.
+ * what each means; {@code audioWeights}, {@code mmproj}, {@code systemPrompt} and {@code localCacheDir} are null
+ * when not set.
  * {@code contextLengthSource} names where {@code contextLength} was set, for the driver's check against the
  * model's training context; it is null when {@code contextLength} is the default, which is capped there
  * silently.
  */
-public record GemmaSettings(String model, String audioWeights, boolean audioQ8_0, int maxTokens, float temperature, int topK, float topP,
+public record GemmaSettings(String model, String audioWeights, boolean audioQ8_0, String mmproj, int maxTokens,
+                            float temperature, int topK, float topP,
                             float minP, long seed, List<String> stop, String systemPrompt, String transcribePrompt,
                             boolean parseSpecial, boolean truncate, int batchSize, int contextLength,
                             String contextLengthSource, int maxSequences, long kvCacheMB, long prefixCacheMB,

@@ -26,6 +26,7 @@ final class SettingsParser {
                 model.strip(),
                 emptyToNull(options.text(GemmaOption.AUDIO_WEIGHTS).strip()),
                 bool(GemmaOption.AUDIO_Q8_0),
+                emptyToNull(options.text(GemmaOption.MMPROJ).strip()),
                 intAtLeast(GemmaOption.MAX_TOKENS, 0),
                 floatIn(GemmaOption.TEMPERATURE, 0f, Float.MAX_VALUE, false),
                 intAtLeast(GemmaOption.TOP_K, 0),

@@ -14,7 +14,9 @@ public enum GemmaTask {
     /** The log-likelihood of a text, optionally following a context. */
     SCORE,
     /** Speech to text of a recording, given as the bytes of a WAV, FLAC or MP3 file. */
-    TRANSCRIBE;
+    TRANSCRIBE,
+    /** A description of an image, optionally limited to a number of words. */
+    CAPTION;
 
     /** The lower-case name used in SQL function names and the {@code task} option. */
     public String label() {
@@ -24,6 +26,11 @@ public enum GemmaTask {
     /** Whether the task generates free text from a prompt (which the option {@code truncate} may cut). */
     public boolean generates() {
         return this == GENERATE || this == SUMMARIZE;
+    }
+
+    /** Whether the task's rows may hold an image: caption's always do, generate's when given one. */
+    public boolean takesImages() {
+        return this == GENERATE || this == CAPTION;
     }
 
     /** Whether the task's input is audio (file bytes) rather than text. */

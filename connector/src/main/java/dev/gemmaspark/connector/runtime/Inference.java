@@ -10,6 +10,7 @@ import dev.gemmaspark.engine.TranscriptionResult;
 import dev.gemmaspark.engine.audio.decode.AudioDecoder;
 import dev.gemmaspark.engine.audio.decode.AudioFormatException;
 import dev.gemmaspark.engine.tokenizer.ChatMessage;
+import dev.gemmaspark.engine.vision.RgbImage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -31,8 +32,9 @@ import org.apache.spark.unsafe.types.UTF8String;
  * results go out as Arrow vectors of the task's {@link ResultColumn}s, as Spark's ArrowEvalPythonExec hands its
  * batches to Python. The rows are run on a shared model in chunks of {@code batchSize} rows that each make one
  * engine call: every row of a chunk is queued in the engine's scheduler at once (a classify row as one request
- * that shares its prompt among the labels), and recordings are decoded and transcribed together. A row that is
- * invalid (undecodable audio included) or whose request fails gets an error result; the others go on, unless
+ * that shares its prompt among the labels), and recordings are decoded and transcribed together, as are the
+ * images of a chunk's rows, which go through the vision tower in one pass. A row that is invalid (undecodable
+ * audio or images included) or whose request fails gets an error result; the others go on, unless
  * {@code failOnError} is set.
  */
 public final class Inference implements AutoCloseable {
@@ -132,7 +134,13 @@ public final class Inference implements AutoCloseable {
         if (task == GemmaTask.TRANSCRIBE) {
             transcribe(inputs, valid, rows);
         } else {
-            runText(inputs, valid, rows);
+            List<Integer> text = new ArrayList<>();
+            List<Integer> images = new ArrayList<>();
+            for (int i : valid) {
+                (task.takesImages() && inputs.get(i).hasImage() ? images : text).add(i);
+            }
+            runText(inputs, text, rows);
+            runImages(inputs, images, rows);
         }
         for (int i = 0; i < rows.length; i++) {
             if (rows[i].isError() && settings.failOnError()) {
@@ -180,16 +188,19 @@ public final class Inference implements AutoCloseable {
             long bytes = in.audioLength();
             return bytes < 0 ? "input is null" : bytes == 0 ? "input is empty" : null;
         }
+        Integer maxWords = in.maxWords();
+        if ((task == GemmaTask.SUMMARIZE || task == GemmaTask.CAPTION) && maxWords != null && maxWords <= 0) {
+            return "max_words must be > 0, got " + maxWords;
+        }
+        if (task == GemmaTask.CAPTION) {
+            return in.hasImage() ? null : "input is null";
+        }
         String text = in.text();
         if (text == null) {
             return "input is null";
         }
-        if (text.isBlank()) {
+        if (text.isBlank() && !(task.takesImages() && in.hasImage())) {
             return "input is empty";
-        }
-        Integer maxWords = in.maxWords();
-        if (task == GemmaTask.SUMMARIZE && maxWords != null && maxWords <= 0) {
-            return "max_words must be > 0, got " + maxWords;
         }
         if (task == GemmaTask.CLASSIFY) {
             List<String> labels = in.labels();
@@ -258,7 +269,7 @@ public final class Inference implements AutoCloseable {
     @SuppressWarnings("unchecked")
     private Pending submit(int row, TaskInput in) {
         return switch (task) {
-            case GENERATE, SUMMARIZE -> new Pending(row, model().submit(request(in)),
+            case GENERATE, SUMMARIZE -> new Pending(row, model().submit(request(in, null)),
                     r -> fromGeneration((GenerationResult) r));
             case SCORE -> new Pending(row, model().submitScore(in.context(), in.text(), settings.parseSpecial()),
                     r -> fromScore((ScoreResult) r));
@@ -270,17 +281,73 @@ public final class Inference implements AutoCloseable {
                 int promptTokens = model().chatTokenCount(messages, settings.parseSpecial());
                 yield new Pending(row, scores, r -> bestLabel(labels, (List<ScoreResult>) r, promptTokens));
             }
-            case TRANSCRIBE -> throw new IllegalStateException("transcription rows are decoded and run in batches");
+            case TRANSCRIBE, CAPTION -> throw new IllegalStateException("transcription and image rows are decoded and"
+                    + " run in batches");
         };
     }
 
-    private GenerationRequest request(TaskInput in) {
-        String user = task == GemmaTask.SUMMARIZE ? Prompts.summarize(in.text(), in.maxWords()) : in.text();
+    /** The generation of a row, with {@code image} (null: none) where the prompt has its marker, or first. */
+    private GenerationRequest request(TaskInput in, RgbImage image) {
+        String user = switch (task) {
+            case SUMMARIZE -> Prompts.summarize(in.text(), in.maxWords());
+            case CAPTION -> Prompts.caption(in.maxWords());
+            default -> in.text();
+        };
         List<ChatMessage> messages = Prompts.conversation(settings.systemPrompt(), user);
         long seed = settings.temperature() == 0f ? settings.seed()
-                : RowSeeds.derive(settings.seed(), messages.toString());
-        return GenerationRequest.chat(messages, settings.sampling(seed)).withParseSpecial(settings.parseSpecial())
-                .withTruncate(settings.truncate());
+                : RowSeeds.derive(settings.seed(), messages.toString(), image == null ? new byte[0] : image.rgb());
+        GenerationRequest request = GenerationRequest.chat(messages, settings.sampling(seed))
+                .withParseSpecial(settings.parseSpecial()).withTruncate(settings.truncate());
+        return image == null ? request : request.withImages(List.of(image));
+    }
+
+    /**
+     * Decodes the images of each batch's rows and generates for them in one engine call, which runs all their
+     * images through the vision tower together. Without a vision projector ({@code mmproj}) every image row gets
+     * an error naming the row and the option, and no model is loaded for them.
+     */
+    private void runImages(List<TaskInput> inputs, List<Integer> rows, RowResult[] results) {
+        if (rows.isEmpty()) {
+            return;
+        }
+        if (settings.mmproj() == null) {
+            for (int i : rows) {
+                results[i] = RowResult.failed(inputs.get(i).name() + ": the model has no vision projector: set "
+                        + "spark.gemma.mmproj (option mmproj) to the mmproj GGUF file that comes with the model");
+            }
+            return;
+        }
+        for (int start = 0; start < rows.size(); start += settings.batchSize()) {
+            List<Integer> decoded = new ArrayList<>();
+            List<GenerationRequest> requests = new ArrayList<>();
+            for (int i : rows.subList(start, Math.min(rows.size(), start + settings.batchSize()))) {
+                TaskInput in = inputs.get(i);
+                try {
+                    requests.add(request(in, in.image()));
+                    decoded.add(i);
+                } catch (IllegalArgumentException e) {
+                    results[i] = RowResult.failed(in.name() + ": " + e.getMessage());
+                }
+            }
+            if (decoded.isEmpty()) {
+                continue;
+            }
+            failIfChanged();
+            List<GenerationResult> answers;
+            engineCalls++;
+            try {
+                answers = model().generateAll(requests, cancelled);
+            } catch (CancellationException e) {
+                throw killed(e);
+            }
+            failIfBroken();
+            for (int k = 0; k < decoded.size(); k++) {
+                GenerationResult answer = answers.get(k);
+                cachedPromptTokens += answer.cachedPromptTokens();
+                results[decoded.get(k)] = answer.error() == null ? fromGeneration(answer)
+                        : RowResult.failed(inputs.get(decoded.get(k)).name() + ": " + answer.error());
+            }
+        }
     }
 
     private static RowResult fromGeneration(GenerationResult r) {

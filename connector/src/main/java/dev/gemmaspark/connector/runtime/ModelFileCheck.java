@@ -53,6 +53,53 @@ public final class ModelFileCheck {
                     + "tower: set " + audioOption + " to the audio weights (the Gemma 3n Hugging Face checkpoint's "
                     + "safetensors, with model.audio_tower.* and model.embed_audio.*)");
         }
+        if (settings.mmproj() != null) {
+            checkProjector(settings.mmproj(), conf);
+        }
+    }
+
+    /**
+     * The vision projector is a readable GGUF file, local or remote; the engine reads its network when an executor
+     * loads it, and a file that is not a Gemma 3n projector fails there, named.
+     */
+    private static void checkProjector(String mmproj, Configuration conf) {
+        String named = "vision projector " + mmproj + " (option mmproj)";
+        try {
+            InputStream in;
+            if (ModelLocalizer.isLocal(mmproj)) {
+                Path path = ModelLocalizer.localPath(mmproj, null, conf);
+                if (!Files.exists(path)) {
+                    throw new IllegalArgumentException(named + " does not exist");
+                }
+                if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+                    throw new IllegalArgumentException(named + " is not a readable file");
+                }
+                in = Files.newInputStream(path);
+            } else {
+                org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(mmproj);
+                FileSystem fs = HadoopFiles.fileSystem(path, conf);
+                if (!fs.exists(path)) {
+                    throw new IllegalArgumentException(named + " does not exist");
+                }
+                if (!fs.getFileStatus(path).isFile()) {
+                    throw new IllegalArgumentException(named + " is not a file");
+                }
+                in = fs.open(path);
+            }
+            try (in) {
+                if (!hasGgufMagic(in)) {
+                    throw new IllegalArgumentException(named + " is not a GGUF file (no 'GGUF' magic at the start)");
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + named + ": " + HadoopFiles.problem(e), e);
+        }
+    }
+
+    private static boolean hasGgufMagic(InputStream in) throws IOException {
+        byte[] magic = new byte[4];
+        return in.readNBytes(magic, 0, 4) == 4 && magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U'
+                && magic[3] == 'F';
     }
 
     /** Throws {@link IllegalArgumentException} naming {@code model} and the problem; {@code option} names the setting. */
@@ -109,9 +156,8 @@ public final class ModelFileCheck {
         if (!status.isFile()) {
             throw new IllegalArgumentException("model file " + model + " (" + option + ") is not a file");
         }
-        byte[] magic = new byte[4];
         try (InputStream in = fs.open(path)) {
-            if (in.readNBytes(magic, 0, 4) != 4 || magic[0] != 'G' || magic[1] != 'G' || magic[2] != 'U' || magic[3] != 'F') {
+            if (!hasGgufMagic(in)) {
                 throw new IllegalArgumentException("model file " + model + " (" + option + ") is not a GGUF file "
                         + "(no 'GGUF' magic at the start)");
             }

@@ -19,18 +19,24 @@ import org.apache.spark.resource.ResourceUtils;
  * @param audioWeights  the path or URI of the audio tower's weights; null: the GGUF's own, if any
  * @param options       the engine's options
  * @param localCacheDir the directory for local copies of remote files; null for the default
+ * @param mmproj        the path or URI of the vision projector (mmproj GGUF); null: none
  */
-public record ModelKey(String model, String audioWeights, EngineOptions options, String localCacheDir) {
+public record ModelKey(String model, String audioWeights, EngineOptions options, String localCacheDir, String mmproj) {
+
+    /** A model without a vision projector. */
+    public ModelKey(String model, String audioWeights, EngineOptions options, String localCacheDir) {
+        this(model, audioWeights, options, localCacheDir, null);
+    }
 
     /** What identifies one set of loaded weights: the files and the load-time transforms that change them. */
-    public record Weights(String model, String audioWeights, boolean audioQ8_0) {}
+    public record Weights(String model, String audioWeights, boolean audioQ8_0, String mmproj) {}
 
     /** What identifies one inference context on those weights: the options that shape its KV memory and batches. */
     public record Context(Weights weights, int contextLength, int maxSequences, int batchTokens, long kvCacheMB,
                           long prefixCacheMB, boolean exactGelu, String device) {}
 
     public Weights weights() {
-        return new Weights(model, audioWeights, options.audioQ8_0());
+        return new Weights(model, audioWeights, options.audioQ8_0(), mmproj);
     }
 
     public Context context() {
@@ -50,7 +56,7 @@ public record ModelKey(String model, String audioWeights, EngineOptions options,
         TaskContext task = TaskContext.get();
         String device = taskDevice(settings.device(), task == null ? Map.of() : task.resourcesJMap());
         return new ModelKey(settings.model(), settings.audioWeights(),
-                settings.engineOptions(cores).withDevice(device), settings.localCacheDir());
+                settings.engineOptions(cores).withDevice(device), settings.localCacheDir(), settings.mmproj());
     }
 
     /**

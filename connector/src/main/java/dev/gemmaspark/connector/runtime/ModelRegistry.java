@@ -299,10 +299,20 @@ public final class ModelRegistry {
                         + e.getMessage(), e);
             }
         }
-        GemmaWeights weights = GemmaWeights.load(local, audio, key.options().audioQ8_0());
+        Path projector = null;
+        if (key.mmproj() != null) {
+            try {
+                projector = ModelLocalizer.localPath(key.mmproj(), key.localCacheDir(), hadoopConf);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot copy vision projector " + key.mmproj() + " to local disk: "
+                        + e.getMessage(), e);
+            }
+        }
+        GemmaWeights weights = GemmaWeights.load(local, audio, key.options().audioQ8_0(), projector);
         int n = LOADS.incrementAndGet();
-        LOG.info("Loaded Gemma weights {}{} from {} in {} ms (load #{} of this JVM)", key.model(),
-                audio == null ? "" : " with audio weights " + key.audioWeights(), local,
+        LOG.info("Loaded Gemma weights {}{}{} from {} in {} ms (load #{} of this JVM)", key.model(),
+                audio == null ? "" : " with audio weights " + key.audioWeights(),
+                projector == null ? "" : " with vision projector " + key.mmproj(), local,
                 (System.nanoTime() - start) / 1_000_000, n);
         return weights;
     }

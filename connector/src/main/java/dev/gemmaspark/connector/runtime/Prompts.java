@@ -1,6 +1,7 @@
 package dev.gemmaspark.connector.runtime;
 
 import dev.gemmaspark.engine.tokenizer.ChatMessage;
+import dev.gemmaspark.engine.vision.ImagePrompt;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,5 +27,11 @@ public final class Prompts {
     public static String classify(String text, List<String> labels) {
         return "Classify the following text into exactly one of these categories: " + String.join(", ", labels)
                 + ". Reply with the category only.\n\nText: " + text;
+    }
+
+    /** The instruction, then the image: its marker is where the engine puts the image's positions. */
+    public static String caption(Integer maxWords) {
+        String limit = maxWords == null ? "" : " in at most " + maxWords + " words";
+        return "Describe this image" + limit + ". Reply with the description only.\n\n" + ImagePrompt.MARKER;
     }
 }

@@ -53,7 +53,8 @@ public enum ResultColumn {
         return switch (task) {
             case SCORE -> List.of(LOG_LIKELIHOOD, TOKENS, PERPLEXITY, ERROR);
             case TRANSCRIBE -> List.of(TEXT, AUDIO_SECONDS, OUTPUT_TOKENS, FINISH_REASON, ERROR);
-            case GENERATE, SUMMARIZE, CLASSIFY -> List.of(TEXT, PROMPT_TOKENS, OUTPUT_TOKENS, FINISH_REASON, ERROR);
+            case GENERATE, SUMMARIZE, CLASSIFY, CAPTION ->
+                    List.of(TEXT, PROMPT_TOKENS, OUTPUT_TOKENS, FINISH_REASON, ERROR);
         };
     }
 

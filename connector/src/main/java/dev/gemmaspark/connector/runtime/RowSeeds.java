@@ -10,8 +10,16 @@ final class RowSeeds {
     private RowSeeds() {}
 
     static long derive(long baseSeed, String content) {
+        return derive(baseSeed, content, new byte[0]);
+    }
+
+    /** The seed of a row whose content is {@code content} followed by the bytes {@code more} (an image's pixels). */
+    static long derive(long baseSeed, String content, byte[] more) {
         long h = 0xcbf29ce484222325L; // FNV-1a 64
         for (byte b : content.getBytes(StandardCharsets.UTF_8)) {
+            h = (h ^ (b & 0xff)) * 0x100000001b3L;
+        }
+        for (byte b : more) {
             h = (h ^ (b & 0xff)) * 0x100000001b3L;
         }
         return mix(h ^ mix(baseSeed));

@@ -76,6 +76,12 @@ public final class SharedModel {
         stats.record(rows);
     }
 
+    /** Generates for {@code requests} together, all their images through the vision tower in one pass. */
+    public List<GenerationResult> generateAll(List<GenerationRequest> requests, BooleanSupplier cancelled) {
+        stats.record(requests.size());
+        return model.generateAll(requests, cancelled);
+    }
+
     public List<TranscriptionResult> transcribeAll(List<float[]> recordings, String prompt, SamplingParams params,
                                                    BooleanSupplier cancelled) {
         stats.record(recordings.size());

@@ -1,13 +1,16 @@
 package dev.gemmaspark.connector.runtime;
 
+import dev.gemmaspark.engine.vision.ImageDecoder;
+import dev.gemmaspark.engine.vision.RgbImage;
 import java.util.List;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VariableWidthFieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.complex.StructVector;
 
 /**
  * Row {@code row} of a batch given to {@link Inference}, read from the batch's vectors when asked: a recording
- * is copied out of its vector only to be decoded. {@code names} names the rows in messages.
+ * or an image is copied out of its vector only to be decoded. {@code names} names the rows in messages.
  */
 record TaskInput(VectorSchemaRoot batch, int row, Inference.RowNames names) {
 
@@ -56,7 +59,41 @@ record TaskInput(VectorSchemaRoot batch, int row, Inference.RowNames names) {
         return v == null || v.isNull(row) ? -1 : ((VariableWidthFieldVector) v).getValueLength(row);
     }
 
-    /** What to call the row in the messages about its audio. */
+    /** The image's file bytes, or null when the row holds none in that form. */
+    private byte[] imageBytes() {
+        return (byte[]) value(InputColumn.IMAGE);
+    }
+
+    /** The row's struct of Spark's image source, or null when it holds none in that form. */
+    private StructVector imageStruct() {
+        FieldVector v = batch.getVector(InputColumn.IMAGE_STRUCT.column());
+        return v == null || v.isNull(row) ? null : (StructVector) v;
+    }
+
+    /** Whether the row holds an image, as file bytes or as Spark's image struct (a null image is none). */
+    boolean hasImage() {
+        FieldVector bytes = batch.getVector(InputColumn.IMAGE.column());
+        return bytes != null && !bytes.isNull(row) || imageStruct() != null;
+    }
+
+    /**
+     * The row's image as RGB, decoded from its file bytes or converted from Spark's image struct; bytes that are
+     * no image in a supported format, or a struct that holds none, throw {@link IllegalArgumentException}.
+     */
+    RgbImage image() {
+        byte[] bytes = imageBytes();
+        if (bytes != null) {
+            return ImageDecoder.decode(bytes);
+        }
+        StructVector s = imageStruct();
+        Object origin = s.getChild("origin").getObject(row);
+        return SparkImages.toRgb(origin == null ? null : origin.toString(),
+                (Integer) s.getChild("height").getObject(row), (Integer) s.getChild("width").getObject(row),
+                (Integer) s.getChild("nChannels").getObject(row), (Integer) s.getChild("mode").getObject(row),
+                (byte[]) s.getChild("data").getObject(row));
+    }
+
+    /** What to call the row in the messages about its audio or image. */
     String name() {
         return names.name(row);
     }
@@ -69,7 +106,13 @@ record TaskInput(VectorSchemaRoot batch, int row, Inference.RowNames names) {
         }
         String text = text();
         if (text == null) {
-            return "null";
+            FieldVector bytes = batch.getVector(InputColumn.IMAGE.column());
+            if (bytes != null && !bytes.isNull(row)) {
+                return ((VariableWidthFieldVector) bytes).getValueLength(row) + " bytes of image";
+            }
+            StructVector s = imageStruct();
+            return s == null ? "null" : "an image struct of " + s.getChild("width").getObject(row) + " x "
+                    + s.getChild("height").getObject(row);
         }
         // only the head is shown, so only the head is scanned: a row may hold megabytes
         String head = text.length() > 200 ? text.substring(0, 200) : text;

@@ -11,10 +11,10 @@ import org.apache.spark.sql.util.CaseInsensitiveStringMap;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * {@code spark.read.format("gemma")}: columns {@code path, text, prompt_tokens, output_tokens,
- * finish_reason, error} for tasks generate, summarize and classify, {@code path, log_likelihood, tokens,
- * perplexity, error} for score, {@code path, text, audio_seconds, output_tokens, finish_reason, error} for
- * transcribe (audio files). Registered by name through {@code META-INF/services}.
+ * {@code spark.read.format("gemma")}: columns {@code path, text, prompt_tokens, output_tokens, finish_reason, error}
+ * for tasks generate, summarize, classify and caption (image files), {@code path, log_likelihood, tokens, perplexity,
+ * error} for score, {@code path, text, audio_seconds, output_tokens, finish_reason, error} for transcribe (audio
+ * files). Registered by name through {@code META-INF/services}.
  */
 public final class GemmaDataSource implements TableProvider, DataSourceRegister {
 

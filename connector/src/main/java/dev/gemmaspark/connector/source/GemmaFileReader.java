@@ -25,7 +25,10 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
  * Spark closes when the task ends.
  */
 final class GemmaFileReader implements PartitionReader<ColumnarBatch> {
-    /** Larger text files cannot fit any context; reading them whole would only waste memory. */
+    /**
+     * Larger text files cannot fit any context; reading them whole would only waste memory. Image files have the
+     * same limit: 64 MiB is a PNG of well over 20 million pixels, which the tower shrinks to at most 768 x 768.
+     */
     static final long MAX_TEXT_FILE_BYTES = 64L << 20;
     /**
      * Larger audio files are refused: a row is read whole into a Java array (at most 2 GiB), and decoded it

@@ -6,10 +6,12 @@ import dev.gemmaspark.connector.options.GemmaSettings;
 import dev.gemmaspark.connector.runtime.GemmaTask;
 import dev.gemmaspark.connector.runtime.InputColumn;
 import dev.gemmaspark.connector.runtime.ResultColumn;
+import dev.gemmaspark.engine.vision.ImagePrompt;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -26,7 +28,9 @@ import org.apache.spark.unsafe.types.UTF8String;
  * The options of a {@code gemma} read: the paths, the {@code task} and what it needs ({@code prompt} with a
  * {@code {content}} placeholder for generate, {@code maxWords} for summarize, {@code labels} for classify,
  * {@code context} for score; {@code transcribe} reads audio files and takes {@code transcribePrompt} like
- * every gemma option), and the gemma options, which override the session's {@code spark.gemma.*}.
+ * every gemma option; {@code caption} reads every file as an image and takes {@code maxWords}; generate reads a
+ * file named {@code .png}, {@code .jpg}, {@code .jpeg}, {@code .bmp} or {@code .gif} as an image, which goes where
+ * the prompt has {@code {content}}), and the gemma options, which override the session's {@code spark.gemma.*}.
  * {@code modelSource} and {@code audioWeightsSource} name where the model and audio weights were set.
  */
 record SourceOptions(List<String> paths, GemmaTask task, String prompt, Integer maxWords, List<String> labels,
@@ -38,9 +42,12 @@ record SourceOptions(List<String> paths, GemmaTask task, String prompt, Integer 
     static final String PATH = "path";
     private static final String CONTENT = "{content}";
     private static final Set<String> OWN = Set.of("path", "paths", "task", "prompt", "maxwords", "labels", "context");
-    /** The options that only one task takes: given to another task they would be ignored without a word. */
-    private static final Map<String, GemmaTask> TASK_OPTIONS = Map.of("prompt", GemmaTask.GENERATE,
-            "maxWords", GemmaTask.SUMMARIZE, "labels", GemmaTask.CLASSIFY, "context", GemmaTask.SCORE);
+    /** The options that only some tasks take: given to another task they would be ignored without a word. */
+    private static final Map<String, Set<GemmaTask>> TASK_OPTIONS = Map.of("prompt", EnumSet.of(GemmaTask.GENERATE),
+            "maxWords", EnumSet.of(GemmaTask.SUMMARIZE, GemmaTask.CAPTION), "labels", EnumSet.of(GemmaTask.CLASSIFY),
+            "context", EnumSet.of(GemmaTask.SCORE));
+    /** The names of the files that task generate reads as images (lower case), as ImageDecoder decodes them. */
+    private static final List<String> IMAGE_EXTENSIONS = List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif");
 
     /** Parses and checks {@code options} (keys in any case) over the session configuration {@code conf}. */
     static SourceOptions parse(Map<String, String> options, Map<String, String> conf) {
@@ -51,12 +58,13 @@ record SourceOptions(List<String> paths, GemmaTask task, String prompt, Integer 
                     + Arrays.stream(GemmaTask.values()).map(GemmaTask::label).toList());
         }
         GemmaTask task = GemmaTask.parse(taskName, "option 'task' of " + WHERE);
-        TASK_OPTIONS.forEach((key, owner) -> {
-            if (lower.containsKey(key.toLowerCase(Locale.ROOT)) && owner != task) {
+        TASK_OPTIONS.forEach((key, owners) -> {
+            if (lower.containsKey(key.toLowerCase(Locale.ROOT)) && !owners.contains(task)) {
                 String hint = task == GemmaTask.TRANSCRIBE && key.equals("prompt")
                         ? " (which takes transcribePrompt)" : "";
                 throw new IllegalArgumentException("option '" + key + "' of " + WHERE + " belongs to task "
-                        + owner.label() + ", not " + task.label() + hint);
+                        + String.join(" or ", owners.stream().map(GemmaTask::label).toList()) + ", not "
+                        + task.label() + hint);
             }
         });
         GemmaOptions gemma = GemmaOptions.fromConf(conf).overriddenBy(GemmaOptions.fromMap(options, WHERE, OWN));
@@ -66,7 +74,7 @@ record SourceOptions(List<String> paths, GemmaTask task, String prompt, Integer 
                     + ", where each file's text goes");
         }
         List<String> labels = task == GemmaTask.CLASSIFY ? labels(lower.get("labels")) : null;
-        Integer maxWords = task == GemmaTask.SUMMARIZE && lower.containsKey("maxwords")
+        Integer maxWords = TASK_OPTIONS.get("maxWords").contains(task) && lower.containsKey("maxwords")
                 ? positive(lower.get("maxwords")) : null;
         return new SourceOptions(paths(lower), task, prompt, maxWords, labels, lower.get("context"),
                 gemma.settings(), gemma.source(GemmaOption.MODEL), gemma.source(GemmaOption.AUDIO_WEIGHTS));
@@ -99,8 +107,8 @@ record SourceOptions(List<String> paths, GemmaTask task, String prompt, Integer 
 
     /**
      * The row of {@link #inputSchema()} of the file at {@code path} with bytes {@code content}, or null and
-     * {@code error}, why it could not be read. Generate's text goes into {@code prompt}; the options of the other
-     * tasks fill every row.
+     * {@code error}, why it could not be read. Generate's text goes into {@code prompt}, or, for an image file,
+     * the image's marker; the options of the other tasks fill every row.
      */
     InternalRow inputRow(String path, byte[] content, String error) {
         List<InputColumn> columns = inputColumns();
@@ -108,8 +116,11 @@ record SourceOptions(List<String> paths, GemmaTask task, String prompt, Integer 
         values[0] = UTF8String.fromString(path);
         for (int c = 0; c < columns.size(); c++) {
             values[c + 1] = switch (columns.get(c)) {
-                case TEXT -> content == null ? null : UTF8String.fromString(text(content));
+                case TEXT -> content == null ? null : UTF8String.fromString(text(path, content));
                 case AUDIO -> content;
+                case IMAGE -> task == GemmaTask.CAPTION || isImageFile(path) ? content : null;
+                // files are read as bytes: Spark's image structs come only from SQL
+                case IMAGE_STRUCT -> null;
                 case MAX_WORDS -> maxWords;
                 case LABELS -> labels == null ? null
                         : new GenericArrayData(labels.stream().map(UTF8String::fromString).toArray());
@@ -120,9 +131,18 @@ record SourceOptions(List<String> paths, GemmaTask task, String prompt, Integer 
         return new GenericInternalRow(values);
     }
 
-    private String text(byte[] content) {
-        String text = new String(content, StandardCharsets.UTF_8);
-        return task == GemmaTask.GENERATE ? prompt.replace(CONTENT, text) : text;
+    private String text(String path, byte[] content) {
+        if (task != GemmaTask.GENERATE) {
+            return new String(content, StandardCharsets.UTF_8);
+        }
+        return prompt.replace(CONTENT, isImageFile(path) ? ImagePrompt.MARKER
+                : new String(content, StandardCharsets.UTF_8));
+    }
+
+    /** Whether task generate reads the file at {@code path} as an image, by its name. */
+    private static boolean isImageFile(String path) {
+        String name = path.toLowerCase(Locale.ROOT);
+        return IMAGE_EXTENSIONS.stream().anyMatch(name::endsWith);
     }
 
     /** {@code load(path)} sets option {@code path}; {@code load(p1, p2, ...)} sets {@code paths}, a JSON array. */

@@ -26,14 +26,16 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
  *
  * @param task        what the function asks of the model
  * @param fullResult  whether it returns the full record (the {@code _result} variant)
- * @param dataArgs    how many row arguments it takes (the second one: max_words, labels or context); the
- *                    first is text, or the bytes of an audio file for transcribe
+ * @param arguments   the engine's input columns its row arguments fill, in their order: the task's columns (text,
+ *                    or the audio of transcribe or the image of caption; then generate's image, or max_words, labels
+ *                    or context), an image as file bytes or as the struct of Spark's image source
  * @param callOptions the options map of the call, without prefix, in key order
  * @param settings    the merged, checked settings; null until the optimizer rule resolves the call
  * @param modelSource the option or configuration key that named the model file, for messages; null until resolved
  * @param audioSource the option or configuration key that names the audio weights, for messages; null until resolved
  */
-public record GemmaFunction(GemmaTask task, boolean fullResult, int dataArgs, SortedMap<String, String> callOptions,
+public record GemmaFunction(GemmaTask task, boolean fullResult, List<InputColumn> arguments,
+                            SortedMap<String, String> callOptions,
                             GemmaSettings settings, String modelSource, String audioSource)
         implements ScalarFunction<Object> {
 
@@ -52,19 +54,14 @@ public record GemmaFunction(GemmaTask task, boolean fullResult, int dataArgs, So
         return name();
     }
 
-    /** The engine's input columns that the row arguments of a call fill, in the order of the arguments. */
-    private List<InputColumn> argumentColumns() {
-        return InputColumn.of(task).subList(0, dataArgs);
-    }
-
     /** The vectors of a batch of the call's evaluated arguments. */
-    StructType arguments() {
-        return InputColumn.struct(argumentColumns());
+    StructType argumentStruct() {
+        return InputColumn.struct(arguments);
     }
 
     @Override
     public DataType[] inputTypes() {
-        return argumentColumns().stream().map(InputColumn::type).toArray(DataType[]::new);
+        return arguments.stream().map(InputColumn::type).toArray(DataType[]::new);
     }
 
     @Override
@@ -115,15 +112,17 @@ public record GemmaFunction(GemmaTask task, boolean fullResult, int dataArgs, So
     GemmaFunction resolve(Map<String, String> sessionConf) {
         GemmaOptions options = GemmaOptions.fromConf(sessionConf)
                 .overriddenBy(GemmaOptions.fromMap(callOptions, name(), Set.of()));
-        return new GemmaFunction(task, fullResult, dataArgs, callOptions, options.settings(),
+        return new GemmaFunction(task, fullResult, arguments, callOptions, options.settings(),
                 options.source(GemmaOption.MODEL), options.source(GemmaOption.AUDIO_WEIGHTS));
     }
 
     /** What {@link #checkModelFiles} reads: calls with equal ones need one check. */
-    record ModelFiles(String model, String modelSource, String audioWeights, String audioSource, boolean transcribes) {}
+    record ModelFiles(String model, String modelSource, String audioWeights, String audioSource, boolean transcribes,
+                      String mmproj) {}
 
     ModelFiles modelFiles() {
-        return new ModelFiles(settings.model(), modelSource, settings.audioWeights(), audioSource, task.readsAudio());
+        return new ModelFiles(settings.model(), modelSource, settings.audioWeights(), audioSource, task.readsAudio(),
+                settings.mmproj());
     }
 
     /**

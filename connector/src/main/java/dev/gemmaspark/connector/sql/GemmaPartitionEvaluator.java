@@ -87,7 +87,7 @@ final class GemmaPartitionEvaluator implements PartitionEvaluator<InternalRow, I
         CallRunner(GemmaFunction function, MutableProjection args, BufferAllocator allocator) {
             this.function = function;
             this.args = args;
-            this.input = Inference.writer(function.arguments(), allocator);
+            this.input = Inference.writer(function.argumentStruct(), allocator);
             this.inference = new Inference(this::model, function.task(), function.settings(), function.name(),
                     allocator);
         }

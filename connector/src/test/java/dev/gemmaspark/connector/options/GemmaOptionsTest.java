@@ -15,7 +15,7 @@ class GemmaOptionsTest {
     @Test
     void defaultsAreTheDocumentedOnes() {
         GemmaSettings s = GemmaOptions.fromConf(CONF).settings();
-        assertEquals(new GemmaSettings("/m.gguf", null, false, 256, 0f, 0, 1f, 0f, 0L, List.of(), null, "Transcribe this audio.",
+        assertEquals(new GemmaSettings("/m.gguf", null, false, null, 256, 0f, 0, 1f, 0f, 0L, List.of(), null, "Transcribe this audio.",
                 false, false, 32, 4096, null, 0, 0L, 256L, 0, "cpu", false, null), s);
     }
 

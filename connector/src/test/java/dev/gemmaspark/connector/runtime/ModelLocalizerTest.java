@@ -3,15 +3,22 @@ package dev.gemmaspark.connector.runtime;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gemmaspark.connector.TestAudio;
 import dev.gemmaspark.connector.TestSpark;
+import dev.gemmaspark.connector.TestVision;
+import dev.gemmaspark.connector.options.GemmaOptions;
 import dev.gemmaspark.engine.EngineOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -108,5 +115,50 @@ class ModelLocalizerTest {
         Path good = remoteDir.resolve("model.gguf");
         Files.copy(TestSpark.MODEL, good);
         ModelFileCheck.check("testremote://" + good, "spark.gemma.model", conf());
+    }
+
+    @Test
+    void aRemoteProjectorIsCopiedOnceAndItsWeightsSharedByContexts(@TempDir Path remoteDir, @TempDir Path cache)
+            throws Exception {
+        Path model = remoteDir.resolve("image-model.gguf");
+        Files.copy(TestVision.MODEL, model);
+        Path remote = remoteDir.resolve("mmproj.gguf");
+        Files.copy(TestVision.MMPROJ, remote);
+        String uri = "testremote://" + remote;
+        EngineOptions options = EngineOptions.defaults().withThreads(1).withContextLength(384);
+        int loadsBefore = ModelRegistry.loadCount();
+        SharedModel a = ModelRegistry.acquire(new ModelKey(model.toString(), null, options, cache.toString(), uri),
+                conf());
+        SharedModel otherLength = ModelRegistry.acquire(new ModelKey(model.toString(), null,
+                options.withContextLength(512), cache.toString(), uri), conf());
+        assertTrue(a.engine().hasVision());
+        assertNotSame(a, otherLength);
+        assertSame(a.engine().weights(), otherLength.engine().weights(), "one vision tower for both contexts");
+        assertEquals(loadsBefore + 1, ModelRegistry.loadCount());
+        try (var files = Files.list(cache)) {
+            List<Path> copies = files.toList();
+            assertEquals(1, copies.size(), copies.toString());
+            assertTrue(copies.getFirst().getFileName().toString().endsWith("-mmproj.gguf"), copies.toString());
+            assertArrayEquals(Files.readAllBytes(TestVision.MMPROJ), Files.readAllBytes(copies.getFirst()));
+        }
+        SharedModel without = ModelRegistry.acquire(new ModelKey(model.toString(), null, options, cache.toString()),
+                conf());
+        assertFalse(without.engine().hasVision());
+        assertEquals(loadsBefore + 2, ModelRegistry.loadCount(), "without the projector the weights are others");
+    }
+
+    @Test
+    void driverCheckReadsTheMagicOfARemoteProjector(@TempDir Path remoteDir) throws Exception {
+        Path png = Files.copy(TestVision.image(TestVision.IMAGES.get(0)), remoteDir.resolve("mmproj.gguf"));
+        var e = assertThrows(IllegalArgumentException.class, () -> ModelFileCheck.check(GemmaOptions.fromMap(
+                Map.of("model", TestSpark.MODEL.toString(), "mmproj", "testremote://" + png), "test", Set.of())
+                .settings(), "model", "audioWeights", false, conf()));
+        assertEquals("vision projector testremote://" + png + " (option mmproj) is not a GGUF file (no 'GGUF' magic "
+                + "at the start)", e.getMessage());
+        var missing = assertThrows(IllegalArgumentException.class, () -> ModelFileCheck.check(GemmaOptions.fromMap(
+                Map.of("model", TestSpark.MODEL.toString(), "mmproj", "testremote://" + remoteDir.resolve("none.gguf")),
+                "test", Set.of()).settings(), "model", "audioWeights", false, conf()));
+        assertEquals("vision projector testremote://" + remoteDir.resolve("none.gguf") + " (option mmproj) does not "
+                + "exist", missing.getMessage());
     }
 }

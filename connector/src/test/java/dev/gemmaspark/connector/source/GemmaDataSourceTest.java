@@ -124,7 +124,8 @@ class GemmaDataSourceTest {
         var badTask = assertThrows(Exception.class,
                 () -> spark.read().format("gemma").option("task", "translate").load(dir.toString()));
         assertTrue(Errors.messages(badTask).contains("option 'task' of the gemma data source must be one of "
-                + "[generate, summarize, classify, score, transcribe], got 'translate'"), Errors.messages(badTask));
+                + "[generate, summarize, classify, score, transcribe, caption], got 'translate'"),
+                Errors.messages(badTask));
         var badValue = assertThrows(Exception.class, () -> spark.read().format("gemma").option("task", "summarize")
                 .option("batchSize", "0").load(dir.toString()));
         assertTrue(Errors.messages(badValue).contains("option 'batchSize' of the gemma data source must be an integer >= 1"),

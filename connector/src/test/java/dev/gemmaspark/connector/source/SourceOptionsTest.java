@@ -40,8 +40,13 @@ class SourceOptionsTest {
                 + "transcribePrompt)", "task", "transcribe", "path", "/d", "prompt", "Transcribe");
         assertMessage("option 'labels' of the gemma data source belongs to task classify, not score",
                 "task", "score", "path", "/d", "labels", "a,b");
-        assertMessage("option 'maxWords' of the gemma data source belongs to task summarize, not generate",
+        assertMessage("option 'maxWords' of the gemma data source belongs to task summarize or caption, not generate",
                 "task", "generate", "path", "/d", "maxWords", "5");
+        assertMessage("option 'prompt' of the gemma data source belongs to task generate, not caption",
+                "task", "caption", "path", "/d", "prompt", "Describe {content}");
+        assertEquals(5, parse("task", "caption", "path", "/d", "maxWords", "5").maxWords());
+        assertMessage("option 'maxWords' of the gemma data source must be an integer > 0, got '0'",
+                "task", "caption", "path", "/d", "maxWords", "0");
     }
 
     @Test

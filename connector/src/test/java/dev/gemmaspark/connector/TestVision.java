@@ -1,0 +1,224 @@
+package dev.gemmaspark.connector;
+
+import dev.gemmaspark.engine.EngineOptions;
+import dev.gemmaspark.engine.GemmaModel;
+import dev.gemmaspark.engine.GenerationRequest;
+import dev.gemmaspark.engine.GenerationResult;
+import dev.gemmaspark.engine.gguf.GGMLType;
+import dev.gemmaspark.engine.gguf.GGUFFile;
+import dev.gemmaspark.engine.gguf.GGUFWriter;
+import dev.gemmaspark.engine.gguf.GGUFWriter.ValueType;
+import dev.gemmaspark.engine.gguf.TensorInfo;
+import dev.gemmaspark.engine.sampling.SamplingParams;
+import dev.gemmaspark.engine.tokenizer.ChatMessage;
+import dev.gemmaspark.engine.vision.ImageDecoder;
+import dev.gemmaspark.engine.vision.RgbImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * The image test model: the golden tiny text model with the image tokens, {@code gemma3n-tiny6img-tinyvocab-f32}
+ * (engine/src/test/resources/golden/vision/README.md: the tiny f32 text model with {@code <start_of_image>} (500)
+ * and {@code <end_of_image>} (501) appended, their rows kept as .npy beside the projectors), rebuilt here as the
+ * engine's VisionGolden rebuilds it, the golden S = 256 F32 projector, the golden images, and the engine's own
+ * generations on them, which the connector's must equal. Greedy, 6 tokens, context 512, as the session's options.
+ */
+public final class TestVision {
+    public static final Path GOLDEN = Paths.get("../engine/src/test/resources/golden").toAbsolutePath().normalize();
+    public static final Path MMPROJ = GOLDEN.resolve("vision/models/mmproj-gemma3nv-s1-seed1-f32.gguf");
+    /** RGB, RGBA (alpha to be dropped) and RGB, of different sizes. */
+    public static final List<String> IMAGES = List.of("g0_gradient_320x200", "g1_checker_150x260", "g2_photo_380x285");
+    public static final Path MODEL;
+    /** The options every image call of the tests passes. */
+    public static final Map<String, String> OPTIONS;
+    private static final SamplingParams SAMPLING = SamplingParams.GREEDY.withMaxTokens(Reference.MAX_TOKENS);
+    private static GemmaModel reference;
+
+    static {
+        try {
+            MODEL = Files.createTempFile("gemma3n-tiny6img-tinyvocab-f32", ".gguf");
+            MODEL.toFile().deleteOnExit();
+            writeImageModel(MODEL);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        OPTIONS = Map.of("model", MODEL.toString(), "mmproj", MMPROJ.toString());
+    }
+
+    private TestVision() {}
+
+    /** {@link #OPTIONS} and {@code more} as a SQL map literal. */
+    public static String optionsSql(Map<String, String> more) {
+        Map<String, String> all = new TreeMap<>(OPTIONS);
+        all.putAll(more);
+        return "map(" + all.entrySet().stream().map(e -> "'" + e.getKey() + "', '" + e.getValue() + "'")
+                .collect(Collectors.joining(", ")) + ")";
+    }
+
+    public static Path image(String name) {
+        return GOLDEN.resolve("vision/images/" + name + ".png");
+    }
+
+    /** The bytes of golden image {@code name}'s PNG file. */
+    public static byte[] png(String name) {
+        try {
+            return Files.readAllBytes(image(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The pixels the engine decodes from a file's bytes. */
+    public static RgbImage decode(byte[] file) {
+        return ImageDecoder.decode(file);
+    }
+
+    /**
+     * {@code image} as Spark's image source stores it: the data row-major in OpenCV's order, B, G, R per pixel, then
+     * {@code alpha} when that is not null (4 channels).
+     */
+    public static byte[] bgr(RgbImage image, byte[] alpha) {
+        int n = alpha == null ? 3 : 4;
+        int pixels = image.width() * image.height();
+        byte[] out = new byte[pixels * n];
+        for (int p = 0; p < pixels; p++) {
+            out[p * n] = image.rgb()[p * 3 + 2];
+            out[p * n + 1] = image.rgb()[p * 3 + 1];
+            out[p * n + 2] = image.rgb()[p * 3];
+            if (alpha != null) {
+                out[p * n + 3] = alpha[p];
+            }
+        }
+        return out;
+    }
+
+    /** What the engine generates for {@code prompt} as the user turn with each image, greedily, in one batch. */
+    public static List<GenerationResult> generate(String prompt, List<RgbImage> images) {
+        return referenceModel().generateAll(images.stream().map(i -> GenerationRequest
+                .chat(List.of(ChatMessage.user(prompt)), SAMPLING).withImages(List.of(i))).toList());
+    }
+
+    /** What the engine generates for a text-only prompt on the image model. */
+    public static GenerationResult generate(String prompt) {
+        return referenceModel().generate(GenerationRequest.chat(prompt, SAMPLING));
+    }
+
+    /** The caption prompt as the connector must word it: the instruction, then the image. */
+    public static String captionPrompt(Integer maxWords) {
+        return "Describe this image" + (maxWords == null ? "" : " in at most " + maxWords + " words")
+                + ". Reply with the description only.\n\n<image>";
+    }
+
+    private static synchronized GemmaModel referenceModel() {
+        if (reference == null) {
+            reference = GemmaModel.load(MODEL, null, MMPROJ, EngineOptions.defaults().withThreads(2)
+                    .withContextLength(512));
+        }
+        return reference;
+    }
+
+    /** The tiny f32 text model with the two image tokens appended as control tokens and their embedding rows. */
+    private static void writeImageModel(Path out) throws IOException {
+        Map<String, float[]> extraRows = Map.of(
+                "token_embd.weight", npyFloats(GOLDEN.resolve("vision/models/image-tokens.token_embd.npy")),
+                "per_layer_token_embd.weight",
+                npyFloats(GOLDEN.resolve("vision/models/image-tokens.per_layer_token_embd.npy")));
+        try (GGUFFile base = GGUFFile.open(GOLDEN.resolve("models/gemma3n-tiny6-tinyvocab-f32.gguf"))) {
+            GGUFWriter w = new GGUFWriter();
+            for (Map.Entry<String, Object> e : base.metadata().entrySet()) {
+                Object v = switch (e.getKey()) {
+                    case "tokenizer.ggml.tokens" ->
+                            append((String[]) e.getValue(), "<start_of_image>", "<end_of_image>");
+                    case "tokenizer.ggml.scores" -> append((float[]) e.getValue(), -1000f, -1000f);
+                    case "tokenizer.ggml.token_type" -> append((int[]) e.getValue(), 3, 3);
+                    default -> e.getValue();
+                };
+                put(w, e.getKey(), v);
+            }
+            for (TensorInfo t : base.tensors().values()) {
+                float[] extra = extraRows.get(t.name());
+                if (extra == null) {
+                    w.addTensor(t.name(), t.type(), t.ne(),
+                            dst -> MemorySegment.copy(t.data(), 0, dst, 0, t.byteSize()));
+                } else {
+                    if (t.type() != GGMLType.F32) {
+                        throw new IllegalStateException(t.name() + " is " + t.type());
+                    }
+                    long[] ne = t.ne().clone();
+                    ne[1] += 2;
+                    w.addTensor(t.name(), t.type(), ne, dst -> {
+                        MemorySegment.copy(t.data(), 0, dst, 0, t.byteSize());
+                        MemorySegment.copy(extra, 0, dst, ValueLayout.JAVA_FLOAT_UNALIGNED, t.byteSize(), extra.length);
+                    });
+                }
+            }
+            w.write(out);
+        }
+    }
+
+    private static void put(GGUFWriter w, String key, Object v) {
+        switch (v) {
+            case String s -> w.putString(key, s);
+            case Boolean b -> w.putBool(key, b);
+            case Float f -> w.putFloat32(key, f);
+            case Double d -> w.putFloat64(key, d);
+            case Integer i -> w.putInteger(key, ValueType.INT32, i);
+            case Long l -> w.putInteger(key, ValueType.INT64, l);
+            case String[] a -> w.putArray(key, ValueType.STRING, a);
+            case float[] a -> w.putArray(key, ValueType.FLOAT32, a);
+            case double[] a -> w.putArray(key, ValueType.FLOAT64, a);
+            case boolean[] a -> w.putArray(key, ValueType.BOOL, a);
+            case int[] a -> w.putArray(key, ValueType.INT32, a);
+            case long[] a -> w.putArray(key, ValueType.INT64, a);
+            default -> throw new IllegalStateException(key + ": " + v.getClass());
+        }
+    }
+
+    /** The values of a little-endian float32 .npy file (version 1 or 2 header), in file order. */
+    private static float[] npyFloats(Path npy) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(npy)).order(ByteOrder.LITTLE_ENDIAN);
+        int major = b.get(6);
+        int headerLength = major == 1 ? Short.toUnsignedInt(b.getShort(8)) : b.getInt(8);
+        int start = (major == 1 ? 10 : 12) + headerLength;
+        String header = new String(b.array(), 0, start, StandardCharsets.ISO_8859_1);
+        if (!header.contains("'<f4'")) {
+            throw new IllegalStateException(npy + " is not little-endian float32: " + header);
+        }
+        FloatBuffer floats = b.position(start).slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        float[] out = new float[floats.remaining()];
+        floats.get(out);
+        return out;
+    }
+
+    private static String[] append(String[] a, String... more) {
+        String[] out = Arrays.copyOf(a, a.length + more.length);
+        System.arraycopy(more, 0, out, a.length, more.length);
+        return out;
+    }
+
+    private static float[] append(float[] a, float... more) {
+        float[] out = Arrays.copyOf(a, a.length + more.length);
+        System.arraycopy(more, 0, out, a.length, more.length);
+        return out;
+    }
+
+    private static int[] append(int[] a, int... more) {
+        int[] out = Arrays.copyOf(a, a.length + more.length);
+        System.arraycopy(more, 0, out, a.length, more.length);
+        return out;
+    }
+}
