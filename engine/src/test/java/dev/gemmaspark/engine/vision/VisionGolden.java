@@ -2,20 +2,12 @@ package dev.gemmaspark.engine.vision;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gemmaspark.engine.Golden;
-import dev.gemmaspark.engine.gguf.GGMLType;
-import dev.gemmaspark.engine.gguf.GGUFFile;
-import dev.gemmaspark.engine.gguf.GGUFWriter;
-import dev.gemmaspark.engine.gguf.GGUFWriter.ValueType;
-import dev.gemmaspark.engine.gguf.TensorInfo;
+import dev.gemmaspark.engine.synth.ImageTokenModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * llama.cpp's reference data for image input under test resources {@code golden/vision/} (see its README): two
@@ -71,86 +63,13 @@ public final class VisionGolden {
             try {
                 Path out = Files.createTempFile("gemma3n-tiny6img-tinyvocab-f32", ".gguf");
                 out.toFile().deleteOnExit();
-                writeImageModel(out);
+                ImageTokenModel.writeGolden(Golden.path(""), out);
                 textModel = out;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
         return textModel;
-    }
-
-    private static void writeImageModel(Path out) throws IOException {
-        Map<String, float[]> extraRows = Map.of(
-                "token_embd.weight", npy("models/image-tokens.token_embd.npy").floats(),
-                "per_layer_token_embd.weight", npy("models/image-tokens.per_layer_token_embd.npy").floats());
-        try (GGUFFile base = GGUFFile.open(Golden.model("gemma3n-tiny6-tinyvocab-f32"))) {
-            GGUFWriter w = new GGUFWriter();
-            for (Map.Entry<String, Object> e : base.metadata().entrySet()) {
-                String key = e.getKey();
-                Object v = e.getValue();
-                switch (key) {
-                    case "tokenizer.ggml.tokens" -> v = append((String[]) v, "<start_of_image>", "<end_of_image>");
-                    case "tokenizer.ggml.scores" -> v = append((float[]) v, -1000f, -1000f);
-                    case "tokenizer.ggml.token_type" -> v = append((int[]) v, 3, 3);
-                    default -> { }
-                }
-                put(w, key, v);
-            }
-            for (TensorInfo t : base.tensors().values()) {
-                float[] extra = extraRows.get(t.name());
-                if (extra == null) {
-                    w.addTensor(t.name(), t.type(), t.ne(), dst -> MemorySegment.copy(t.data(), 0, dst, 0, t.byteSize()));
-                } else {
-                    long[] ne = t.ne().clone();
-                    ne[1] += 2;
-                    if (t.type() != GGMLType.F32) {
-                        throw new IllegalStateException(t.name() + " is " + t.type());
-                    }
-                    w.addTensor(t.name(), t.type(), ne, dst -> {
-                        MemorySegment.copy(t.data(), 0, dst, 0, t.byteSize());
-                        MemorySegment.copy(extra, 0, dst, ValueLayout.JAVA_FLOAT_UNALIGNED, t.byteSize(), extra.length);
-                    });
-                }
-            }
-            w.write(out);
-        }
-    }
-
-    private static void put(GGUFWriter w, String key, Object v) {
-        switch (v) {
-            case String s -> w.putString(key, s);
-            case Boolean b -> w.putBool(key, b);
-            case Float f -> w.putFloat32(key, f);
-            case Double d -> w.putFloat64(key, d);
-            case Integer i -> w.putInteger(key, ValueType.INT32, i);
-            case Long l -> w.putInteger(key, ValueType.INT64, l);
-            case String[] a -> w.putArray(key, ValueType.STRING, a);
-            case float[] a -> w.putArray(key, ValueType.FLOAT32, a);
-            case double[] a -> w.putArray(key, ValueType.FLOAT64, a);
-            case boolean[] a -> w.putArray(key, ValueType.BOOL, a);
-            case int[] a -> w.putArray(key, ValueType.INT32, a);
-            case long[] a -> w.putArray(key, ValueType.INT64, a);
-            default -> throw new IllegalStateException(key + ": " + v.getClass());
-        }
-    }
-
-    private static String[] append(String[] a, String... more) {
-        String[] out = Arrays.copyOf(a, a.length + more.length);
-        System.arraycopy(more, 0, out, a.length, more.length);
-        return out;
-    }
-
-    private static float[] append(float[] a, float... more) {
-        float[] out = Arrays.copyOf(a, a.length + more.length);
-        System.arraycopy(more, 0, out, a.length, more.length);
-        return out;
-    }
-
-    private static int[] append(int[] a, int... more) {
-        int[] out = Arrays.copyOf(a, a.length + more.length);
-        System.arraycopy(more, 0, out, a.length, more.length);
-        return out;
     }
 
     /** max |a - b| / max |b|. */
