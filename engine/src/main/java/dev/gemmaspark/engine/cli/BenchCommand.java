@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * end-of-generation tokens are ignored, so every run does the same work. With {@code --score} or {@code
  * --classify K}, the {@code --parallel} counts apply to scoring or classification requests instead ({@link
  * ScoringBench}), with {@code pp} as the reference. With {@code --audio}, the audio encoder's and transcription's
- * real-time factors instead ({@link AudioBench}).
+ * real-time factors instead ({@link AudioBench}); with {@code --image}, the vision encoder's images per second and
+ * captions per second ({@link ImageBench}).
  */
 final class BenchCommand implements Command {
     private static final Option PROMPT = Option.value("-p", "N", "prompt tokens (default 128)");
@@ -53,7 +54,8 @@ final class BenchCommand implements Command {
 
     @Override
     public String synopsis() {
-        return "--model M.gguf [--audio [--audio-seconds 30] [--audio-q8_0]] [--score] [--classify K] [-p 128] [-n 64]"
+        return "--model M.gguf [--audio [--audio-seconds 30] [--audio-q8_0] | --mmproj P.gguf --image] [--score]"
+                + " [--classify K] [-p 128] [-n 64]"
                 + " [--parallel 1,4,16] [--max-sequences N] [-r 3] [--threads N] [--json]";
     }
 
@@ -61,7 +63,7 @@ final class BenchCommand implements Command {
     public List<Option> options() {
         return List.of(ModelOptions.MODEL, ModelOptions.THREADS, PROMPT, GENERATE, PARALLEL, MAX_SEQUENCES,
                 REPETITIONS, JSON, ScoringBench.SCORE, ScoringBench.CLASSIFY, AudioBench.AUDIO, AudioBench.SECONDS,
-                AudioBench.Q8_0);
+                AudioBench.Q8_0, ImageBench.IMAGE, ModelOptions.MMPROJ);
     }
 
     /** Mean and sample standard deviation of repeated measurements. */
@@ -97,6 +99,16 @@ final class BenchCommand implements Command {
 
     @Override
     public void run(Arguments args, PrintStream out, PrintStream err) throws IOException {
+        if (args.has(ImageBench.IMAGE.name())) {
+            for (Option other : List.of(PROMPT, PARALLEL, MAX_SEQUENCES, ScoringBench.SCORE, ScoringBench.CLASSIFY,
+                    AudioBench.AUDIO, AudioBench.SECONDS, AudioBench.Q8_0)) {
+                UsageException.require(!args.has(other.name()), other.name(), "is not used with --image");
+            }
+            ImageBench.run(args, positive(args, GENERATE, ImageBench.DEFAULT_TOKENS), positive(args, REPETITIONS, 3),
+                    args.has(JSON.name()), out);
+            return;
+        }
+        UsageException.require(!args.has(ModelOptions.MMPROJ.name()), ModelOptions.MMPROJ.name(), "needs --image");
         if (args.has(AudioBench.AUDIO.name())) {
             for (Option textOnly : List.of(PROMPT, PARALLEL, MAX_SEQUENCES, ScoringBench.SCORE, ScoringBench.CLASSIFY)) {
                 UsageException.require(!args.has(textOnly.name()), textOnly.name(), "is not used with --audio");

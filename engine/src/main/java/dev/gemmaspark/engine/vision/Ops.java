@@ -2,8 +2,10 @@ package dev.gemmaspark.engine.vision;
 
 import dev.gemmaspark.engine.kernel.ThreadPool;
 import dev.gemmaspark.engine.kernel.VectorMath;
-import dev.gemmaspark.engine.kernel.WeightMatrix;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -46,7 +48,7 @@ final class Ops {
         int wOut = stride == 1 ? x.width() : sameOut(x.width(), stride);
         FeatureMap y = FeatureMap.allocate(x.images(), hOut, wOut, w.out());
         if (k == 1 && stride == 1) {
-            w.matrix().matmulDequantized(pool, x.data(), 0, x.pixels(), y.data(), 0);
+            w.matrix().multiply(pool, x.data(), 0, x.pixels(), y.data(), 0);
             return y;
         }
         int padTop = samePadBefore(x.height(), k, stride);
@@ -80,15 +82,15 @@ final class Ops {
                     }
                 }
             });
-            w.matrix().matmulDequantized(pool, patches, 0, rows, y.data(), first * w.out());
+            w.matrix().multiply(pool, patches, 0, rows, y.data(), first * w.out());
         }
         return y;
     }
 
     /** A 1x1 convolution: every pixel's channels times the matrix. */
-    static FeatureMap pointwise(ThreadPool pool, FeatureMap x, WeightMatrix w) {
+    static FeatureMap pointwise(ThreadPool pool, FeatureMap x, Linear w) {
         FeatureMap y = FeatureMap.allocate(x.images(), x.height(), x.width(), w.rows());
-        w.matmulDequantized(pool, x.data(), 0, x.pixels(), y.data(), 0);
+        w.multiply(pool, x.data(), 0, x.pixels(), y.data(), 0);
         return y;
     }
 
@@ -160,9 +162,64 @@ final class Ops {
         return x;
     }
 
-    /** In place: the tanh-form GELU in F32, the {@code exact_f32} reference's (spec 5.1 without the F16 table). */
+    /**
+     * In place: the tanh-form GELU in F32, the {@code exact_f32} reference's (spec 5.1 without the F16 table), with
+     * {@link VectorMath#tanh(FloatVector)} (within 3 ulps of tanhf, the same compiled or interpreted). The tail goes
+     * through the same vector operations under a mask, so an element's result does not depend on where it lies.
+     */
     static void gelu(float[] x, int off, int n) {
-        VectorMath.gelu(x, off, n, true);
+        for (int i = 0; i < n; i += F.length()) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, off + i, m);
+            FloatVector inner = v.mul(v).mul(0.044715f).add(1f).mul(v).mul(0.7978845608f);
+            v.mul(0.5f).mul(VectorMath.tanh(inner).add(1f)).intoArray(x, off + i, m);
+        }
+    }
+
+    /**
+     * In place, ggml's soft_max of {@code x[off..off+n)} after scaling by {@code scale}: max subtracted, exp, divided
+     * through by the sum, with a vector exp ({@link #expOfNonPositive}) where ggml calls expf.
+     */
+    static void softmax(float[] x, int off, int n, float scale) {
+        FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (int i = 0; i < n; i += F.length()) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, off + i, m).mul(scale);
+            v.intoArray(x, off + i, m);
+            max = max.blend(max.max(v), m);
+        }
+        float top = max.reduceLanes(VectorOperators.MAX);
+        FloatVector sum = FloatVector.zero(F);
+        for (int i = 0; i < n; i += F.length()) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector e = expOfNonPositive(FloatVector.fromArray(F, x, off + i, m).sub(top));
+            e.intoArray(x, off + i, m);
+            sum = sum.add(e, m);
+        }
+        float inv = (float) (1.0 / sum.reduceLanes(VectorOperators.ADD));
+        for (int i = 0; i < n; i += F.length()) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector.fromArray(F, x, off + i, m).mul(inv).intoArray(x, off + i, m);
+        }
+    }
+
+    /**
+     * exp(y) for y <= 0 within 2 ulps (Cephes' expf: y = k ln 2 + r, |r| <= ln 2 / 2, a polynomial, 2^k put into the
+     * exponent); 0 below -87, where the result would be subnormal. IEEE operations only, so the same compiled or
+     * interpreted, unlike the Vector API's EXP.
+     */
+    static FloatVector expOfNonPositive(FloatVector y) {
+        VectorMask<Float> tiny = y.compare(VectorOperators.LT, -87f);
+        FloatVector c = y.max(-87f);
+        // (int) truncates toward zero, which for c log2(e) - 0.5 <= 0 rounds c log2(e) to the nearest integer
+        IntVector ki = (IntVector) c.mul(1.44269504088896341f).sub(0.5f).convert(VectorOperators.F2I, 0);
+        FloatVector k = (FloatVector) ki.convert(VectorOperators.I2F, 0);
+        FloatVector r = c.sub(k.mul(0.693359375f)).sub(k.mul(-2.12194440e-4f));
+        FloatVector p = r.mul(1.9875691500e-4f).add(1.3981999507e-3f).mul(r).add(8.3334519073e-3f).mul(r)
+                .add(4.1665795894e-2f).mul(r).add(1.6666665459e-1f).mul(r).add(5.0000001201e-1f).mul(r.mul(r)).add(r)
+                .add(1f);
+        FloatVector e = p.reinterpretAsInts().add(ki.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats();
+        return e.blend(0f, tiny);
     }
 
     /** {@code x = x * gamma + residual} per channel ({@code gamma} null: no layer scale), in place in {@code x}. */
