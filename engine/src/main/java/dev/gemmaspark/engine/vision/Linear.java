@@ -1,14 +1,16 @@
 package dev.gemmaspark.engine.vision;
 
+import dev.gemmaspark.engine.gguf.TensorInfo;
 import dev.gemmaspark.engine.kernel.ThreadPool;
 import dev.gemmaspark.engine.kernel.WeightMatrix;
+import dev.gemmaspark.engine.quant.Dequantizer;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * A convolution or projection weight {@code W[rows][cols]} applied to channels-last pixels: {@code out[t][r] =
- * sum_c W[r][c] x[t][c]} for every pixel t. Float weights are widened to f32 once at load and packed in panels of
+ * sum_c W[r][c] x[t][c]} for every pixel t. Float weights are widened to f32 once and packed in panels of
  * {@value #VECTORS} vectors of output channels, {@code [panel][c][channel]}, for an outer-product kernel: per
  * input channel it broadcasts four pixels' values and multiplies them into 4 x {@value #VECTORS} accumulator
  * vectors, so no sum across lanes is ever needed. The products of the tower have few input channels (64 to 3840)
@@ -30,33 +32,72 @@ final class Linear {
 
     private final int rows;
     private final int cols;
-    /** Panels of the f32 weights, or null for a quantized matrix. */
-    private final float[] packed;
+    /** Float weights in the mapped file, packed on first use; null when given as floats or quantized. */
+    private final TensorInfo stored;
+    /** Panels of the f32 weights, or null until packed (and for a quantized matrix). */
+    private volatile float[] packed;
     private final WeightMatrix quantized;
 
-    private Linear(int rows, int cols, float[] packed, WeightMatrix quantized) {
+    private Linear(int rows, int cols, TensorInfo stored, float[] packed, WeightMatrix quantized) {
         this.rows = rows;
         this.cols = cols;
+        this.stored = stored;
         this.packed = packed;
         this.quantized = quantized;
     }
 
     /** Float weights, row-major {@code [rows][cols]}. */
     static Linear of(float[] w, int rows, int cols) {
-        int panels = Math.ceilDiv(rows, PANEL);
-        float[] packed = new float[Math.multiplyExact(Math.multiplyExact(panels, cols), PANEL)];
-        for (int r = 0; r < rows; r++) {
-            int p = r / PANEL;
-            int j = r % PANEL;
-            for (int c = 0; c < cols; c++) {
-                packed[(p * cols + c) * PANEL + j] = w[r * cols + c];
-            }
-        }
-        return new Linear(rows, cols, packed, null);
+        return new Linear(rows, cols, null, pack(rows, cols, (r, row) -> System.arraycopy(w, r * cols, row, 0, cols)),
+                null);
+    }
+
+    /**
+     * A float tensor of the mapped file holding {@code [rows][cols]}, widened and packed when first multiplied: a
+     * model loaded with a projector pays the tower's 4 bytes of heap per parameter only once it sees an image, and
+     * {@code info} never.
+     */
+    static Linear of(TensorInfo t, int rows, int cols) {
+        return new Linear(rows, cols, t, null, null);
     }
 
     static Linear quantized(WeightMatrix m) {
-        return new Linear(m.rows(), m.cols(), null, m);
+        return new Linear(m.rows(), m.cols(), null, null, m);
+    }
+
+    private interface Rows {
+        void read(int r, float[] row);
+    }
+
+    private static float[] pack(int rows, int cols, Rows source) {
+        int panels = Math.ceilDiv(rows, PANEL);
+        float[] packed = new float[Math.multiplyExact(Math.multiplyExact(panels, cols), PANEL)];
+        float[] row = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            source.read(r, row);
+            int p = r / PANEL;
+            int j = r % PANEL;
+            for (int c = 0; c < cols; c++) {
+                packed[(p * cols + c) * PANEL + j] = row[c];
+            }
+        }
+        return packed;
+    }
+
+    private float[] packed() {
+        float[] p = packed;
+        if (p == null) {
+            synchronized (this) {
+                p = packed;
+                if (p == null) {
+                    long rowBytes = stored.type().bytesFor(cols);
+                    p = pack(rows, cols, (r, row) -> Dequantizer.dequantize(stored.type(), stored.data(), r * rowBytes,
+                            row, 0, cols));
+                    packed = p;
+                }
+            }
+        }
+        return p;
     }
 
     int rows() {
@@ -83,6 +124,7 @@ final class Linear {
             return;
         }
         int panels = Math.ceilDiv(rows, PANEL);
+        float[] pk = packed();
         pool.parallelFor(Math.ceilDiv(n, PIXELS_PER_TASK), (s, e) -> {
             for (int task = s; task < e; task++) {
                 int t0 = task * PIXELS_PER_TASK;
@@ -95,10 +137,10 @@ final class Linear {
                     int w = p * cols * PANEL;
                     int t = t0;
                     for (; t + 4 <= t1; t += 4) {
-                        tile4(x, xOff + t * cols, w, out, outOff + t * rows + r0, m0, m1, m2);
+                        tile4(pk, x, xOff + t * cols, w, out, outOff + t * rows + r0, m0, m1, m2);
                     }
                     for (; t < t1; t++) {
-                        tile1(x, xOff + t * cols, w, out, outOff + t * rows + r0, m0, m1, m2);
+                        tile1(pk, x, xOff + t * cols, w, out, outOff + t * rows + r0, m0, m1, m2);
                     }
                 }
             }
@@ -106,9 +148,8 @@ final class Linear {
     }
 
     /** Four consecutive pixels (at x[xt], x[xt + cols], ...) by one panel. */
-    private void tile4(float[] x, int xt, int w, float[] out, int o, VectorMask<Float> m0, VectorMask<Float> m1,
-            VectorMask<Float> m2) {
-        float[] pk = packed;
+    private void tile4(float[] pk, float[] x, int xt, int w, float[] out, int o, VectorMask<Float> m0,
+            VectorMask<Float> m1, VectorMask<Float> m2) {
         int n = cols;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00;
@@ -152,15 +193,15 @@ final class Linear {
     }
 
     /** One pixel by one panel: the same chain of operations per element as {@link #tile4}. */
-    private void tile1(float[] x, int xt, int w, float[] out, int o, VectorMask<Float> m0, VectorMask<Float> m1,
-            VectorMask<Float> m2) {
+    private void tile1(float[] pk, float[] x, int xt, int w, float[] out, int o, VectorMask<Float> m0,
+            VectorMask<Float> m1, VectorMask<Float> m2) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0;
         for (int c = 0; c < cols; c++) {
             int at = w + c * PANEL;
             FloatVector b = FloatVector.broadcast(F, x[xt + c]);
-            a0 = FloatVector.fromArray(F, packed, at).fma(b, a0);
-            a1 = FloatVector.fromArray(F, packed, at + L).fma(b, a1);
-            a2 = FloatVector.fromArray(F, packed, at + 2 * L).fma(b, a2);
+            a0 = FloatVector.fromArray(F, pk, at).fma(b, a0);
+            a1 = FloatVector.fromArray(F, pk, at + L).fma(b, a1);
+            a2 = FloatVector.fromArray(F, pk, at + 2 * L).fma(b, a2);
         }
         a0.intoArray(out, o, m0);
         a1.intoArray(out, o + L, m1);

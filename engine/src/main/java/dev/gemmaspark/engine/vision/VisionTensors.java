@@ -11,8 +11,8 @@ import java.util.Arrays;
  * The tensors of an mmproj GGUF under the names llama.cpp's converter writes ({@code v.*}, {@code mm.*};
  * tools/mtmd/clip-impl.h), checked against the shapes the graph needs. Errors name the file and the tensor.
  * Shapes are ggml's, fastest dimension first: a conv kernel is {@code [KW, KH, IC, OC]}. Float weights are copied
- * to f32 (exactly: F16 and BF16 widen exactly), so the tower takes 4 bytes of heap per parameter (1.2 GB for the
- * real model's 294 M).
+ * to f32 (exactly: F16 and BF16 widen exactly) when first used, so the tower takes 4 bytes of heap per parameter
+ * (1.2 GB for the real model's 294 M) once it has seen an image.
  */
 final class VisionTensors {
     /** A full (not depthwise) convolution as the matrix {@code [OC][KH*KW*IC]}, columns in (ky, kx, ic) order. */
@@ -77,9 +77,7 @@ final class VisionTensors {
             // llama-quantize's Q8_0 of mm.input_projection: ggml rounds the activations to Q8_0 for it
             return Linear.quantized(WeightMatrix.of(t.name(), t.type(), t.data(), out, in, ActivationRounding.LLAMA_CPP));
         }
-        float[] w = new float[Math.multiplyExact(in, out)];
-        Dequantizer.dequantize(t.type(), t.data(), 0, w, 0, w.length);
-        return Linear.of(w, out, in);
+        return Linear.of(t, out, in);
     }
 
     /**
