@@ -10,6 +10,8 @@ import java.util.Arrays;
  * through the 1x1 output projection, then layer scale and the residual.
  */
 final class AttentionBlock implements Block {
+    /** Query rows (pixel x head) whose scores are computed, normalized and applied together: 128 x 576 in L2. */
+    private static final int ROWS_PER_CHUNK = 128;
     private final float[] norm;
     private final Linear query;
     private final Linear key;
@@ -71,8 +73,8 @@ final class AttentionBlock implements Block {
         int rows = n * heads;
         float scale = 1.0f / (float) Math.sqrt(headDim);
         FeatureMap o = FeatureMap.allocate(q.images(), q.height(), q.width(), heads * headDim);
-        float[] scores = new float[rows * m];
         float[] transposed = new float[headDim * m];
+        int chunks = Math.ceilDiv(rows, ROWS_PER_CHUNK);
         for (int image = 0; image < q.images(); image++) {
             int kv = image * m * headDim;
             Linear keys = Linear.of(Arrays.copyOfRange(k.data(), kv, kv + m * headDim), m, headDim);
@@ -82,13 +84,21 @@ final class AttentionBlock implements Block {
                 }
             }
             Linear values = Linear.of(transposed, headDim, m);
-            keys.multiply(pool, q.data(), image * rows * headDim, rows, scores, 0);
-            pool.parallelFor(rows, (s, e) -> {
-                for (int r = s; r < e; r++) {
-                    Ops.softmax(scores, r * m, m, scale);
+            int base = image * rows * headDim;
+            // a chunk's scores stay in the cache from the product through the softmax to the second product;
+            // products called inside a pool task run on that task's thread
+            pool.parallelFor(chunks, (s, e) -> {
+                float[] scores = new float[ROWS_PER_CHUNK * m];
+                for (int chunk = s; chunk < e; chunk++) {
+                    int r0 = chunk * ROWS_PER_CHUNK;
+                    int count = Math.min(ROWS_PER_CHUNK, rows - r0);
+                    keys.multiply(pool, q.data(), base + r0 * headDim, count, scores, 0);
+                    for (int r = 0; r < count; r++) {
+                        Ops.softmax(scores, r * m, m, scale);
+                    }
+                    values.multiply(pool, scores, 0, count, o.data(), base + r0 * headDim);
                 }
             });
-            values.multiply(pool, scores, 0, rows, o.data(), image * rows * headDim);
         }
         return o;
     }

@@ -153,7 +153,7 @@ final class Ops {
         float[] d = x.data();
         pool.parallelFor(x.pixels(), (s, e) -> {
             for (int p = s; p < e; p++) {
-                VectorMath.rmsNorm(d, p * c, w, d, p * c, c, EPS);
+                rmsNorm(d, p * c, w, c);
                 if (gelu) {
                     gelu(d, p * c, c);
                 }
@@ -163,22 +163,47 @@ final class Ops {
     }
 
     /**
-     * In place: the tanh-form GELU in F32, the {@code exact_f32} reference's (spec 5.1 without the F16 table), with
-     * {@link VectorMath#tanh(FloatVector)} (within 3 ulps of tanhf, the same compiled or interpreted). The tail goes
-     * through the same vector operations under a mask, so an element's result does not depend on where it lies.
+     * In place: {@code x = x * (1 / sqrt(mean(x^2) + 1e-6)) * w} ({@code w} null: no weight), ggml's rms_norm
+     * order of operations, the sum of squares in vector lanes (ggml adds in double; the two differ by about 1e-7
+     * relative, well inside the comparison with llama.cpp).
+     */
+    static void rmsNorm(float[] x, int off, float[] w, int n) {
+        FloatVector sum = FloatVector.zero(F);
+        for (int i = 0; i < n; i += F.length()) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, off + i, m);
+            sum = v.fma(v, sum);
+        }
+        float mean = (float) ((double) sum.reduceLanes(VectorOperators.ADD) / n);
+        float scale = 1.0f / (float) Math.sqrt(mean + EPS);
+        for (int i = 0; i < n; i += F.length()) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, off + i, m).mul(scale);
+            if (w != null) {
+                v = v.mul(FloatVector.fromArray(F, w, i, m));
+            }
+            v.intoArray(x, off + i, m);
+        }
+    }
+
+    /**
+     * In place: the tanh-form GELU, {@code 0.5 x (1 + tanh(u))} with {@code u = 0.7978845608 x (1 + 0.044715 x^2)}
+     * (spec 5.1, the {@code exact_f32} reference's, without the F16 table), computed as the equal {@code x / (1 +
+     * exp(-2u))}: one vector {@link #exp} and no cancellation for negative x. The tail goes through the same vector
+     * operations under a mask, so an element's result does not depend on where it lies.
      */
     static void gelu(float[] x, int off, int n) {
         for (int i = 0; i < n; i += F.length()) {
             VectorMask<Float> m = F.indexInRange(i, n);
             FloatVector v = FloatVector.fromArray(F, x, off + i, m);
-            FloatVector inner = v.mul(v).mul(0.044715f).add(1f).mul(v).mul(0.7978845608f);
-            v.mul(0.5f).mul(VectorMath.tanh(inner).add(1f)).intoArray(x, off + i, m);
+            FloatVector twoU = v.mul(v).mul(0.044715f).add(1f).mul(v).mul(-2f * 0.7978845608f);
+            v.div(exp(twoU).add(1f)).intoArray(x, off + i, m);
         }
     }
 
     /**
      * In place, ggml's soft_max of {@code x[off..off+n)} after scaling by {@code scale}: max subtracted, exp, divided
-     * through by the sum, with a vector exp ({@link #expOfNonPositive}) where ggml calls expf.
+     * through by the sum, with the vector {@link #exp} where ggml calls expf.
      */
     static void softmax(float[] x, int off, int n, float scale) {
         FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
@@ -192,7 +217,7 @@ final class Ops {
         FloatVector sum = FloatVector.zero(F);
         for (int i = 0; i < n; i += F.length()) {
             VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector e = expOfNonPositive(FloatVector.fromArray(F, x, off + i, m).sub(top));
+            FloatVector e = exp(FloatVector.fromArray(F, x, off + i, m).sub(top));
             e.intoArray(x, off + i, m);
             sum = sum.add(e, m);
         }
@@ -204,22 +229,22 @@ final class Ops {
     }
 
     /**
-     * exp(y) for y <= 0 within 2 ulps (Cephes' expf: y = k ln 2 + r, |r| <= ln 2 / 2, a polynomial, 2^k put into the
-     * exponent); 0 below -87, where the result would be subnormal. IEEE operations only, so the same compiled or
-     * interpreted, unlike the Vector API's EXP.
+     * exp(y) within 2 ulps (Cephes' expf: y = k ln 2 + r, |r| <= ln 2 / 2, a polynomial, 2^k put into the exponent);
+     * 0 below -87 (where the result would be subnormal), exp(88) above 88. IEEE operations only, written here with
+     * the constant species so that every operation compiles to vector instructions, and the result is the same
+     * compiled or interpreted, unlike the Vector API's EXP.
      */
-    static FloatVector expOfNonPositive(FloatVector y) {
+    static FloatVector exp(FloatVector y) {
         VectorMask<Float> tiny = y.compare(VectorOperators.LT, -87f);
-        FloatVector c = y.max(-87f);
-        // (int) truncates toward zero, which for c log2(e) - 0.5 <= 0 rounds c log2(e) to the nearest integer
-        IntVector ki = (IntVector) c.mul(1.44269504088896341f).sub(0.5f).convert(VectorOperators.F2I, 0);
-        FloatVector k = (FloatVector) ki.convert(VectorOperators.I2F, 0);
+        FloatVector c = y.max(-87f).min(88f);
+        // adding and subtracting 1.5 * 2^23 rounds to the nearest integer
+        FloatVector k = c.mul(1.44269504088896341f).add(0x1.8p23f).sub(0x1.8p23f);
         FloatVector r = c.sub(k.mul(0.693359375f)).sub(k.mul(-2.12194440e-4f));
         FloatVector p = r.mul(1.9875691500e-4f).add(1.3981999507e-3f).mul(r).add(8.3334519073e-3f).mul(r)
                 .add(4.1665795894e-2f).mul(r).add(1.6666665459e-1f).mul(r).add(5.0000001201e-1f).mul(r.mul(r)).add(r)
                 .add(1f);
-        FloatVector e = p.reinterpretAsInts().add(ki.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats();
-        return e.blend(0f, tiny);
+        IntVector ki = (IntVector) k.convert(VectorOperators.F2I, 0);
+        return p.reinterpretAsInts().add(ki.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats().blend(0f, tiny);
     }
 
     /** {@code x = x * gamma + residual} per channel ({@code gamma} null: no layer scale), in place in {@code x}. */

@@ -390,7 +390,7 @@ public final class VisionEncoder implements AutoCloseable {
         pool.parallelFor(tokens.pixels(), (s, e) -> {
             for (int p = s; p < e; p++) {
                 VectorMath.scale(d, p * c, scale, d, p * c, c);
-                VectorMath.rmsNorm(d, p * c, softNorm, d, p * c, c, Ops.EPS);
+                Ops.rmsNorm(d, p * c, softNorm, c);
             }
         });
         observe(observer, "mm.soft_emb_norm", tokens);
@@ -399,7 +399,7 @@ public final class VisionEncoder implements AutoCloseable {
         int w = z.channels();
         pool.parallelFor(z.pixels(), (s, e) -> {
             for (int p = s; p < e; p++) {
-                VectorMath.rmsNorm(z.data(), p * w, null, z.data(), p * w, w, Ops.EPS);
+                Ops.rmsNorm(z.data(), p * w, null, w);
             }
         });
         observe(observer, "embd", z);
