@@ -2,6 +2,7 @@ package dev.gemmaspark.engine.vision;
 
 import dev.gemmaspark.engine.kernel.ThreadPool;
 import dev.gemmaspark.engine.kernel.VectorMath;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -74,7 +75,7 @@ final class Ops {
                         for (int kx = 0; kx < k; kx++, dst += c) {
                             int ix = ox * stride + kx - padLeft;
                             if (iy < 0 || iy >= x.height() || ix < 0 || ix >= x.width()) {
-                                java.util.Arrays.fill(patches, dst, dst + c, 0f);
+                                Arrays.fill(patches, dst, dst + c, 0f);
                             } else {
                                 System.arraycopy(in, ((image * x.height() + iy) * x.width() + ix) * c, patches, dst, c);
                             }
