@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * end-of-generation tokens are ignored, so every run does the same work. With {@code --score} or {@code
  * --classify K}, the {@code --parallel} counts apply to scoring or classification requests instead ({@link
  * ScoringBench}), with {@code pp} as the reference. With {@code --audio}, the audio encoder's and transcription's
- * real-time factors instead ({@link AudioBench}). With {@code --shared-prefix S}, the {@code --parallel} counts apply to
+ * real-time factors instead ({@link AudioBench}); with {@code --image}, the vision encoder's images per second and
+ * captions per second ({@link ImageBench}). With {@code --shared-prefix S}, the {@code --parallel} counts apply to
  * requests that share their first {@code S} tokens, with the prefix cache and without it ({@link PrefixBench}).
  */
 final class BenchCommand implements Command {
@@ -54,15 +55,16 @@ final class BenchCommand implements Command {
 
     @Override
     public String synopsis() {
-        return "--model M.gguf [--audio [--audio-seconds 30] [--audio-q8_0]] [--score] [--classify K] [--shared-prefix S] [-p 128] [-n 64]"
-                + " [--parallel 1,4,16] [--max-sequences N] [-r 3] [--threads N] [--device cpu|opencl[:N]] [--json]";
+        return "--model M.gguf [--audio [--audio-seconds 30] [--audio-q8_0] | --mmproj P.gguf --image] [--score]"
+                + " [--classify K] [--shared-prefix S] [-p 128] [-n 64] [--parallel 1,4,16] [--max-sequences N] [-r 3]"
+                + " [--threads N] [--device cpu|opencl[:N]] [--json]";
     }
 
     @Override
     public List<Option> options() {
-        return List.of(ModelOptions.MODEL, ModelOptions.THREADS, ModelOptions.DEVICE, PROMPT, GENERATE, PARALLEL, MAX_SEQUENCES,
-                REPETITIONS, JSON, ScoringBench.SCORE, ScoringBench.CLASSIFY, PrefixBench.SHARED_PREFIX, AudioBench.AUDIO, AudioBench.SECONDS,
-                AudioBench.Q8_0);
+        return List.of(ModelOptions.MODEL, ModelOptions.THREADS, ModelOptions.DEVICE, PROMPT, GENERATE, PARALLEL,
+                MAX_SEQUENCES, REPETITIONS, JSON, ScoringBench.SCORE, ScoringBench.CLASSIFY, PrefixBench.SHARED_PREFIX,
+                AudioBench.AUDIO, AudioBench.SECONDS, AudioBench.Q8_0, ImageBench.IMAGE, ModelOptions.MMPROJ);
     }
 
     /** Mean and sample standard deviation of repeated measurements. */
@@ -99,6 +101,16 @@ final class BenchCommand implements Command {
 
     @Override
     public void run(Arguments args, PrintStream out, PrintStream err) throws IOException {
+        if (args.has(ImageBench.IMAGE.name())) {
+            for (Option other : List.of(PROMPT, PARALLEL, MAX_SEQUENCES, ScoringBench.SCORE, ScoringBench.CLASSIFY,
+                    PrefixBench.SHARED_PREFIX, AudioBench.AUDIO, AudioBench.SECONDS, AudioBench.Q8_0)) {
+                UsageException.require(!args.has(other.name()), other.name(), "is not used with --image");
+            }
+            ImageBench.run(args, positive(args, GENERATE, ImageBench.DEFAULT_TOKENS), positive(args, REPETITIONS, 3),
+                    args.has(JSON.name()), out);
+            return;
+        }
+        UsageException.require(!args.has(ModelOptions.MMPROJ.name()), ModelOptions.MMPROJ.name(), "needs --image");
         if (args.has(AudioBench.AUDIO.name())) {
             for (Option textOnly : List.of(PROMPT, PARALLEL, MAX_SEQUENCES, ScoringBench.SCORE, ScoringBench.CLASSIFY,
                     PrefixBench.SHARED_PREFIX)) {

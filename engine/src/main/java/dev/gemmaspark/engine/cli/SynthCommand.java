@@ -13,6 +13,7 @@ import java.util.Map;
 /**
  * {@code synth}: writes a Gemma 3n GGUF with random weights and a real model's dimensions, optionally with the
  * audio tower, to measure speed without the real checkpoints ({@link ModelSynthesizer}); progress goes to stderr.
+ * With {@code --vision} it writes a vision projector (mmproj) with the real tower's shapes instead.
  */
 final class SynthCommand implements Command {
     /** The quantizations the synthesizer writes, by the name the option takes; Q4_K_M is Q4_K's other name. */
@@ -33,6 +34,10 @@ final class SynthCommand implements Command {
             "also write the audio tower and embedder (e2b, e4b: the real 12 blocks of width 1536, 681M parameters; "
                     + "tiny: 2 blocks of width 128), F32 in an F32 file, else F16 with F32 convolutions, as "
                     + "llama.cpp's converter writes them; the vocabulary gets Gemma 3n's audio tokens");
+    private static final Option VISION = Option.flag("--vision",
+            "write a Gemma 3n vision projector (mmproj: the real MobileNetV5 tower, 84 blocks at 768 x 768, 294M"
+                    + " parameters, projecting to the preset's width) instead of a model; --quant F16 (as converted:"
+                    + " F32 stem and norms), BF16 or F32");
     private static final Option OUT = Option.value("--out", "M.gguf", "the file to write (replaced)");
 
     @Override
@@ -47,12 +52,13 @@ final class SynthCommand implements Command {
 
     @Override
     public String synopsis() {
-        return "--preset e2b|e4b|tiny --quant Q4_0|Q4_K|Q8_0|F16 --seed S [--vocab-from V.gguf] [--audio] --out M.gguf";
+        return "--preset e2b|e4b|tiny --quant Q4_0|Q4_K|Q8_0|F16 --seed S [--vocab-from V.gguf] [--audio | --vision]"
+                + " --out M.gguf";
     }
 
     @Override
     public List<Option> options() {
-        return List.of(PRESET, QUANT, SEED, VOCAB_FROM, AUDIO, OUT);
+        return List.of(PRESET, QUANT, SEED, VOCAB_FROM, AUDIO, VISION, OUT);
     }
 
     @Override
@@ -63,6 +69,14 @@ final class SynthCommand implements Command {
         long seed = args.longValue(SEED.name(), 0);
         Path vocabFrom = args.has(VOCAB_FROM.name()) ? args.path(VOCAB_FROM.name()) : null;
         Path target = args.path(OUT.name());
+        if (args.has(VISION.name())) {
+            UsageException.require(!args.has(AUDIO.name()) && vocabFrom == null, VISION.name(),
+                    "writes a projector alone: no --audio or --vocab-from");
+            UsageException.require(quant == GGMLType.F16 || quant == GGMLType.BF16 || quant == GGMLType.F32,
+                    QUANT.name(), "a vision projector is F16, BF16 or F32");
+            ModelSynthesizer.writeProjector(quant, seed, preset.embd, target);
+            return;
+        }
         ModelSynthesizer.write(preset, quant, seed, vocabFrom, args.has(AUDIO.name()), target);
     }
 

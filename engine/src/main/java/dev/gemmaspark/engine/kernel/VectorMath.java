@@ -89,7 +89,7 @@ public final class VectorMath {
      * above, exp by range reduction and a polynomial). Only IEEE arithmetic, so the result is the same interpreted
      * or compiled; the Vector API's own TANH is SVML once compiled and {@code Math.tanh} before, which differ.
      */
-    static FloatVector tanh(FloatVector x) {
+    public static FloatVector tanh(FloatVector x) {
         FloatVector z = x.mul(x);
         FloatVector small = z.mul(-5.70498872745e-3f).add(2.06390887954e-2f).mul(z).sub(5.37397155531e-2f).mul(z)
                 .add(1.33314422036e-1f).mul(z).sub(3.33332819422e-1f).mul(z).mul(x).add(x);

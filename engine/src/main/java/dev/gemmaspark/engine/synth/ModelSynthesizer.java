@@ -85,6 +85,45 @@ public final class ModelSynthesizer {
         });
     }
 
+    /**
+     * Writes a random-weight Gemma 3n vision projector (mmproj) with the real tower's shapes ({@link VisionLayout}:
+     * 84 blocks, S = 768, 2048 outputs) projecting to {@code textWidth}, as llama.cpp's converter writes it: F16
+     * convolution and projection weights (the stem F32) with F32 norms, or every tensor F32.
+     */
+    public static void writeProjector(GGMLType quant, long seed, int textWidth, Path out) throws IOException {
+        if (quant != GGMLType.F16 && quant != GGMLType.F32 && quant != GGMLType.BF16) {
+            throw new IllegalArgumentException("a vision projector is written as F16, BF16 or F32, not " + quant);
+        }
+        List<VisionLayout.Tensor> tensors = VisionLayout.tensors(textWidth);
+        GGUFWriter w = new GGUFWriter();
+        w.putString("general.architecture", "clip");
+        w.putString("general.type", "mmproj");
+        w.putString("general.name", "gemma3n-mmproj-random-seed" + seed);
+        w.putString("general.description", "random weights, seed=" + seed + "; synthetic Gemma 3n MobileNetV5 vision"
+                + " projector with the real shapes (not a trained model)");
+        w.putUInt32("general.file_type", QuantPolicy.fileType(quant));
+        w.putBool("clip.has_vision_encoder", true);
+        w.putString("clip.vision.projector_type", "gemma3nv");
+        w.putUInt32("clip.vision.image_size", VisionLayout.IMAGE_SIZE);
+        w.putUInt32("clip.vision.patch_size", VisionLayout.IMAGE_SIZE / 256);
+        w.putUInt32("clip.vision.embedding_length", VisionLayout.OUTPUT);
+        w.putUInt32("clip.vision.projection_dim", textWidth);
+        w.putUInt32("clip.vision.feed_forward_length", 8192);
+        w.putUInt32("clip.vision.block_count", 128);
+        w.putUInt32("clip.vision.attention.head_count", 8);
+        w.putFloat32("clip.vision.attention.layer_norm_epsilon", 1e-6f);
+        w.putArray("clip.vision.image_mean", GGUFWriter.ValueType.FLOAT32, new float[] {0, 0, 0});
+        w.putArray("clip.vision.image_std", GGUFWriter.ValueType.FLOAT32, new float[] {1, 1, 1});
+        Progress progress = new Progress(System.err, out, tensors.size());
+        for (VisionLayout.Tensor t : tensors) {
+            add(w, t.spec(), t.type(quant), seed, progress);
+        }
+        System.err.printf(Locale.ROOT, "synth: writing %s (vision projector, %s, seed %d, %d tensors)%n", out, quant,
+                seed, tensors.size());
+        w.write(out);
+        progress.finished();
+    }
+
     /** The keys llama.cpp's converter writes for Gemma 3n's audio encoder, which AudioConfig.fromGGUF reads. */
     private static void putAudioMetadata(GGUFWriter w, AudioConfig a) {
         w.putBool("clip.has_audio_encoder", true);

@@ -1,8 +1,7 @@
 package dev.gemmaspark.engine.vision;
 
 import dev.gemmaspark.engine.kernel.ThreadPool;
-import dev.gemmaspark.engine.kernel.VectorMath;
-import dev.gemmaspark.engine.kernel.WeightMatrix;
+import java.util.Arrays;
 
 /**
  * Mobile multi-query attention (gemma3n-vision spec 4.4): RMS norm; queries of {@code heads} heads by a 1x1
@@ -11,11 +10,13 @@ import dev.gemmaspark.engine.kernel.WeightMatrix;
  * through the 1x1 output projection, then layer scale and the residual.
  */
 final class AttentionBlock implements Block {
+    /** Query rows (pixel x head) whose scores are computed, normalized and applied together: 128 x 576 in L2. */
+    private static final int ROWS_PER_CHUNK = 128;
     private final float[] norm;
-    private final WeightMatrix query;
-    private final WeightMatrix key;
-    private final WeightMatrix value;
-    private final WeightMatrix output;
+    private final Linear query;
+    private final Linear key;
+    private final Linear value;
+    private final Linear output;
     private final VisionTensors.Depthwise keyDown;
     private final float[] keyNorm;
     private final VisionTensors.Depthwise valueDown;
@@ -61,34 +62,62 @@ final class AttentionBlock implements Block {
         return y;
     }
 
-    /** softmax((q_h k^T) / sqrt(Dh)) v for every head h, query pixel and image; keys of the same image only. */
+    /**
+     * softmax((q_h k^T) / sqrt(Dh)) v for every head h, query pixel and image; keys of the same image only. The
+     * queries {@code [N][heads][Dh]} are N x heads rows of Dh, so per image the scores of all heads are one matrix
+     * product with the keys {@code [M][Dh]} and the outputs one product with the values transposed {@code [Dh][M]}.
+     */
     private FeatureMap attend(ThreadPool pool, FeatureMap q, FeatureMap k, FeatureMap v) {
         int n = q.height() * q.width();
         int m = k.height() * k.width();
-        int width = heads * headDim;
+        int rows = n * heads;
         float scale = 1.0f / (float) Math.sqrt(headDim);
-        FeatureMap o = FeatureMap.allocate(q.images(), q.height(), q.width(), width);
-        float[] qd = q.data();
-        float[] kd = k.data();
-        float[] vd = v.data();
-        float[] od = o.data();
-        pool.parallelFor(q.pixels(), (s, e) -> {
-            float[] scores = new float[m];
-            for (int p = s; p < e; p++) {
-                int keys = p / n * m * headDim;
-                for (int h = 0; h < heads; h++) {
-                    int qOff = p * width + h * headDim;
-                    for (int j = 0; j < m; j++) {
-                        scores[j] = VectorMath.dot(qd, qOff, kd, keys + j * headDim, headDim) * scale;
-                    }
-                    VectorMath.softmax(scores, 0, m);
-                    for (int j = 0; j < m; j++) {
-                        VectorMath.axpy(scores[j], vd, keys + j * headDim, od, qOff, headDim);
-                    }
+        FeatureMap o = FeatureMap.allocate(q.images(), q.height(), q.width(), heads * headDim);
+        float[] transposed = new float[headDim * m];
+        int chunks = Math.ceilDiv(rows, ROWS_PER_CHUNK);
+        for (int image = 0; image < q.images(); image++) {
+            int kv = image * m * headDim;
+            Linear keys = Linear.of(Arrays.copyOfRange(k.data(), kv, kv + m * headDim), m, headDim);
+            for (int j = 0; j < m; j++) {
+                for (int d = 0; d < headDim; d++) {
+                    transposed[d * m + j] = v.data()[kv + j * headDim + d];
                 }
             }
-        });
+            Linear values = Linear.of(transposed, headDim, m);
+            int base = image * rows * headDim;
+            // a chunk's scores stay in the cache from the product through the softmax to the second product;
+            // products called inside a pool task run on that task's thread
+            pool.parallelFor(chunks, (s, e) -> {
+                float[] scores = new float[ROWS_PER_CHUNK * m];
+                for (int chunk = s; chunk < e; chunk++) {
+                    int r0 = chunk * ROWS_PER_CHUNK;
+                    int count = Math.min(ROWS_PER_CHUNK, rows - r0);
+                    keys.multiply(pool, q.data(), base + r0 * headDim, count, scores, 0);
+                    for (int r = 0; r < count; r++) {
+                        Ops.softmax(scores, r * m, m, scale);
+                    }
+                    values.multiply(pool, scores, 0, count, o.data(), base + r0 * headDim);
+                }
+            });
+        }
         return o;
+    }
+
+    @Override
+    public long multiplyAdds(int height, int width) {
+        long n = (long) height * width;
+        long m = keyDown == null ? n : (long) Ops.sameOut(height, 2) * Ops.sameOut(width, 2);
+        long macs = n * query.rows() * query.cols() + 2 * m * key.rows() * key.cols()
+                + 2 * n * heads * m * headDim + n * output.rows() * output.cols();
+        if (keyDown != null) {
+            macs += m * (keyDown.taps().length + valueDown.taps().length);
+        }
+        return macs;
+    }
+
+    @Override
+    public int outputSide(int n) {
+        return n;
     }
 
     @Override

@@ -9,6 +9,12 @@ interface Block {
     /** Channels out. */
     int channels();
 
+    /** Multiply-adds of convolutions, products and attention for an input of {@code height x width} pixels. */
+    long multiplyAdds(int height, int width);
+
+    /** Output side for an input side {@code n} (halved by a stride-2 block). */
+    int outputSide(int n);
+
     /** Parameters, for {@code info}. */
     long parameters();
 

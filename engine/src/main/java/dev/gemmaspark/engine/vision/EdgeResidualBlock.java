@@ -1,7 +1,6 @@
 package dev.gemmaspark.engine.vision;
 
 import dev.gemmaspark.engine.kernel.ThreadPool;
-import dev.gemmaspark.engine.kernel.WeightMatrix;
 
 /**
  * Edge residual (gemma3n-vision spec 4.2): full k x k expansion convolution (stride 2 with "same" padding as a
@@ -10,7 +9,7 @@ import dev.gemmaspark.engine.kernel.WeightMatrix;
 final class EdgeResidualBlock implements Block {
     private final VisionTensors.Conv expand;
     private final float[] norm1;
-    private final WeightMatrix project;
+    private final Linear project;
     private final float[] norm2;
     private final int stride;
     private final int in;
@@ -33,6 +32,17 @@ final class EdgeResidualBlock implements Block {
             Ops.scaleAndAdd(pool, z, null, x);
         }
         return z;
+    }
+
+    @Override
+    public long multiplyAdds(int height, int width) {
+        long pixels = (long) outputSide(height) * outputSide(width);
+        return pixels * expand.out() * expand.matrix().cols() + pixels * project.rows() * project.cols();
+    }
+
+    @Override
+    public int outputSide(int n) {
+        return stride == 1 ? n : Ops.sameOut(n, stride);
     }
 
     @Override

@@ -34,8 +34,8 @@ public final class ImagePrompt {
         int starts = (int) Arrays.stream(tokens).filter(t -> t == startId).count();
         if (starts != images) {
             throw new IllegalArgumentException("the prompt has " + starts + " image position" + (starts == 1 ? "" : "s")
-                    + " (" + MARKER + " or " + START + ") but " + images + " image" + (images == 1 ? "" : "s")
-                    + " were given");
+                    + " (" + MARKER + " or " + START + ") but " + images + (images == 1 ? " image was" : " images were")
+                    + " given");
         }
         int span = POSITIONS + (endId >= 0 ? 1 : 0);
         int[] out = new int[tokens.length + images * span];

@@ -1,7 +1,6 @@
 package dev.gemmaspark.engine.vision;
 
 import dev.gemmaspark.engine.kernel.ThreadPool;
-import dev.gemmaspark.engine.kernel.WeightMatrix;
 
 /**
  * Universal inverted residual (gemma3n-vision spec 4.3): optional depthwise {@code dw_start} (stride 1, norm, no
@@ -11,11 +10,11 @@ import dev.gemmaspark.engine.kernel.WeightMatrix;
 final class InvertedResidualBlock implements Block {
     private final VisionTensors.Depthwise dwStart;
     private final float[] dwStartNorm;
-    private final WeightMatrix expand;
+    private final Linear expand;
     private final float[] expandNorm;
     private final VisionTensors.Depthwise dwMid;
     private final float[] dwMidNorm;
-    private final WeightMatrix project;
+    private final Linear project;
     private final float[] projectNorm;
     private final float[] gamma;
     private final int stride;
@@ -50,6 +49,25 @@ final class InvertedResidualBlock implements Block {
         y = Ops.normalize(pool, Ops.pointwise(pool, y, project), projectNorm, false);
         Ops.scaleAndAdd(pool, y, gamma, y.sameShape(x) ? x : null);
         return y;
+    }
+
+    @Override
+    public long multiplyAdds(int height, int width) {
+        long in = (long) height * width;
+        long out = (long) outputSide(height) * outputSide(width);
+        long n = in * expand.rows() * expand.cols() + out * project.rows() * project.cols();
+        if (dwStart != null) {
+            n += in * dwStart.taps().length;
+        }
+        if (dwMid != null) {
+            n += out * dwMid.taps().length;
+        }
+        return n;
+    }
+
+    @Override
+    public int outputSide(int n) {
+        return dwMid == null || stride == 1 ? n : Ops.sameOut(n, stride);
     }
 
     @Override

@@ -2,8 +2,11 @@ package dev.gemmaspark.engine.vision;
 
 import dev.gemmaspark.engine.kernel.ThreadPool;
 import dev.gemmaspark.engine.kernel.VectorMath;
-import dev.gemmaspark.engine.kernel.WeightMatrix;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -46,7 +49,7 @@ final class Ops {
         int wOut = stride == 1 ? x.width() : sameOut(x.width(), stride);
         FeatureMap y = FeatureMap.allocate(x.images(), hOut, wOut, w.out());
         if (k == 1 && stride == 1) {
-            w.matrix().matmulDequantized(pool, x.data(), 0, x.pixels(), y.data(), 0);
+            w.matrix().multiply(pool, x.data(), 0, x.pixels(), y.data(), 0);
             return y;
         }
         int padTop = samePadBefore(x.height(), k, stride);
@@ -72,7 +75,7 @@ final class Ops {
                         for (int kx = 0; kx < k; kx++, dst += c) {
                             int ix = ox * stride + kx - padLeft;
                             if (iy < 0 || iy >= x.height() || ix < 0 || ix >= x.width()) {
-                                java.util.Arrays.fill(patches, dst, dst + c, 0f);
+                                Arrays.fill(patches, dst, dst + c, 0f);
                             } else {
                                 System.arraycopy(in, ((image * x.height() + iy) * x.width() + ix) * c, patches, dst, c);
                             }
@@ -80,15 +83,15 @@ final class Ops {
                     }
                 }
             });
-            w.matrix().matmulDequantized(pool, patches, 0, rows, y.data(), first * w.out());
+            w.matrix().multiply(pool, patches, 0, rows, y.data(), first * w.out());
         }
         return y;
     }
 
     /** A 1x1 convolution: every pixel's channels times the matrix. */
-    static FeatureMap pointwise(ThreadPool pool, FeatureMap x, WeightMatrix w) {
+    static FeatureMap pointwise(ThreadPool pool, FeatureMap x, Linear w) {
         FeatureMap y = FeatureMap.allocate(x.images(), x.height(), x.width(), w.rows());
-        w.matmulDequantized(pool, x.data(), 0, x.pixels(), y.data(), 0);
+        w.multiply(pool, x.data(), 0, x.pixels(), y.data(), 0);
         return y;
     }
 
@@ -151,7 +154,7 @@ final class Ops {
         float[] d = x.data();
         pool.parallelFor(x.pixels(), (s, e) -> {
             for (int p = s; p < e; p++) {
-                VectorMath.rmsNorm(d, p * c, w, d, p * c, c, EPS);
+                rmsNorm(d, p * c, w, c);
                 if (gelu) {
                     gelu(d, p * c, c);
                 }
@@ -160,9 +163,89 @@ final class Ops {
         return x;
     }
 
-    /** In place: the tanh-form GELU in F32, the {@code exact_f32} reference's (spec 5.1 without the F16 table). */
+    /**
+     * In place: {@code x = x * (1 / sqrt(mean(x^2) + 1e-6)) * w} ({@code w} null: no weight), ggml's rms_norm
+     * order of operations, the sum of squares in vector lanes (ggml adds in double; the two differ by about 1e-7
+     * relative, well inside the comparison with llama.cpp).
+     */
+    static void rmsNorm(float[] x, int off, float[] w, int n) {
+        FloatVector sum = FloatVector.zero(F);
+        for (int i = 0; i < n; i += F.length()) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, off + i, m);
+            sum = v.fma(v, sum);
+        }
+        float mean = (float) ((double) sum.reduceLanes(VectorOperators.ADD) / n);
+        float scale = 1.0f / (float) Math.sqrt(mean + EPS);
+        for (int i = 0; i < n; i += F.length()) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, off + i, m).mul(scale);
+            if (w != null) {
+                v = v.mul(FloatVector.fromArray(F, w, i, m));
+            }
+            v.intoArray(x, off + i, m);
+        }
+    }
+
+    /**
+     * In place: the tanh-form GELU, {@code 0.5 x (1 + tanh(u))} with {@code u = 0.7978845608 x (1 + 0.044715 x^2)}
+     * (spec 5.1, the {@code exact_f32} reference's, without the F16 table), computed as the equal {@code x / (1 +
+     * exp(-2u))}: one vector {@link #exp} and no cancellation for negative x. The tail goes through the same vector
+     * operations under a mask, so an element's result does not depend on where it lies.
+     */
     static void gelu(float[] x, int off, int n) {
-        VectorMath.gelu(x, off, n, true);
+        for (int i = 0; i < n; i += F.length()) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, off + i, m);
+            FloatVector twoU = v.mul(v).mul(0.044715f).add(1f).mul(v).mul(-2f * 0.7978845608f);
+            v.div(exp(twoU).add(1f)).intoArray(x, off + i, m);
+        }
+    }
+
+    /**
+     * In place, ggml's soft_max of {@code x[off..off+n)} after scaling by {@code scale}: max subtracted, exp, divided
+     * through by the sum, with the vector {@link #exp} where ggml calls expf.
+     */
+    static void softmax(float[] x, int off, int n, float scale) {
+        FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (int i = 0; i < n; i += F.length()) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, off + i, m).mul(scale);
+            v.intoArray(x, off + i, m);
+            max = max.blend(max.max(v), m);
+        }
+        float top = max.reduceLanes(VectorOperators.MAX);
+        FloatVector sum = FloatVector.zero(F);
+        for (int i = 0; i < n; i += F.length()) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector e = exp(FloatVector.fromArray(F, x, off + i, m).sub(top));
+            e.intoArray(x, off + i, m);
+            sum = sum.add(e, m);
+        }
+        float inv = (float) (1.0 / sum.reduceLanes(VectorOperators.ADD));
+        for (int i = 0; i < n; i += F.length()) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector.fromArray(F, x, off + i, m).mul(inv).intoArray(x, off + i, m);
+        }
+    }
+
+    /**
+     * exp(y) within 2 ulps (Cephes' expf: y = k ln 2 + r, |r| <= ln 2 / 2, a polynomial, 2^k put into the exponent);
+     * 0 below -87 (where the result would be subnormal), exp(88) above 88. IEEE operations only, written here with
+     * the constant species so that every operation compiles to vector instructions, and the result is the same
+     * compiled or interpreted, unlike the Vector API's EXP.
+     */
+    static FloatVector exp(FloatVector y) {
+        VectorMask<Float> tiny = y.compare(VectorOperators.LT, -87f);
+        FloatVector c = y.max(-87f).min(88f);
+        // adding and subtracting 1.5 * 2^23 rounds to the nearest integer
+        FloatVector k = c.mul(1.44269504088896341f).add(0x1.8p23f).sub(0x1.8p23f);
+        FloatVector r = c.sub(k.mul(0.693359375f)).sub(k.mul(-2.12194440e-4f));
+        FloatVector p = r.mul(1.9875691500e-4f).add(1.3981999507e-3f).mul(r).add(8.3334519073e-3f).mul(r)
+                .add(4.1665795894e-2f).mul(r).add(1.6666665459e-1f).mul(r).add(5.0000001201e-1f).mul(r.mul(r)).add(r)
+                .add(1f);
+        IntVector ki = (IntVector) k.convert(VectorOperators.F2I, 0);
+        return p.reinterpretAsInts().add(ki.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats().blend(0f, tiny);
     }
 
     /** {@code x = x * gamma + residual} per channel ({@code gamma} null: no layer scale), in place in {@code x}. */

@@ -3,7 +3,6 @@ package dev.gemmaspark.engine.vision;
 import dev.gemmaspark.engine.gguf.GGUFFile;
 import dev.gemmaspark.engine.kernel.ThreadPool;
 import dev.gemmaspark.engine.kernel.VectorMath;
-import dev.gemmaspark.engine.kernel.WeightMatrix;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,13 +37,13 @@ public final class VisionEncoder implements AutoCloseable {
     private final float[] stemBias;
     private final float[] stemNorm;
     private final Block[][] stages;
-    private final WeightMatrix fusionExpand;
+    private final Linear fusionExpand;
     private final float[] fusionExpandNorm;
-    private final WeightMatrix fusionProject;
+    private final Linear fusionProject;
     private final float[] fusionProjectNorm;
     private final float[] fusionNorm;
     private final float[] softNorm;
-    private final WeightMatrix projection;
+    private final Linear projection;
 
     private VisionEncoder(GGUFFile file, ThreadPool pool, GGUFFile owned) {
         this.path = file.path();
@@ -199,6 +198,28 @@ public final class VisionEncoder implements AutoCloseable {
                 + softNorm.length + (long) projection.rows() * projection.cols();
     }
 
+    /**
+     * Multiply-adds of one image's pass (convolutions, matrix products and attention; norms, activations and
+     * pooling, under 1%, not counted): 437 G for the real model (gemma3n-vision spec 7.2).
+     */
+    public long multiplyAdds() {
+        int side = Ops.sameOut(config.imageSize(), 2);
+        long n = (long) side * side * stem.out() * stem.matrix().cols();
+        int stage2 = 0;
+        for (int s = 0; s < stages.length; s++) {
+            for (Block b : stages[s]) {
+                n += b.multiplyAdds(side, side);
+                side = b.outputSide(side);
+            }
+            if (s == 2) {
+                stage2 = side;
+            }
+        }
+        n += (long) stage2 * stage2 * (fusionExpand.rows() * (long) fusionExpand.cols()
+                + fusionProject.rows() * (long) fusionProject.cols());
+        return n + (long) VisionConfig.TOKENS * projection.rows() * projection.cols();
+    }
+
     /** One line per stage and block, for {@code info}. */
     public List<String> describe() {
         List<String> lines = new ArrayList<>();
@@ -211,7 +232,8 @@ public final class VisionEncoder implements AutoCloseable {
         }
         lines.add("fusion adapter: stage 2 + stage 3 -> " + fusionExpand.cols() + " -> " + fusionExpand.rows() + " -> "
                 + fusionProject.rows() + ", 16 x 16");
-        lines.add("projector: " + projection.cols() + " -> " + projection.rows() + " (" + projection.type() + ")");
+        lines.add("projector: " + projection.cols() + " -> " + projection.rows()
+                + (projection.type() != null ? " (" + projection.type() + ", ggml's matrix kernel)" : ""));
         return lines;
     }
 
@@ -368,7 +390,7 @@ public final class VisionEncoder implements AutoCloseable {
         pool.parallelFor(tokens.pixels(), (s, e) -> {
             for (int p = s; p < e; p++) {
                 VectorMath.scale(d, p * c, scale, d, p * c, c);
-                VectorMath.rmsNorm(d, p * c, softNorm, d, p * c, c, Ops.EPS);
+                Ops.rmsNorm(d, p * c, softNorm, c);
             }
         });
         observe(observer, "mm.soft_emb_norm", tokens);
@@ -377,7 +399,7 @@ public final class VisionEncoder implements AutoCloseable {
         int w = z.channels();
         pool.parallelFor(z.pixels(), (s, e) -> {
             for (int p = s; p < e; p++) {
-                VectorMath.rmsNorm(z.data(), p * w, null, z.data(), p * w, w, Ops.EPS);
+                Ops.rmsNorm(z.data(), p * w, null, w);
             }
         });
         observe(observer, "embd", z);

@@ -1,24 +1,22 @@
 package dev.gemmaspark.engine.vision;
 
-import dev.gemmaspark.engine.gguf.GGMLType;
 import dev.gemmaspark.engine.gguf.GGUFFile;
 import dev.gemmaspark.engine.gguf.TensorInfo;
 import dev.gemmaspark.engine.kernel.ActivationRounding;
 import dev.gemmaspark.engine.kernel.WeightMatrix;
 import dev.gemmaspark.engine.quant.Dequantizer;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
  * The tensors of an mmproj GGUF under the names llama.cpp's converter writes ({@code v.*}, {@code mm.*};
  * tools/mtmd/clip-impl.h), checked against the shapes the graph needs. Errors name the file and the tensor.
- * Shapes are ggml's, fastest dimension first: a conv kernel is {@code [KW, KH, IC, OC]}.
+ * Shapes are ggml's, fastest dimension first: a conv kernel is {@code [KW, KH, IC, OC]}. Float weights are copied
+ * to f32 (exactly: F16 and BF16 widen exactly) when first used, so the tower takes 4 bytes of heap per parameter
+ * (1.2 GB for the real model's 294 M) once it has seen an image.
  */
 final class VisionTensors {
     /** A full (not depthwise) convolution as the matrix {@code [OC][KH*KW*IC]}, columns in (ky, kx, ic) order. */
-    record Conv(WeightMatrix matrix, int kernel, int in, int out) {
+    record Conv(Linear matrix, int kernel, int in, int out) {
     }
 
     /** A depthwise kernel, transposed to {@code [ky][kx][c]} so that a tap multiplies a contiguous channel vector. */
@@ -26,8 +24,6 @@ final class VisionTensors {
     }
 
     private final GGUFFile file;
-    /** Holds the reordered copies of full convolution kernels; freed when the tower is unreachable. */
-    private final Arena arena = Arena.ofAuto();
 
     VisionTensors(GGUFFile file) {
         this.file = file;
@@ -66,23 +62,27 @@ final class VisionTensors {
         return out;
     }
 
-    /** A 1x1 convolution {@code [1, 1, in, out]} (or a plain matrix {@code [in, out]}) read in place. */
-    WeightMatrix pointwise(String name, int in, int out) {
+    /**
+     * A 1x1 convolution {@code [1, 1, in, out]} (or a plain matrix {@code [in, out]}): float types widened to f32
+     * ({@link Linear}), a quantized matrix read in place.
+     */
+    Linear pointwise(String name, int in, int out) {
         TensorInfo t = tensor(name);
         boolean conv = t.ne().length == 4 && t.ne()[0] == 1 && t.ne()[1] == 1 && t.ne()[2] == in && t.ne()[3] == out;
         boolean plain = t.ne().length == 2 && t.ne()[0] == in && t.ne()[1] == out;
         if (!conv && !plain) {
             throw shapeError(t, "[1, 1, " + in + ", " + out + "]");
         }
-        // a quantized matrix (llama-quantize's Q8_0 of mm.input_projection) rounds its activations as ggml does
-        ActivationRounding rounding = t.type().isQuantized() ? ActivationRounding.LLAMA_CPP : ActivationRounding.NONE;
-        return WeightMatrix.of(t.name(), t.type(), t.data(), out, in, rounding);
+        if (t.type().isQuantized()) {
+            // llama-quantize's Q8_0 of mm.input_projection: ggml rounds the activations to Q8_0 for it
+            return Linear.quantized(WeightMatrix.of(t.name(), t.type(), t.data(), out, in, ActivationRounding.LLAMA_CPP));
+        }
+        return Linear.of(t, out, in);
     }
 
     /**
-     * A full k x k convolution {@code [k, k, in, out]} with {@code in} input channels ({@code in} < 0: any),
-     * copied to f32 in the (oc, ky, kx, ic) order the channels-last patches are gathered in. The copy is exact
-     * (F16 and BF16 widen exactly), and the kernels with k > 1 are small (the stem and the edge-residual blocks).
+     * A full k x k convolution {@code [k, k, in, out]} with {@code in} input channels ({@code in} < 0: any), in the
+     * (oc, ky, kx, ic) order the channels-last patches are gathered in.
      */
     Conv conv(String name, int in) {
         TensorInfo t = tensor(name);
@@ -96,19 +96,17 @@ final class VisionTensors {
         int patch = k * k * ic;
         float[] stored = new float[oc * patch];
         Dequantizer.dequantize(t.type(), t.data(), 0, stored, 0, stored.length);
-        MemorySegment reordered = arena.allocate((long) stored.length * Float.BYTES, 64);
+        float[] reordered = new float[stored.length];
         for (int o = 0; o < oc; o++) {
             for (int c = 0; c < ic; c++) {
                 for (int ky = 0; ky < k; ky++) {
                     for (int kx = 0; kx < k; kx++) {
-                        float w = stored[kx + k * (ky + k * (c + ic * o))];
-                        long at = (long) o * patch + (ky * k + kx) * ic + c;
-                        reordered.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, at, w);
+                        reordered[o * patch + (ky * k + kx) * ic + c] = stored[kx + k * (ky + k * (c + ic * o))];
                     }
                 }
             }
         }
-        return new Conv(WeightMatrix.of(t.name(), GGMLType.F32, reordered, oc, patch, ActivationRounding.NONE), k, ic, oc);
+        return new Conv(Linear.of(reordered, oc, patch), k, ic, oc);
     }
 
     /** A depthwise kernel {@code [k, k, 1, channels]}. */

@@ -77,6 +77,21 @@ class VisionCommandsTest {
         assertTrue(info.get("network").get(7).asText().startsWith("v.blk.2.2: multi-query attention, 2 heads x 8"));
     }
 
+    /** A run small enough for a test: the numbers are timings, so only the report's shape and the cost are checked. */
+    @Test
+    void benchImageReportsEncoderAndCaptionRates() throws IOException {
+        CliRun r = CliRun.of("bench", "--model", VisionGolden.textModel().toString(), "--mmproj", MMPROJ, "--image",
+                "-n", "2", "-r", "1", "--threads", "2", "--json");
+        assertEquals(0, r.status(), r.err());
+        JsonNode report = Main.JSON.readTree(r.out());
+        assertEquals(92_721_152L, report.get("multiply_adds").asLong()); // the golden projector's .json
+        assertTrue(report.get("images_per_second").get("mean").asDouble() > 0);
+        assertTrue(report.get("captions_per_second").get("mean").asDouble() > 0);
+        CliRun noProjector = CliRun.of("bench", "--model", VisionGolden.textModel().toString(), "--image");
+        assertEquals(2, noProjector.status());
+        assertEquals("gemma-spark: option --image: needs --mmproj\n", noProjector.err());
+    }
+
     @Test
     void badInputGetsOneLine(@TempDir Path dir) throws IOException {
         String model = VisionGolden.textModel().toString();

@@ -196,7 +196,7 @@ class ImagePromptTest {
 
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> exact.promptTokens(
                 GenerationRequest.chat("<image> and <image>", SamplingParams.GREEDY).withImages(List.of(image))));
-        assertEquals("the prompt has 2 image positions (<image> or <start_of_image>) but 1 image were given",
+        assertEquals("the prompt has 2 image positions (<image> or <start_of_image>) but 1 image was given",
                 e.getMessage());
     }
 

@@ -91,6 +91,24 @@ class VisionEncoderTest {
         }
     }
 
+    /** The network found from the tensor names is the one the golden files describe (their .json). */
+    @Test
+    void discoveredNetworkHasTheGoldenParametersAndCost() {
+        for (String projector : VisionGolden.PROJECTORS) {
+            JsonNode described = VisionGolden.json("models/" + projector + ".gguf.json");
+            try (VisionEncoder encoder = VisionEncoder.load(VisionGolden.projector(projector), null)) {
+                assertEquals(described.get("params").asLong(), encoder.parameters(), projector);
+                assertEquals(described.get("mac_per_image").asLong(), encoder.multiplyAdds(), projector);
+                assertEquals(described.get("architecture").get("image_size").asInt(), encoder.config().imageSize());
+                int blocks = 0;
+                for (JsonNode stage : described.get("architecture").get("stages")) {
+                    blocks += stage.size();
+                }
+                assertEquals(blocks, encoder.config().blockCount(), projector);
+            }
+        }
+    }
+
     /** An image's output does not depend on the images it shares a pass with. */
     @Test
     void anImageGivesTheSameResultAloneAndInABatch() throws IOException {

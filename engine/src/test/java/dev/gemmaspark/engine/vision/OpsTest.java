@@ -1,0 +1,86 @@
+package dev.gemmaspark.engine.vision;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gemmaspark.engine.kernel.ThreadPool;
+import dev.gemmaspark.engine.kernel.VectorMath;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import jdk.incubator.vector.FloatVector;
+import org.junit.jupiter.api.Test;
+
+/** The tower's own kernels against plain arithmetic, and their independence from the batch. */
+class OpsTest {
+
+    @Test
+    void linearIsTheMatrixProductWhateverTheTileAPixelFallsIn() {
+        SplittableRandom random = new SplittableRandom(7);
+        int rows = 2 * Linear.PANEL + 5;
+        int cols = 37;
+        int n = 11;
+        float[] w = new float[rows * cols];
+        float[] x = new float[n * cols];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) random.nextGaussian();
+        }
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        Linear m = Linear.of(w, rows, cols);
+        float[] all = new float[n * rows + 3];
+        try (ThreadPool pool = new ThreadPool(2)) {
+            m.multiply(pool, x, 0, n, all, 0);
+            for (int t = 0; t < n; t++) {
+                float[] alone = new float[rows];
+                m.multiply(pool, x, t * cols, 1, alone, 0);
+                assertArrayEquals(alone, Arrays.copyOfRange(all, t * rows, (t + 1) * rows), "pixel " + t);
+                for (int r = 0; r < rows; r++) {
+                    double expected = 0;
+                    for (int c = 0; c < cols; c++) {
+                        expected += (double) w[r * cols + c] * x[t * cols + c];
+                    }
+                    assertEquals(expected, all[t * rows + r], 1e-5 * Math.max(1, Math.abs(expected)));
+                }
+            }
+        }
+        assertEquals(0f, all[n * rows], "nothing written past the last pixel");
+    }
+
+    @Test
+    void geluAndExpAreWithinAFewUlpsOfTheFloatFunctions() {
+        float[] x = new float[1001];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = -12f + 24f * i / 1000;
+        }
+        float[] g = x.clone();
+        Ops.gelu(g, 0, g.length);
+        for (int i = 0; i < x.length; i++) {
+            // ggml's 1 + tanh cancels for negative x: its error is absolute, a few ulps of 1 times |x| / 2
+            assertEquals(VectorMath.gelu(x[i]), g[i], 4 * Math.ulp(1f) * Math.max(1f, Math.abs(x[i])), "gelu " + x[i]);
+        }
+        for (float v = -90f; v <= 88f; v += 0.37f) {
+            float e = Ops.exp(FloatVector.broadcast(FloatVector.SPECIES_PREFERRED, v)).lane(0);
+            double exact = Math.exp(v);
+            assertTrue(v < -87f ? e == 0f : Math.abs(e - exact) <= 2 * Math.ulp((float) exact), v + ": " + e);
+        }
+    }
+
+    @Test
+    void softmaxSumsToOneAndKeepsTheOrder() {
+        float[] s = {3f, -1f, 0.5f, 3f, -200f, 2f, 1f, 0f, 0.25f};
+        float[] expected = new float[s.length];
+        double sum = 0;
+        for (int i = 0; i < s.length; i++) {
+            sum += Math.exp(0.5 * s[i] - 1.5);
+        }
+        for (int i = 0; i < s.length; i++) {
+            expected[i] = (float) (Math.exp(0.5 * s[i] - 1.5) / sum);
+        }
+        Ops.softmax(s, 0, s.length, 0.5f);
+        for (int i = 0; i < s.length; i++) {
+            assertEquals(expected[i], s[i], 1e-6f);
+        }
+    }
+}
