@@ -15,7 +15,7 @@ import java.util.Locale;
  * {@code -XX:MaxDirectMemorySize} says otherwise: a Spark executor with a 1 GB heap can still hold a model's
  * interleaved weights. Linux and macOS; elsewhere {@link #map} returns null.
  */
-final class AnonymousMemory {
+public final class AnonymousMemory {
     private static final int PROT_READ_WRITE = 0x1 | 0x2;
     private static final MethodHandle MMAP;
     private static final MethodHandle MUNMAP;
@@ -40,6 +40,25 @@ final class AnonymousMemory {
     }
 
     private AnonymousMemory() {
+    }
+
+    /**
+     * {@code bytes} of zeroed off-heap memory for {@code what} (a weight copy, named in the error), freed when
+     * unreachable: mapped from the operating system where it can, outside the JVM's direct-memory cap, else direct
+     * memory.
+     */
+    public static MemorySegment allocate(String what, long bytes) {
+        MemorySegment mapped = map(bytes);
+        if (mapped != null) {
+            return mapped;
+        }
+        try {
+            return Arena.ofAuto().allocate(bytes, 64);
+        } catch (OutOfMemoryError e) {
+            throw new OutOfMemoryError(what + ": no room for " + bytes + " bytes (" + e.getMessage() + "); off-heap"
+                    + " allocations count as direct memory here, capped by -XX:MaxDirectMemorySize (by default the heap"
+                    + " size)");
+        }
     }
 
     /** {@code bytes} of zeroed memory, or null where the platform has no mmap or it fails (out of address space). */

@@ -1,7 +1,6 @@
 package dev.gemmaspark.engine.kernel;
 
 import dev.gemmaspark.engine.gguf.GGMLType;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.stream.IntStream;
 
@@ -28,7 +27,7 @@ interface InterleavedLayout {
     /** The interleaved copy of {@code rows} rows of {@code cols} columns in {@code src}, freed when unreachable. */
     default MemorySegment interleave(String name, MemorySegment src, int rows, int cols) {
         int groups = Math.ceilDiv(rows, ROWS);
-        MemorySegment dst = allocate(name, groups * groupBytes(cols));
+        MemorySegment dst = AnonymousMemory.allocate("the interleaved copy of tensor " + name, groups * groupBytes(cols));
         // Once per model load, on all cores: each group's bytes are written by one thread.
         IntStream.range(0, groups).parallel().forEach(g -> {
             for (int r = g * ROWS; r < Math.min(rows, g * ROWS + ROWS); r++) {
@@ -55,25 +54,6 @@ interface InterleavedLayout {
             case Q6_K -> InterleavedQ6_K.LAYOUT;
             default -> null;
         };
-    }
-
-    /**
-     * {@code bytes} of zeroed off-heap memory for the copy of tensor {@code name}, freed when unreachable: mapped from
-     * the operating system where it can ({@link AnonymousMemory}, outside the JVM's direct-memory cap), else direct
-     * memory.
-     */
-    static MemorySegment allocate(String name, long bytes) {
-        MemorySegment mapped = AnonymousMemory.map(bytes);
-        if (mapped != null) {
-            return mapped;
-        }
-        try {
-            return Arena.ofAuto().allocate(bytes, 64);
-        } catch (OutOfMemoryError e) {
-            throw new OutOfMemoryError("tensor " + name + ": no room for its interleaved copy (" + e.getMessage()
-                    + "); off-heap allocations count as direct memory here, capped by -XX:MaxDirectMemorySize (by default"
-                    + " the heap size)");
-        }
     }
 
     /** Refuses a non-finite fp16 scale: the kernels widen scales with integer arithmetic, exact for finite ones. */

@@ -1,16 +1,21 @@
 package dev.gemmaspark.engine.vision;
 
 import dev.gemmaspark.engine.gguf.TensorInfo;
+import dev.gemmaspark.engine.kernel.AnonymousMemory;
 import dev.gemmaspark.engine.kernel.ThreadPool;
 import dev.gemmaspark.engine.kernel.WeightMatrix;
 import dev.gemmaspark.engine.quant.Dequantizer;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * A convolution or projection weight {@code W[rows][cols]} applied to channels-last pixels: {@code out[t][r] =
- * sum_c W[r][c] x[t][c]} for every pixel t. Float weights are widened to f32 once and packed in panels of
+ * sum_c W[r][c] x[t][c]} for every pixel t. Float weights are widened to f32 once, off-heap (anonymous memory, as the
+ * text model's interleaved copies), and packed in panels of
  * {@value #VECTORS} vectors of output channels, {@code [panel][c][channel]}, for an outer-product kernel: per
  * input channel it broadcasts four pixels' values and multiplies them into 4 x {@value #VECTORS} accumulator
  * vectors, so no sum across lanes is ever needed. The products of the tower have few input channels (64 to 3840)
@@ -24,6 +29,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class Linear {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
+    private static final long VECTOR_BYTES = (long) L * Float.BYTES;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final int VECTORS = 3;
     /** Output channels per panel. */
     static final int PANEL = VECTORS * L;
@@ -35,10 +42,10 @@ final class Linear {
     /** Float weights in the mapped file, packed on first use; null when given as floats or quantized. */
     private final TensorInfo stored;
     /** Panels of the f32 weights, or null until packed (and for a quantized matrix). */
-    private volatile float[] packed;
+    private volatile MemorySegment packed;
     private final WeightMatrix quantized;
 
-    private Linear(int rows, int cols, TensorInfo stored, float[] packed, WeightMatrix quantized) {
+    private Linear(int rows, int cols, TensorInfo stored, MemorySegment packed, WeightMatrix quantized) {
         this.rows = rows;
         this.cols = cols;
         this.stored = stored;
@@ -54,8 +61,8 @@ final class Linear {
 
     /**
      * A float tensor of the mapped file holding {@code [rows][cols]}, widened and packed when first multiplied: a
-     * model loaded with a projector pays the tower's 4 bytes of heap per parameter only once it sees an image, and
-     * {@code info} never.
+     * model loaded with a projector pays the tower's 4 bytes of off-heap memory per parameter only once it sees an
+     * image, and {@code info} never.
      */
     static Linear of(TensorInfo t, int rows, int cols) {
         return new Linear(rows, cols, t, null, null);
@@ -69,23 +76,24 @@ final class Linear {
         void read(int r, float[] row);
     }
 
-    private static float[] pack(int rows, int cols, Rows source) {
-        int panels = Math.ceilDiv(rows, PANEL);
-        float[] packed = new float[Math.multiplyExact(Math.multiplyExact(panels, cols), PANEL)];
+    private static MemorySegment pack(int rows, int cols, Rows source) {
+        long panels = Math.ceilDiv(rows, PANEL);
+        MemorySegment packed = AnonymousMemory.allocate("a vision tower weight of " + rows + " x " + cols,
+                panels * cols * PANEL * Float.BYTES);
         float[] row = new float[cols];
         for (int r = 0; r < rows; r++) {
             source.read(r, row);
-            int p = r / PANEL;
+            long p = r / PANEL;
             int j = r % PANEL;
             for (int c = 0; c < cols; c++) {
-                packed[(p * cols + c) * PANEL + j] = row[c];
+                packed.setAtIndex(ValueLayout.JAVA_FLOAT, (p * cols + c) * PANEL + j, row[c]);
             }
         }
         return packed;
     }
 
-    private float[] packed() {
-        float[] p = packed;
+    private MemorySegment packed() {
+        MemorySegment p = packed;
         if (p == null) {
             synchronized (this) {
                 p = packed;
@@ -124,7 +132,7 @@ final class Linear {
             return;
         }
         int panels = Math.ceilDiv(rows, PANEL);
-        float[] pk = packed();
+        MemorySegment pk = packed();
         pool.parallelFor(Math.ceilDiv(n, PIXELS_PER_TASK), (s, e) -> {
             for (int task = s; task < e; task++) {
                 int t0 = task * PIXELS_PER_TASK;
@@ -134,7 +142,7 @@ final class Linear {
                     VectorMask<Float> m0 = F.indexInRange(r0, rows);
                     VectorMask<Float> m1 = F.indexInRange(r0 + L, rows);
                     VectorMask<Float> m2 = F.indexInRange(r0 + 2 * L, rows);
-                    int w = p * cols * PANEL;
+                    long w = (long) p * cols * PANEL * Float.BYTES;
                     int t = t0;
                     for (; t + 4 <= t1; t += 4) {
                         tile4(pk, x, xOff + t * cols, w, out, outOff + t * rows + r0, m0, m1, m2);
@@ -148,7 +156,7 @@ final class Linear {
     }
 
     /** Four consecutive pixels (at x[xt], x[xt + cols], ...) by one panel. */
-    private void tile4(float[] pk, float[] x, int xt, int w, float[] out, int o, VectorMask<Float> m0,
+    private void tile4(MemorySegment pk, float[] x, int xt, long w, float[] out, int o, VectorMask<Float> m0,
             VectorMask<Float> m1, VectorMask<Float> m2) {
         int n = cols;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00;
@@ -156,10 +164,10 @@ final class Linear {
         FloatVector a20 = a00, a21 = a00, a22 = a00;
         FloatVector a30 = a00, a31 = a00, a32 = a00;
         for (int c = 0; c < n; c++) {
-            int at = w + c * PANEL;
-            FloatVector w0 = FloatVector.fromArray(F, pk, at);
-            FloatVector w1 = FloatVector.fromArray(F, pk, at + L);
-            FloatVector w2 = FloatVector.fromArray(F, pk, at + 2 * L);
+            long at = w + (long) c * PANEL * Float.BYTES;
+            FloatVector w0 = FloatVector.fromMemorySegment(F, pk, at, LE);
+            FloatVector w1 = FloatVector.fromMemorySegment(F, pk, at + VECTOR_BYTES, LE);
+            FloatVector w2 = FloatVector.fromMemorySegment(F, pk, at + 2 * VECTOR_BYTES, LE);
             FloatVector b = FloatVector.broadcast(F, x[xt + c]);
             a00 = w0.fma(b, a00);
             a01 = w1.fma(b, a01);
@@ -193,15 +201,15 @@ final class Linear {
     }
 
     /** One pixel by one panel: the same chain of operations per element as {@link #tile4}. */
-    private void tile1(float[] pk, float[] x, int xt, int w, float[] out, int o, VectorMask<Float> m0,
+    private void tile1(MemorySegment pk, float[] x, int xt, long w, float[] out, int o, VectorMask<Float> m0,
             VectorMask<Float> m1, VectorMask<Float> m2) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0;
         for (int c = 0; c < cols; c++) {
-            int at = w + c * PANEL;
+            long at = w + (long) c * PANEL * Float.BYTES;
             FloatVector b = FloatVector.broadcast(F, x[xt + c]);
-            a0 = FloatVector.fromArray(F, pk, at).fma(b, a0);
-            a1 = FloatVector.fromArray(F, pk, at + L).fma(b, a1);
-            a2 = FloatVector.fromArray(F, pk, at + 2 * L).fma(b, a2);
+            a0 = FloatVector.fromMemorySegment(F, pk, at, LE).fma(b, a0);
+            a1 = FloatVector.fromMemorySegment(F, pk, at + VECTOR_BYTES, LE).fma(b, a1);
+            a2 = FloatVector.fromMemorySegment(F, pk, at + 2 * VECTOR_BYTES, LE).fma(b, a2);
         }
         a0.intoArray(out, o, m0);
         a1.intoArray(out, o + L, m1);
