@@ -22,7 +22,8 @@ import java.util.stream.Collectors;
 public final class Main {
     static final List<Command> COMMANDS = List.of(
             new InfoCommand(), new TokenizeCommand(), new GenerateCommand(), new LogitsCommand(), new BenchCommand(),
-            new SynthCommand(), new TranscribeCommand(), new EmbedImageCommand());
+            new SynthCommand(), new TranscribeCommand(), new EmbedImageCommand(),
+            new EmbedAudioCommand());
 
     static final Option HELP = Option.flag("--help", "show this help and exit");
     static final Option VERBOSE = Option.flag("--verbose", "timings on stderr, and stack traces with errors");

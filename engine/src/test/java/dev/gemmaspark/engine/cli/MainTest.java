@@ -63,7 +63,7 @@ class MainTest {
     @Test
     void unknownOrMissingCommandsAreUsageErrors() {
         assertUsageError("unknown command 'frob' (commands: info, tokenize, generate, logits, bench, synth,"
-                + " transcribe, embed-image)", "frob");
+                + " transcribe, embed-image, embed-audio)", "frob");
         CliRun none = CliRun.of();
         assertEquals(2, none.status());
         assertTrue(none.err().startsWith("gemma-spark: Gemma 3n inference in pure Java"), none.err());
