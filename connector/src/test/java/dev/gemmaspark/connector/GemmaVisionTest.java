@@ -296,6 +296,13 @@ class GemmaVisionTest {
                 + TestVision.MODEL + "', 'mmproj', '" + png + "')) FROM photos").collect());
         assertTrue(Errors.messages(notGguf).contains("vision projector " + png + " (option mmproj) is not a GGUF file"),
                 Errors.messages(notGguf));
+        // a GGUF that is no projector (the text model itself) is refused on the driver too
+        var textModel = assertThrows(Exception.class, () -> spark.sql("SELECT gemma_caption(image, map('model', '"
+                + TestVision.MODEL + "', 'mmproj', '" + TestVision.MODEL + "')) FROM photos").collect());
+        assertTrue(Errors.messages(textModel).contains("vision projector " + TestVision.MODEL + " (option mmproj): "),
+                Errors.messages(textModel));
+        assertTrue(Errors.messages(textModel).contains("not a vision projector (mmproj) file"),
+                Errors.messages(textModel));
     }
 
     @Test

@@ -16,6 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * What one model file gives, loaded once per process and shared by every {@link GemmaModel} context on it, as
@@ -36,8 +38,12 @@ public final class GemmaWeights implements AutoCloseable {
     private final Path mmprojPath;
     /** Null without a vision projector. */
     private final VisionEncoder vision;
-    /** The file as it was when mapped. */
-    private final FileStamp loaded;
+    /** The files read from (the model, the projector, separate audio weights in one file) as they were at load. */
+    private final List<Watched> loaded = new ArrayList<>();
+
+    /** A file these weights read, named for messages ({@code what}, empty for the model file itself). */
+    private record Watched(String what, Path path, FileStamp stamp) {
+    }
 
     /** What tells one version of a file from another: its identity (inode), size and modification time. */
     private record FileStamp(Object key, long size, FileTime modified) {
@@ -52,10 +58,12 @@ public final class GemmaWeights implements AutoCloseable {
         this.mmprojPath = mmproj;
         this.audioPath = audioWeights;
         this.audioQ8_0 = audioQ8_0;
-        try {
-            this.loaded = FileStamp.of(file.path());
-        } catch (IOException e) {
-            throw new UncheckedIOException(file.path() + ": cannot read the file's attributes: " + e.getMessage(), e);
+        watch("", file.path());
+        if (mmproj != null) {
+            watch("the vision projector " + mmproj + ": ", mmproj);
+        }
+        if (audioWeights != null && Files.isRegularFile(audioWeights)) {
+            watch("the audio weights " + audioWeights + ": ", audioWeights);
         }
         this.config = Gemma3nConfig.fromGGUF(file);
         this.tokenizer = GemmaTokenizer.fromGGUF(file);
@@ -139,24 +147,44 @@ public final class GemmaWeights implements AutoCloseable {
         return file.path();
     }
 
+    private void watch(String what, Path path) {
+        try {
+            loaded.add(new Watched(what, path, FileStamp.of(path)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(path + ": cannot read the file's attributes: " + e.getMessage(), e);
+        }
+    }
+
     /**
-     * How the file at {@link #path()} differs from the one mapped, or null when it is the same. A file replaced by
-     * rename is another file (these weights still read the old one, which stays valid); a file rewritten in place
-     * is the mapped one changed under it, and reading the mapping may then fault: a bus error in compiled code
-     * ends the JVM, as it would end llama.cpp. So callers check before each use and load the file again.
+     * How the file at {@link #path()}, or the projector or audio weights file these weights were loaded with (named
+     * then), differs from the one mapped, or null when none does. A file replaced by rename is another file (these
+     * weights still read the old one, which stays valid); a file rewritten in place is the mapped one changed under
+     * it, and reading the mapping may then fault: a bus error in compiled code ends the JVM, as it would end
+     * llama.cpp. So callers check before each use and load the files again.
      */
     public String changedOnDisk() {
+        for (Watched w : loaded) {
+            String change = change(w);
+            if (change != null) {
+                return w.what() + change;
+            }
+        }
+        return null;
+    }
+
+    private static String change(Watched w) {
         FileStamp now;
         try {
-            now = FileStamp.of(file.path());
+            now = FileStamp.of(w.path());
         } catch (IOException e) {
             return "it can no longer be read (" + e.getMessage() + ")";
         }
-        if (!java.util.Objects.equals(now.key(), loaded.key())) {
+        FileStamp then = w.stamp();
+        if (!java.util.Objects.equals(now.key(), then.key())) {
             return "another file was moved to its path";
         }
-        if (now.size() != loaded.size() || !now.modified().equals(loaded.modified())) {
-            return "it was rewritten in place (" + loaded.size() + " bytes modified " + loaded.modified() + ", now "
+        if (now.size() != then.size() || !now.modified().equals(then.modified())) {
+            return "it was rewritten in place (" + then.size() + " bytes modified " + then.modified() + ", now "
                     + now.size() + " bytes modified " + now.modified() + ")";
         }
         return null;

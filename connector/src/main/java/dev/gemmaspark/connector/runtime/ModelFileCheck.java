@@ -4,6 +4,7 @@ import dev.gemmaspark.connector.options.GemmaSettings;
 import dev.gemmaspark.engine.audio.AudioEncoder;
 import dev.gemmaspark.engine.gguf.GGUFFile;
 import dev.gemmaspark.engine.model.Gemma3nConfig;
+import dev.gemmaspark.engine.vision.VisionEncoder;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -59,8 +60,8 @@ public final class ModelFileCheck {
     }
 
     /**
-     * The vision projector is a readable GGUF file, local or remote; the engine reads its network when an executor
-     * loads it, and a file that is not a Gemma 3n projector fails there, named.
+     * The vision projector is a readable GGUF file, local or remote; a local one is also checked to be a Gemma 3n
+     * projector from its metadata (a remote one only when an executor loads it, which fails its tasks naming it).
      */
     private static void checkProjector(String mmproj, Configuration conf) {
         String named = "vision projector " + mmproj + " (option mmproj)";
@@ -89,6 +90,13 @@ public final class ModelFileCheck {
             try (in) {
                 if (!hasGgufMagic(in)) {
                     throw new IllegalArgumentException(named + " is not a GGUF file (no 'GGUF' magic at the start)");
+                }
+            }
+            if (ModelLocalizer.isLocal(mmproj)) {
+                try (GGUFFile file = GGUFFile.open(ModelLocalizer.localPath(mmproj, null, conf))) {
+                    VisionEncoder.checkProjector(file);
+                } catch (RuntimeException e) {
+                    throw new IllegalArgumentException(named + ": " + e.getMessage(), e);
                 }
             }
         } catch (IOException e) {

@@ -137,7 +137,12 @@ public final class VisionEncoder implements AutoCloseable {
         this.projection = shared.projection;
     }
 
-    private static void checkProjector(GGUFFile file) {
+    /**
+     * Fails, naming the file and the problem, unless {@code file} is a Gemma 3n vision projector (llama.cpp's
+     * {@code clip} file with a {@code gemma3nv} vision encoder); reads only metadata, so a driver can check a file
+     * before executors load it.
+     */
+    public static void checkProjector(GGUFFile file) {
         String arch = file.getString("general.architecture", "");
         if (!arch.equals("clip")) {
             throw new IllegalArgumentException(file.path() + ": not a vision projector (mmproj) file: its"
