@@ -43,17 +43,27 @@ public final class ModelSynthesizer {
      *                  tokens into the vocabulary; with seed 2 the tower is golden/audio's weights exactly
      * @param out       the file to write (replaced)
      */
+    /**
+     * The model's vocabulary: {@code vocabFrom}'s or the synthetic one, padded to the preset's size, with Gemma 3n's
+     * multimodal tokens for an audio model. A synthetic vocabulary padded to Gemma 3n's 262400 gets them at their
+     * real ids only; a small one (the tiny presets) holds them among its first ids.
+     */
+    static Vocabulary vocabulary(Preset preset, Path vocabFrom, boolean audio) {
+        boolean gemma3nIds = preset.vocabSize >= Vocabulary.GEMMA3N_SIZE;
+        Vocabulary vocab = vocabFrom == null
+                ? SyntheticVocabulary.create(preset.multimodalTokens || (audio && !gemma3nIds))
+                : Vocabulary.fromGGUF(vocabFrom);
+        vocab = vocab.paddedTo(Math.max(preset.vocabSize, vocab.size()));
+        return audio ? vocab.withMultimodalTokens(vocabFrom == null ? "the synthetic vocabulary" : vocabFrom.toString())
+                : vocab;
+    }
+
     public static void write(Preset preset, GGMLType quant, long seed, Path vocabFrom, boolean audio, Path out)
             throws IOException {
         int fileType = QuantPolicy.fileType(quant);
-        Vocabulary vocab = vocabFrom == null ? SyntheticVocabulary.create(preset.multimodalTokens || audio)
-                : Vocabulary.fromGGUF(vocabFrom);
-        vocab = vocab.paddedTo(Math.max(preset.vocabSize, vocab.size()));
+        Vocabulary vocab = vocabulary(preset, vocabFrom, audio);
         List<TensorSpec> specs = GemmaLayout.tensors(preset, vocab.size());
         List<TensorSpec> audioSpecs = audio ? AudioLayout.tensors(preset.audioTower) : List.of();
-        if (audio) {
-            vocab = vocab.withMultimodalTokens(vocabFrom == null ? "the synthetic vocabulary" : vocabFrom.toString());
-        }
 
         GGUFWriter w = new GGUFWriter();
         putModelMetadata(w, preset, seed);

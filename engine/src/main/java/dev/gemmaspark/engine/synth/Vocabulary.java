@@ -25,7 +25,7 @@ final class Vocabulary {
     static final float PAD_SCORE = -10000f;
     /** SentencePiece token type of control tokens. */
     static final int CONTROL = 3;
-    private static final int GEMMA3N_SIZE = 262_400;
+    static final int GEMMA3N_SIZE = 262_400;
     /**
      * Gemma 3n's multimodal tokens by id (gemma3n-multimodal spec 2.1); Gemma 3's vocabulary has
      * {@code <end_of_image>} at 256000 and nothing from 262144 on.

@@ -81,6 +81,14 @@ class VocabularyTest {
         }
         assertEquals(v.size(), Arrays.stream(v.tokens()).distinct().count(), "tokens are unique");
 
+        // the synthetic vocabulary of an E2B-sized audio model: the tokens at Gemma 3n's ids, none twice (they were
+        // also among its first ids, which the tokenizer refused: pieces 10 and 256000 were both <start_of_audio>)
+        Vocabulary e2b = ModelSynthesizer.vocabulary(Preset.E2B, null, true);
+        assertEquals(Preset.E2B.vocabSize, e2b.size());
+        assertEquals("<audio_soft_token>", e2b.tokens()[262273]);
+        assertEquals("<start_of_audio>", e2b.tokens()[256000]);
+        assertEquals(e2b.size(), Arrays.stream(e2b.tokens()).distinct().count(), "tokens are unique");
+
         Vocabulary synthetic = SyntheticVocabulary.create(true);
         assertSame(synthetic, synthetic.withMultimodalTokens("synthetic"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
