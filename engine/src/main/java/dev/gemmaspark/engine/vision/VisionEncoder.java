@@ -16,13 +16,18 @@ import java.util.List;
  *
  * <p>Images are letterboxed ({@link ImagePreprocessor}) and run through the tower together, a few per pass, each
  * as if alone: no operation mixes images, and every element is computed the same way whatever the batch.
- * Thread-safe: passes run one at a time on the pool.
+ * Thread-safe: passes run one at a time over these weights, whichever view ({@link #withPool}) and thread asks, so
+ * that a JVM holds one pass's activations on its heap however many tasks send images at once (each pass uses all
+ * the threads of its pool anyway).
  */
 public final class VisionEncoder implements AutoCloseable {
     static final String STEM = "v.conv_stem.";
     private static final int STAGES = 4;
-    /** Pixels of input per pass: two images at the real model's 768 x 768 (about 1 GB of activations). */
-    private static final long PIXELS_PER_PASS = 2L * 768 * 768;
+    /**
+     * Pixels of input per pass: one image at the real model's 768 x 768, about 0.5 GB of activations on the heap, so
+     * that an executor of Spark's default 1 GB heap can run it; smaller test images go several to a pass.
+     */
+    private static final long PIXELS_PER_PASS = 768L * 768;
 
     /** Receives the named intermediate tensors of a pass (the golden data's names), for tests. */
     interface Observer {
@@ -32,6 +37,8 @@ public final class VisionEncoder implements AutoCloseable {
     private final Path path;
     private final VisionConfig config;
     private final ThreadPool pool;
+    /** Shared by every view of these weights: one pass at a time (see the class comment). */
+    private final Object passes;
     private final GGUFFile owned;
     private final VisionTensors.Conv stem;
     private final float[] stemBias;
@@ -48,6 +55,7 @@ public final class VisionEncoder implements AutoCloseable {
     private VisionEncoder(GGUFFile file, ThreadPool pool, GGUFFile owned) {
         this.path = file.path();
         this.pool = pool;
+        this.passes = new Object();
         this.owned = owned;
         checkProjector(file);
         int size = file.getInt("clip.vision.image_size");
@@ -123,6 +131,7 @@ public final class VisionEncoder implements AutoCloseable {
         this.path = shared.path;
         this.config = shared.config;
         this.pool = pool;
+        this.passes = shared.passes;
         this.owned = null;
         this.stem = shared.stem;
         this.stemBias = shared.stemBias;
@@ -255,7 +264,10 @@ public final class VisionEncoder implements AutoCloseable {
             for (RgbImage image : images.subList(from, Math.min(images.size(), from + perPass))) {
                 pass.add(ImagePreprocessor.letterbox(image, config.imageSize()));
             }
-            float[] all = encode(pass, null);
+            float[] all;
+            synchronized (passes) {
+                all = encode(pass, null);
+            }
             int n = VisionConfig.TOKENS * config.textWidth();
             for (int i = 0; i < pass.size(); i++) {
                 float[] e = new float[n];
