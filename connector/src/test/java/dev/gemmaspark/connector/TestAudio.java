@@ -19,8 +19,6 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.stream.Collectors;
 
 /**
  * The transcription test model: a random-weight two-layer Gemma 3n written by {@code synth} (preset TINY_AUDIO,
@@ -60,10 +58,7 @@ public final class TestAudio {
 
     /** {@link #OPTIONS} and {@code more} as a SQL map literal. */
     public static String optionsSql(Map<String, String> more) {
-        Map<String, String> all = new TreeMap<>(OPTIONS);
-        all.putAll(more);
-        return "map(" + all.entrySet().stream().map(e -> "'" + e.getKey() + "', '" + e.getValue() + "'")
-                .collect(Collectors.joining(", ")) + ")";
+        return TestSpark.mapSql(OPTIONS, more);
     }
 
     private TestAudio() {}

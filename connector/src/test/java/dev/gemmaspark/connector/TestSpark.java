@@ -3,6 +3,9 @@ package dev.gemmaspark.connector;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -18,6 +21,14 @@ public final class TestSpark {
     private static SparkSession session;
 
     private TestSpark() {}
+
+    /** {@code options} with {@code more} over them, as a SQL map literal (keys sorted, for stable plans). */
+    public static String mapSql(Map<String, String> options, Map<String, String> more) {
+        Map<String, String> all = new TreeMap<>(options);
+        all.putAll(more);
+        return "map(" + all.entrySet().stream().map(e -> "'" + e.getKey() + "', '" + e.getValue() + "'")
+                .collect(Collectors.joining(", ")) + ")";
+    }
 
     public static synchronized SparkSession session() {
         if (session == null) {

@@ -16,8 +16,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.stream.Collectors;
 
 /**
  * The image test model: the golden tiny text model with the image tokens, {@code gemma3n-tiny6img-tinyvocab-f32}
@@ -52,10 +50,7 @@ public final class TestVision {
 
     /** {@link #OPTIONS} and {@code more} as a SQL map literal. */
     public static String optionsSql(Map<String, String> more) {
-        Map<String, String> all = new TreeMap<>(OPTIONS);
-        all.putAll(more);
-        return "map(" + all.entrySet().stream().map(e -> "'" + e.getKey() + "', '" + e.getValue() + "'")
-                .collect(Collectors.joining(", ")) + ")";
+        return TestSpark.mapSql(OPTIONS, more);
     }
 
     public static Path image(String name) {

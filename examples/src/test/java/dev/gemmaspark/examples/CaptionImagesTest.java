@@ -12,15 +12,12 @@ import dev.gemmaspark.engine.GenerationResult;
 import dev.gemmaspark.engine.sampling.SamplingParams;
 import dev.gemmaspark.engine.tokenizer.ChatMessage;
 import dev.gemmaspark.engine.vision.ImageDecoder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,21 +35,11 @@ class CaptionImagesTest {
     void writesOneCaptionPerImage(@TempDir Path dir) throws Exception {
         GoldenVisionModel model = GoldenVisionModel.write(GOLDEN, dir.resolve("model"));
         Path output = dir.resolve("captions");
-        OPTIONS.forEach(System::setProperty);
-        try {
-            CaptionImages.main(new String[] {"--model", model.gguf().toString(), "--mmproj", model.mmproj().toString(),
-                    "--input", IMAGES + "/*.png", "--output", output.toString()});
-        } finally {
-            OPTIONS.keySet().forEach(System::clearProperty);
-        }
+        ExampleRun.run(OPTIONS, () -> CaptionImages.main(new String[] {"--model", model.gguf().toString(), "--mmproj",
+                model.mmproj().toString(), "--input", IMAGES + "/*.png", "--output", output.toString()}));
 
-        SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
-        List<Row> rows = spark.read().parquet(output.toString()).orderBy("path").collectAsList();
-        spark.stop();
-        List<Path> files;
-        try (Stream<Path> list = Files.list(IMAGES)) {
-            files = list.filter(p -> p.toString().endsWith(".png")).sorted().toList();
-        }
+        List<Row> rows = ExampleRun.rowsByPath(output);
+        List<Path> files = ExampleRun.files(IMAGES, ".png");
         assertEquals(4, files.size());
         assertEquals(files.size(), rows.size());
         List<GenerationRequest> requests = new ArrayList<>();

@@ -8,15 +8,12 @@ import dev.gemmaspark.engine.GemmaModel;
 import dev.gemmaspark.engine.TranscriptionResult;
 import dev.gemmaspark.engine.audio.decode.AudioDecoder;
 import dev.gemmaspark.engine.sampling.SamplingParams;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,21 +34,12 @@ class TranscribeRecordingsTest {
     void writesOneTranscriptPerRecording(@TempDir Path dir) throws Exception {
         RandomAudioModel model = RandomAudioModel.write(TOWER, dir.resolve("model"));
         Path output = dir.resolve("transcripts");
-        OPTIONS.forEach(System::setProperty);
-        try {
-            TranscribeRecordings.main(new String[] {"--model", model.gguf().toString(), "--audio-weights",
-                    model.audioWeights().toString(), "--input", RECORDINGS + "/*.wav", "--output", output.toString()});
-        } finally {
-            OPTIONS.keySet().forEach(System::clearProperty);
-        }
+        ExampleRun.run(OPTIONS, () -> TranscribeRecordings.main(new String[] {"--model", model.gguf().toString(),
+                "--audio-weights", model.audioWeights().toString(), "--input", RECORDINGS + "/*.wav", "--output",
+                output.toString()}));
 
-        SparkSession spark = SparkSession.builder().master("local[1]").config("spark.ui.enabled", "false").getOrCreate();
-        List<Row> rows = spark.read().parquet(output.toString()).orderBy("path").collectAsList();
-        spark.stop();
-        List<Path> files;
-        try (Stream<Path> list = Files.list(RECORDINGS)) {
-            files = list.filter(p -> p.toString().endsWith(".wav")).sorted().toList();
-        }
+        List<Row> rows = ExampleRun.rowsByPath(output);
+        List<Path> files = ExampleRun.files(RECORDINGS, ".wav");
         assertEquals(4, files.size());
         assertEquals(files.size(), rows.size());
         List<float[]> recordings = new ArrayList<>();

@@ -93,6 +93,32 @@ public final class GGUFWriter {
     }
 
     /**
+     * A value as {@link GGUFFile#metadata()} decodes it, written back with a type that reads back the same: the
+     * reader does not keep integer types, so integers ({@code Long}, and {@code long[]} arrays) go back as UINT32
+     * where they fit, as llama.cpp's converter writes counts and token ids, and {@code Integer} / {@code int[]} as
+     * INT32. For copying or editing a file's metadata.
+     */
+    public GGUFWriter putDecoded(String key, Object v) {
+        return switch (v) {
+            case String s -> putString(key, s);
+            case Boolean b -> putBool(key, b);
+            case Float f -> putFloat32(key, f);
+            case Double d -> putFloat64(key, d);
+            case Long l -> putInteger(key, l >= 0 && l <= 0xFFFF_FFFFL ? ValueType.UINT32 : ValueType.INT64, l);
+            case Integer i -> putInt32(key, i);
+            case String[] a -> putArray(key, ValueType.STRING, a);
+            case float[] a -> putArray(key, ValueType.FLOAT32, a);
+            case double[] a -> putArray(key, ValueType.FLOAT64, a);
+            case boolean[] a -> putArray(key, ValueType.BOOL, a);
+            case int[] a -> putArray(key, ValueType.INT32, a);
+            case long[] a -> putArray(key, Arrays.stream(a).allMatch(x -> x >= 0 && x <= 0xFFFF_FFFFL)
+                    ? ValueType.UINT32 : ValueType.INT64, a);
+            default -> throw new IllegalArgumentException("metadata key '" + key + "' has an unsupported value "
+                    + v.getClass().getSimpleName());
+        };
+    }
+
+    /**
      * An array of {@code elementType}: {@code String[]} for STRING, {@code float[]} for FLOAT32, {@code double[]}
      * for FLOAT64, {@code boolean[]} for BOOL, and {@code int[]} or {@code long[]} for the integer types (each
      * element must fit). Arrays of arrays do not exist in GGUF.

@@ -4,7 +4,6 @@ import dev.gemmaspark.engine.cli.NpyArray;
 import dev.gemmaspark.engine.gguf.GGMLType;
 import dev.gemmaspark.engine.gguf.GGUFFile;
 import dev.gemmaspark.engine.gguf.GGUFWriter;
-import dev.gemmaspark.engine.gguf.GGUFWriter.ValueType;
 import dev.gemmaspark.engine.gguf.TensorInfo;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -46,7 +45,7 @@ public final class ImageTokenModel {
                 "per_layer_token_embd.weight", NpyArray.read(perLayerRows).data());
         try (GGUFFile model = GGUFFile.open(base)) {
             GGUFWriter w = new GGUFWriter();
-            model.metadata().forEach((key, value) -> put(w, key, switch (key) {
+            model.metadata().forEach((key, value) -> w.putDecoded(key, switch (key) {
                 case Vocabulary.TOKENS -> append((String[]) value, "<start_of_image>", "<end_of_image>");
                 case Vocabulary.SCORES -> append((float[]) value, SCORE);
                 case Vocabulary.TYPES -> append((int[]) value, Vocabulary.CONTROL);
@@ -70,25 +69,6 @@ public final class ImageTokenModel {
                 });
             }
             w.write(out);
-        }
-    }
-
-    private static void put(GGUFWriter w, String key, Object v) {
-        switch (v) {
-            case String s -> w.putString(key, s);
-            case Boolean b -> w.putBool(key, b);
-            case Float f -> w.putFloat32(key, f);
-            case Double d -> w.putFloat64(key, d);
-            case Integer i -> w.putInteger(key, ValueType.INT32, i);
-            case Long l -> w.putInteger(key, ValueType.INT64, l);
-            case String[] a -> w.putArray(key, ValueType.STRING, a);
-            case float[] a -> w.putArray(key, ValueType.FLOAT32, a);
-            case double[] a -> w.putArray(key, ValueType.FLOAT64, a);
-            case boolean[] a -> w.putArray(key, ValueType.BOOL, a);
-            case int[] a -> w.putArray(key, ValueType.INT32, a);
-            case long[] a -> w.putArray(key, ValueType.INT64, a);
-            default -> throw new IllegalArgumentException("metadata key '" + key + "' has an unsupported value "
-                    + v.getClass().getSimpleName());
         }
     }
 

@@ -2,7 +2,6 @@ package dev.gemmaspark.engine.synth;
 
 import dev.gemmaspark.engine.gguf.GGUFFile;
 import dev.gemmaspark.engine.gguf.GGUFWriter;
-import dev.gemmaspark.engine.gguf.GGUFWriter.ValueType;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -139,29 +138,8 @@ final class Vocabulary {
         return new Vocabulary(renamed);
     }
 
-    /**
-     * Puts every key into {@code w}. The reader does not keep value types, so they are restored as the converter
-     * writes tokenizer keys: integers (token ids) as UINT32, integer arrays (token types) as INT32.
-     */
+    /** Puts every key into {@code w}, with the types the converter writes ({@link GGUFWriter#putDecoded}). */
     void writeTo(GGUFWriter w) {
-        keys.forEach((k, v) -> {
-            switch (v) {
-                case String s -> w.putString(k, s);
-                case Boolean b -> w.putBool(k, b);
-                case Float f -> w.putFloat32(k, f);
-                case Double d -> w.putFloat64(k, d);
-                case Long l -> w.putInteger(k, l >= 0 && l <= 0xFFFF_FFFFL ? ValueType.UINT32 : ValueType.INT64, l);
-                case Integer i -> w.putInt32(k, i);
-                case String[] a -> w.putArray(k, ValueType.STRING, a);
-                case float[] a -> w.putArray(k, ValueType.FLOAT32, a);
-                case double[] a -> w.putArray(k, ValueType.FLOAT64, a);
-                case boolean[] a -> w.putArray(k, ValueType.BOOL, a);
-                case int[] a -> w.putArray(k, ValueType.INT32, a);
-                case long[] a -> w.putArray(k, Arrays.stream(a).allMatch(x -> x >= 0 && x <= 0xFFFF_FFFFL)
-                        ? ValueType.UINT32 : ValueType.INT64, a);
-                default -> throw new IllegalArgumentException("tokenizer key '" + k + "' has an unsupported value "
-                        + v.getClass().getSimpleName());
-            }
-        });
+        keys.forEach(w::putDecoded);
     }
 }
