@@ -36,6 +36,17 @@ final class Activations {
     int[] pairs = new int[0];
     /** Q8_0: each block's sum of q. */
     int[] qsums = new int[0];
+    /**
+     * Q8_0 and Q8_K, tokens in whole tiles of {@value #TILE}: {@link #pairs}, {@link #scales} and for Q8_0 {@link #qsums} again with
+     * the tile's tokens side by side (element e of token 8j + k at 8e + k of tile j's part), so that an eight-token
+     * kernel reaches all its tokens from one index at constant offsets, as llama.cpp's {@code block_q8_0x4} puts
+     * four tokens' blocks together. With eight separate bases the JIT runs out of registers and the kernel spends
+     * as many instructions on addresses as on products.
+     */
+    int[] tilePairs = new int[0];
+    int[] tileQsums = new int[0];
+    float[] tileScales = new float[0];
+    static final int TILE = 8;
     /** Q8_K: the sums of each 16 q, and of each 32 (what the Q4_K/Q5_K mins multiply), as floats. */
     float[] bsums16 = new float[0];
     float[] bsums32 = new float[0];
@@ -79,6 +90,10 @@ final class Activations {
                 shorts = shorts.length < size ? new short[size] : shorts;
                 pairs = pairs.length < size / 2 ? new int[size / 2] : pairs;
                 qsums = qsums.length < size / 32 ? new int[size / 32] : qsums;
+                int tiled = n / TILE * TILE * cols;
+                tilePairs = tilePairs.length < tiled / 2 ? new int[tiled / 2] : tilePairs;
+                tileQsums = tileQsums.length < tiled / 32 ? new int[tiled / 32] : tileQsums;
+                tileScales = ensure(tileScales, tiled / 32);
             }
             case Q8_1 -> {
                 scales = ensure(scales, size / 32);
@@ -94,6 +109,9 @@ final class Activations {
                 if (bsumInts.length < size / 16) {
                     bsumInts = new int[size / 16];
                 }
+                int tiled = n / TILE * TILE * cols;
+                tilePairs = tilePairs.length < tiled / 2 ? new int[tiled / 2] : tilePairs;
+                tileScales = ensure(tileScales, tiled / 256);
             }
             default -> {
             }
@@ -127,6 +145,7 @@ final class Activations {
                 if (!toShortsOrScale(from, count, 32)) {
                     pair(from, count);
                     blockSums(from, count);
+                    tile(start, Math.min(end, n / TILE * TILE), 32);
                 }
             }
             case Q8_1 -> {
@@ -139,6 +158,7 @@ final class Activations {
                     return;
                 }
                 pair(from, count);
+                tile(start, Math.min(end, n / TILE * TILE), 256);
                 for (int i = from / 32; i < (from + count) / 32; i++) {
                     bsums16[2 * i] = bsumInts[2 * i];
                     bsums16[2 * i + 1] = bsumInts[2 * i + 1];
@@ -168,6 +188,31 @@ final class Activations {
     private void pair(int from, int count) {
         for (int i = from; i < from + count; i += S2.length()) {
             ShortVector.fromArray(S2, shorts, i).reinterpretAsInts().intoArray(pairs, i >> 1);
+        }
+    }
+
+    /**
+     * Fills {@link #tilePairs} and {@link #tileScales} for tokens [start, end), and {@link #tileQsums} where the
+     * scales' blocks are of 32 (Q8_0).
+     */
+    private void tile(int start, int end, int block) {
+        int half = cols >> 1;
+        int blocks = cols / block;
+        for (int t = start; t < end; t++) {
+            int k = t % TILE;
+            int p = t / TILE * TILE * half + k;
+            for (int e = 0; e < half; e++) {
+                tilePairs[p + TILE * e] = pairs[t * half + e];
+            }
+            int b = t / TILE * TILE * blocks + k;
+            for (int e = 0; e < blocks; e++) {
+                tileScales[b + TILE * e] = scales[t * blocks + e];
+            }
+            if (block == 32) {
+                for (int e = 0; e < blocks; e++) {
+                    tileQsums[b + TILE * e] = qsums[t * blocks + e];
+                }
+            }
         }
     }
 

@@ -119,73 +119,72 @@ final class InterleavedQ4_0Kernel extends InterleavedKernel {
     @Override
     void dot8(MemorySegment w, long off, Activations a, int t0, float[] lanes) {
         int blocks = a.cols >> 5;
-        int[] xp = a.pairs;
-        int[] xs = a.qsums;
-        float[] xd = a.scales;
-        int half = a.cols >> 1;
-        int p0 = (t0 + 0) * half, p1 = (t0 + 1) * half, p2 = (t0 + 2) * half, p3 = (t0 + 3) * half, p4 = (t0 + 4) * half, p5 = (t0 + 5) * half, p6 = (t0 + 6) * half, p7 = (t0 + 7) * half;
-        int d0 = (t0 + 0) * blocks, d1 = (t0 + 1) * blocks, d2 = (t0 + 2) * blocks, d3 = (t0 + 3) * blocks, d4 = (t0 + 4) * blocks, d5 = (t0 + 5) * blocks, d6 = (t0 + 6) * blocks, d7 = (t0 + 7) * blocks;
+        int[] xp = a.tilePairs;
+        int[] xs = a.tileQsums;
+        float[] xd = a.tileScales;
+        int p = t0 * (a.cols >> 1);
+        int d = t0 * blocks;
         FloatVector acc0 = FloatVector.zero(FR), acc1 = acc0, acc2 = acc0, acc3 = acc0, acc4 = acc0, acc5 = acc0, acc6 = acc0, acc7 = acc0;
-        for (int b = 0; b < blocks; b++) {
+        for (int b = 0; b < blocks; b++, p += 128, d += 8) {
             long o = off + (long) b * InterleavedQ4_0.GROUP_BLOCK_BYTES;
-            int q0 = p0 + 16 * b, q1 = p1 + 16 * b, q2 = p2 + 16 * b, q3 = p3 + 16 * b, q4 = p4 + 16 * b, q5 = p5 + 16 * b, q6 = p6 + 16 * b, q7 = p7 + 16 * b;
             ShortVector s0 = ShortVector.zero(SR), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
             for (int c = 0; c < 8; c++) {
                 ShortVector q = (ShortVector) ByteVector.fromMemorySegment(BC, w, o + CHUNK + CHUNK * c, LE)
                         .convertShape(VectorOperators.B2S, SR, 0);
                 ShortVector lo = q.and((short) 15);
                 ShortVector hi = q.lanewise(VectorOperators.ASHR, 4).and((short) 15);
-                s0 = s0.add(lo.mul(IntVector.broadcast(IR, xp[q0 + c]).reinterpretAsShorts()))
-                        .add(hi.mul(IntVector.broadcast(IR, xp[q0 + c + 8]).reinterpretAsShorts()));
-                s1 = s1.add(lo.mul(IntVector.broadcast(IR, xp[q1 + c]).reinterpretAsShorts()))
-                        .add(hi.mul(IntVector.broadcast(IR, xp[q1 + c + 8]).reinterpretAsShorts()));
-                s2 = s2.add(lo.mul(IntVector.broadcast(IR, xp[q2 + c]).reinterpretAsShorts()))
-                        .add(hi.mul(IntVector.broadcast(IR, xp[q2 + c + 8]).reinterpretAsShorts()));
-                s3 = s3.add(lo.mul(IntVector.broadcast(IR, xp[q3 + c]).reinterpretAsShorts()))
-                        .add(hi.mul(IntVector.broadcast(IR, xp[q3 + c + 8]).reinterpretAsShorts()));
-                s4 = s4.add(lo.mul(IntVector.broadcast(IR, xp[q4 + c]).reinterpretAsShorts()))
-                        .add(hi.mul(IntVector.broadcast(IR, xp[q4 + c + 8]).reinterpretAsShorts()));
-                s5 = s5.add(lo.mul(IntVector.broadcast(IR, xp[q5 + c]).reinterpretAsShorts()))
-                        .add(hi.mul(IntVector.broadcast(IR, xp[q5 + c + 8]).reinterpretAsShorts()));
-                s6 = s6.add(lo.mul(IntVector.broadcast(IR, xp[q6 + c]).reinterpretAsShorts()))
-                        .add(hi.mul(IntVector.broadcast(IR, xp[q6 + c + 8]).reinterpretAsShorts()));
-                s7 = s7.add(lo.mul(IntVector.broadcast(IR, xp[q7 + c]).reinterpretAsShorts()))
-                        .add(hi.mul(IntVector.broadcast(IR, xp[q7 + c + 8]).reinterpretAsShorts()));
+                int i = p + 8 * c;
+                s0 = s0.add(lo.mul(IntVector.broadcast(IR, xp[i]).reinterpretAsShorts()))
+                        .add(hi.mul(IntVector.broadcast(IR, xp[i + 64]).reinterpretAsShorts()));
+                s1 = s1.add(lo.mul(IntVector.broadcast(IR, xp[i + 1]).reinterpretAsShorts()))
+                        .add(hi.mul(IntVector.broadcast(IR, xp[i + 65]).reinterpretAsShorts()));
+                s2 = s2.add(lo.mul(IntVector.broadcast(IR, xp[i + 2]).reinterpretAsShorts()))
+                        .add(hi.mul(IntVector.broadcast(IR, xp[i + 66]).reinterpretAsShorts()));
+                s3 = s3.add(lo.mul(IntVector.broadcast(IR, xp[i + 3]).reinterpretAsShorts()))
+                        .add(hi.mul(IntVector.broadcast(IR, xp[i + 67]).reinterpretAsShorts()));
+                s4 = s4.add(lo.mul(IntVector.broadcast(IR, xp[i + 4]).reinterpretAsShorts()))
+                        .add(hi.mul(IntVector.broadcast(IR, xp[i + 68]).reinterpretAsShorts()));
+                s5 = s5.add(lo.mul(IntVector.broadcast(IR, xp[i + 5]).reinterpretAsShorts()))
+                        .add(hi.mul(IntVector.broadcast(IR, xp[i + 69]).reinterpretAsShorts()));
+                s6 = s6.add(lo.mul(IntVector.broadcast(IR, xp[i + 6]).reinterpretAsShorts()))
+                        .add(hi.mul(IntVector.broadcast(IR, xp[i + 70]).reinterpretAsShorts()));
+                s7 = s7.add(lo.mul(IntVector.broadcast(IR, xp[i + 7]).reinterpretAsShorts()))
+                        .add(hi.mul(IntVector.broadcast(IR, xp[i + 71]).reinterpretAsShorts()));
             }
             IntVector h = (IntVector) ShortVector.fromMemorySegment(HR, w, o, LE).convertShape(VectorOperators.S2I, IR, 0);
             FloatVector dw = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x80000000)).reinterpretAsFloats().mul(0x1p112f);
             IntVector i0 = s0.reinterpretAsInts();
             acc0 = ((FloatVector) i0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(i0.lanewise(VectorOperators.ASHR, 16)).sub(xs[d0 + b] << 3).convertShape(VectorOperators.I2F, FR, 0))
-                    .fma(dw.mul(xd[d0 + b]), acc0);
+                    .add(i0.lanewise(VectorOperators.ASHR, 16)).sub(xs[d] << 3).convertShape(VectorOperators.I2F, FR, 0))
+                    .fma(dw.mul(xd[d]), acc0);
             IntVector i1 = s1.reinterpretAsInts();
             acc1 = ((FloatVector) i1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(i1.lanewise(VectorOperators.ASHR, 16)).sub(xs[d1 + b] << 3).convertShape(VectorOperators.I2F, FR, 0))
-                    .fma(dw.mul(xd[d1 + b]), acc1);
+                    .add(i1.lanewise(VectorOperators.ASHR, 16)).sub(xs[d + 1] << 3).convertShape(VectorOperators.I2F, FR, 0))
+                    .fma(dw.mul(xd[d + 1]), acc1);
             IntVector i2 = s2.reinterpretAsInts();
             acc2 = ((FloatVector) i2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(i2.lanewise(VectorOperators.ASHR, 16)).sub(xs[d2 + b] << 3).convertShape(VectorOperators.I2F, FR, 0))
-                    .fma(dw.mul(xd[d2 + b]), acc2);
+                    .add(i2.lanewise(VectorOperators.ASHR, 16)).sub(xs[d + 2] << 3).convertShape(VectorOperators.I2F, FR, 0))
+                    .fma(dw.mul(xd[d + 2]), acc2);
             IntVector i3 = s3.reinterpretAsInts();
             acc3 = ((FloatVector) i3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(i3.lanewise(VectorOperators.ASHR, 16)).sub(xs[d3 + b] << 3).convertShape(VectorOperators.I2F, FR, 0))
-                    .fma(dw.mul(xd[d3 + b]), acc3);
+                    .add(i3.lanewise(VectorOperators.ASHR, 16)).sub(xs[d + 3] << 3).convertShape(VectorOperators.I2F, FR, 0))
+                    .fma(dw.mul(xd[d + 3]), acc3);
             IntVector i4 = s4.reinterpretAsInts();
             acc4 = ((FloatVector) i4.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(i4.lanewise(VectorOperators.ASHR, 16)).sub(xs[d4 + b] << 3).convertShape(VectorOperators.I2F, FR, 0))
-                    .fma(dw.mul(xd[d4 + b]), acc4);
+                    .add(i4.lanewise(VectorOperators.ASHR, 16)).sub(xs[d + 4] << 3).convertShape(VectorOperators.I2F, FR, 0))
+                    .fma(dw.mul(xd[d + 4]), acc4);
             IntVector i5 = s5.reinterpretAsInts();
             acc5 = ((FloatVector) i5.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(i5.lanewise(VectorOperators.ASHR, 16)).sub(xs[d5 + b] << 3).convertShape(VectorOperators.I2F, FR, 0))
-                    .fma(dw.mul(xd[d5 + b]), acc5);
+                    .add(i5.lanewise(VectorOperators.ASHR, 16)).sub(xs[d + 5] << 3).convertShape(VectorOperators.I2F, FR, 0))
+                    .fma(dw.mul(xd[d + 5]), acc5);
             IntVector i6 = s6.reinterpretAsInts();
             acc6 = ((FloatVector) i6.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(i6.lanewise(VectorOperators.ASHR, 16)).sub(xs[d6 + b] << 3).convertShape(VectorOperators.I2F, FR, 0))
-                    .fma(dw.mul(xd[d6 + b]), acc6);
+                    .add(i6.lanewise(VectorOperators.ASHR, 16)).sub(xs[d + 6] << 3).convertShape(VectorOperators.I2F, FR, 0))
+                    .fma(dw.mul(xd[d + 6]), acc6);
             IntVector i7 = s7.reinterpretAsInts();
             acc7 = ((FloatVector) i7.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(i7.lanewise(VectorOperators.ASHR, 16)).sub(xs[d7 + b] << 3).convertShape(VectorOperators.I2F, FR, 0))
-                    .fma(dw.mul(xd[d7 + b]), acc7);
+                    .add(i7.lanewise(VectorOperators.ASHR, 16)).sub(xs[d + 7] << 3).convertShape(VectorOperators.I2F, FR, 0))
+                    .fma(dw.mul(xd[d + 7]), acc7);
         }
         acc0.intoArray(lanes, 0);
         acc1.intoArray(lanes, 1 * ROWS);

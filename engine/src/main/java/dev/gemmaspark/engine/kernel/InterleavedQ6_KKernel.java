@@ -131,17 +131,16 @@ final class InterleavedQ6_KKernel extends InterleavedKernel {
     @Override
     void dot8(MemorySegment w, long off, Activations a, int t0, float[] lanes) {
         int blocks = a.cols >> 8;
-        int[] xp = a.pairs;
-        float[] xd = a.scales;
-        int half = a.cols >> 1;
-        int p0 = (t0 + 0) * half, p1 = (t0 + 1) * half, p2 = (t0 + 2) * half, p3 = (t0 + 3) * half, p4 = (t0 + 4) * half, p5 = (t0 + 5) * half, p6 = (t0 + 6) * half, p7 = (t0 + 7) * half;
-        int d0 = (t0 + 0) * blocks, d1 = (t0 + 1) * blocks, d2 = (t0 + 2) * blocks, d3 = (t0 + 3) * blocks, d4 = (t0 + 4) * blocks, d5 = (t0 + 5) * blocks, d6 = (t0 + 6) * blocks, d7 = (t0 + 7) * blocks;
+        int[] xp = a.tilePairs;
+        float[] xd = a.tileScales;
+        int p = t0 * (a.cols >> 1);
+        int d = t0 * blocks;
         FloatVector acc0 = FloatVector.zero(FR), acc1 = acc0, acc2 = acc0, acc3 = acc0, acc4 = acc0, acc5 = acc0, acc6 = acc0, acc7 = acc0;
-        for (int b = 0; b < blocks; b++) {
+        for (int b = 0; b < blocks; b++, d += 8) {
             long o = off + (long) b * InterleavedQ6_K.GROUP_BLOCK_BYTES;
             IntVector sum0 = IntVector.zero(IR), sum1 = sum0, sum2 = sum0, sum3 = sum0, sum4 = sum0, sum5 = sum0, sum6 = sum0, sum7 = sum0;
             for (int j = 0; j < 16; j++) {
-                int q0 = p0 + 128 * b + 8 * j, q1 = p1 + 128 * b + 8 * j, q2 = p2 + 128 * b + 8 * j, q3 = p3 + 128 * b + 8 * j, q4 = p4 + 128 * b + 8 * j, q5 = p5 + 128 * b + 8 * j, q6 = p6 + 128 * b + 8 * j, q7 = p7 + 128 * b + 8 * j;
+                int q = p + 8 * (128 * b + 8 * j);
                 long v = o + InterleavedQ6_K.VALUES + InterleavedQ6_K.GROUP_BYTES * j;
                 ShortVector h0 = ((ShortVector) ByteVector.fromMemorySegment(BC, w, v + 4 * CHUNK, LE).convertShape(VectorOperators.B2S, SR, 0))
                         .lanewise(VectorOperators.LSHL, 4);
@@ -149,27 +148,28 @@ final class InterleavedQ6_KKernel extends InterleavedKernel {
                         .lanewise(VectorOperators.LSHL, 4);
                 ShortVector l0 = ShortVector.zero(SR), l1 = l0, l2 = l0, l3 = l0, l4 = l0, l5 = l0, l6 = l0, l7 = l0;
                 for (int c = 0; c < 4; c++) {
-                    ShortVector q = (ShortVector) ByteVector.fromMemorySegment(BC, w, v + CHUNK * c, LE).convertShape(VectorOperators.B2S, SR, 0);
-                    ShortVector lo = q.and((short) 15).or(h0.and((short) 0x30)).sub((short) 32);
-                    ShortVector hi = q.lanewise(VectorOperators.ASHR, 4).and((short) 15).or(h1.and((short) 0x30)).sub((short) 32);
+                    ShortVector u = (ShortVector) ByteVector.fromMemorySegment(BC, w, v + CHUNK * c, LE).convertShape(VectorOperators.B2S, SR, 0);
+                    int i = q + 8 * c;
+                    ShortVector lo = u.and((short) 15).or(h0.and((short) 0x30)).sub((short) 32);
+                    ShortVector hi = u.lanewise(VectorOperators.ASHR, 4).and((short) 15).or(h1.and((short) 0x30)).sub((short) 32);
                     h0 = h0.lanewise(VectorOperators.ASHR, 2);
                     h1 = h1.lanewise(VectorOperators.ASHR, 2);
-                    l0 = l0.add(lo.mul(IntVector.broadcast(IR, xp[q0 + c]).reinterpretAsShorts()))
-                            .add(hi.mul(IntVector.broadcast(IR, xp[q0 + c + 4]).reinterpretAsShorts()));
-                    l1 = l1.add(lo.mul(IntVector.broadcast(IR, xp[q1 + c]).reinterpretAsShorts()))
-                            .add(hi.mul(IntVector.broadcast(IR, xp[q1 + c + 4]).reinterpretAsShorts()));
-                    l2 = l2.add(lo.mul(IntVector.broadcast(IR, xp[q2 + c]).reinterpretAsShorts()))
-                            .add(hi.mul(IntVector.broadcast(IR, xp[q2 + c + 4]).reinterpretAsShorts()));
-                    l3 = l3.add(lo.mul(IntVector.broadcast(IR, xp[q3 + c]).reinterpretAsShorts()))
-                            .add(hi.mul(IntVector.broadcast(IR, xp[q3 + c + 4]).reinterpretAsShorts()));
-                    l4 = l4.add(lo.mul(IntVector.broadcast(IR, xp[q4 + c]).reinterpretAsShorts()))
-                            .add(hi.mul(IntVector.broadcast(IR, xp[q4 + c + 4]).reinterpretAsShorts()));
-                    l5 = l5.add(lo.mul(IntVector.broadcast(IR, xp[q5 + c]).reinterpretAsShorts()))
-                            .add(hi.mul(IntVector.broadcast(IR, xp[q5 + c + 4]).reinterpretAsShorts()));
-                    l6 = l6.add(lo.mul(IntVector.broadcast(IR, xp[q6 + c]).reinterpretAsShorts()))
-                            .add(hi.mul(IntVector.broadcast(IR, xp[q6 + c + 4]).reinterpretAsShorts()));
-                    l7 = l7.add(lo.mul(IntVector.broadcast(IR, xp[q7 + c]).reinterpretAsShorts()))
-                            .add(hi.mul(IntVector.broadcast(IR, xp[q7 + c + 4]).reinterpretAsShorts()));
+                    l0 = l0.add(lo.mul(IntVector.broadcast(IR, xp[i]).reinterpretAsShorts()))
+                            .add(hi.mul(IntVector.broadcast(IR, xp[i + 32]).reinterpretAsShorts()));
+                    l1 = l1.add(lo.mul(IntVector.broadcast(IR, xp[i + 1]).reinterpretAsShorts()))
+                            .add(hi.mul(IntVector.broadcast(IR, xp[i + 33]).reinterpretAsShorts()));
+                    l2 = l2.add(lo.mul(IntVector.broadcast(IR, xp[i + 2]).reinterpretAsShorts()))
+                            .add(hi.mul(IntVector.broadcast(IR, xp[i + 34]).reinterpretAsShorts()));
+                    l3 = l3.add(lo.mul(IntVector.broadcast(IR, xp[i + 3]).reinterpretAsShorts()))
+                            .add(hi.mul(IntVector.broadcast(IR, xp[i + 35]).reinterpretAsShorts()));
+                    l4 = l4.add(lo.mul(IntVector.broadcast(IR, xp[i + 4]).reinterpretAsShorts()))
+                            .add(hi.mul(IntVector.broadcast(IR, xp[i + 36]).reinterpretAsShorts()));
+                    l5 = l5.add(lo.mul(IntVector.broadcast(IR, xp[i + 5]).reinterpretAsShorts()))
+                            .add(hi.mul(IntVector.broadcast(IR, xp[i + 37]).reinterpretAsShorts()));
+                    l6 = l6.add(lo.mul(IntVector.broadcast(IR, xp[i + 6]).reinterpretAsShorts()))
+                            .add(hi.mul(IntVector.broadcast(IR, xp[i + 38]).reinterpretAsShorts()));
+                    l7 = l7.add(lo.mul(IntVector.broadcast(IR, xp[i + 7]).reinterpretAsShorts()))
+                            .add(hi.mul(IntVector.broadcast(IR, xp[i + 39]).reinterpretAsShorts()));
                 }
                 IntVector sc = (IntVector) ByteVector.fromMemorySegment(BR, w, o + InterleavedQ6_K.SCALES + ROWS * j, LE)
                         .convertShape(VectorOperators.B2I, IR, 0);
@@ -192,14 +192,14 @@ final class InterleavedQ6_KKernel extends InterleavedKernel {
             }
             IntVector h = (IntVector) ShortVector.fromMemorySegment(HR, w, o, LE).convertShape(VectorOperators.S2I, IR, 0);
             FloatVector dw = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).or(h.and(0x80000000)).reinterpretAsFloats().mul(0x1p112f);
-            acc0 = ((FloatVector) sum0.convertShape(VectorOperators.I2F, FR, 0)).fma(dw.mul(xd[d0 + b]), acc0);
-            acc1 = ((FloatVector) sum1.convertShape(VectorOperators.I2F, FR, 0)).fma(dw.mul(xd[d1 + b]), acc1);
-            acc2 = ((FloatVector) sum2.convertShape(VectorOperators.I2F, FR, 0)).fma(dw.mul(xd[d2 + b]), acc2);
-            acc3 = ((FloatVector) sum3.convertShape(VectorOperators.I2F, FR, 0)).fma(dw.mul(xd[d3 + b]), acc3);
-            acc4 = ((FloatVector) sum4.convertShape(VectorOperators.I2F, FR, 0)).fma(dw.mul(xd[d4 + b]), acc4);
-            acc5 = ((FloatVector) sum5.convertShape(VectorOperators.I2F, FR, 0)).fma(dw.mul(xd[d5 + b]), acc5);
-            acc6 = ((FloatVector) sum6.convertShape(VectorOperators.I2F, FR, 0)).fma(dw.mul(xd[d6 + b]), acc6);
-            acc7 = ((FloatVector) sum7.convertShape(VectorOperators.I2F, FR, 0)).fma(dw.mul(xd[d7 + b]), acc7);
+            acc0 = ((FloatVector) sum0.convertShape(VectorOperators.I2F, FR, 0)).fma(dw.mul(xd[d]), acc0);
+            acc1 = ((FloatVector) sum1.convertShape(VectorOperators.I2F, FR, 0)).fma(dw.mul(xd[d + 1]), acc1);
+            acc2 = ((FloatVector) sum2.convertShape(VectorOperators.I2F, FR, 0)).fma(dw.mul(xd[d + 2]), acc2);
+            acc3 = ((FloatVector) sum3.convertShape(VectorOperators.I2F, FR, 0)).fma(dw.mul(xd[d + 3]), acc3);
+            acc4 = ((FloatVector) sum4.convertShape(VectorOperators.I2F, FR, 0)).fma(dw.mul(xd[d + 4]), acc4);
+            acc5 = ((FloatVector) sum5.convertShape(VectorOperators.I2F, FR, 0)).fma(dw.mul(xd[d + 5]), acc5);
+            acc6 = ((FloatVector) sum6.convertShape(VectorOperators.I2F, FR, 0)).fma(dw.mul(xd[d + 6]), acc6);
+            acc7 = ((FloatVector) sum7.convertShape(VectorOperators.I2F, FR, 0)).fma(dw.mul(xd[d + 7]), acc7);
         }
         acc0.intoArray(lanes, 0);
         acc1.intoArray(lanes, 1 * ROWS);

@@ -106,7 +106,9 @@ class WeightMatrixTest {
         Random rnd = new Random(100 + type.ordinal());
         int rows = 9;
         int cols = 512;
-        int n = 13; // the eight-, four- and one-token kernels
+        // Two tiles of eight tokens, then four and one: every kernel, and activations converted on the pool
+        // (21 x 512 elements), whose token ranges fill the tiles' interleaved copies in parts.
+        int n = 21;
         try (Arena arena = Arena.ofShared()) {
             MemorySegment data = RandomWeights.of(type, (long) rows * cols, rnd, arena);
             RandomWeights.setUnitScales(type, data);
