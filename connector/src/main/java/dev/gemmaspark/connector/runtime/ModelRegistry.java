@@ -282,32 +282,27 @@ public final class ModelRegistry {
         }
     }
 
+    /** A copy of one file on local disk, made by {@link ModelLocalizer}. */
+    private interface LocalCopy {
+        Path make() throws IOException;
+    }
+
+    private static Path localize(String what, String source, LocalCopy copy) {
+        try {
+            return copy.make();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy " + what + " " + source + " to local disk: " + e.getMessage(), e);
+        }
+    }
+
     private static GemmaWeights loadWeights(ModelKey key, Configuration hadoopConf) {
         long start = System.nanoTime();
-        Path local;
-        Path audio = null;
-        try {
-            local = ModelLocalizer.localPath(key.model(), key.localCacheDir(), hadoopConf);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot copy model " + key.model() + " to local disk: " + e.getMessage(), e);
-        }
-        if (key.audioWeights() != null) {
-            try {
-                audio = ModelLocalizer.localCheckpoint(key.audioWeights(), key.localCacheDir(), hadoopConf);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot copy audio weights " + key.audioWeights() + " to local disk: "
-                        + e.getMessage(), e);
-            }
-        }
-        Path projector = null;
-        if (key.mmproj() != null) {
-            try {
-                projector = ModelLocalizer.localPath(key.mmproj(), key.localCacheDir(), hadoopConf);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot copy vision projector " + key.mmproj() + " to local disk: "
-                        + e.getMessage(), e);
-            }
-        }
+        Path local = localize("model", key.model(),
+                () -> ModelLocalizer.localPath(key.model(), key.localCacheDir(), hadoopConf));
+        Path audio = key.audioWeights() == null ? null : localize("audio weights", key.audioWeights(),
+                () -> ModelLocalizer.localCheckpoint(key.audioWeights(), key.localCacheDir(), hadoopConf));
+        Path projector = key.mmproj() == null ? null : localize("vision projector", key.mmproj(),
+                () -> ModelLocalizer.localPath(key.mmproj(), key.localCacheDir(), hadoopConf));
         GemmaWeights weights = GemmaWeights.load(local, audio, key.options().audioQ8_0(), projector);
         int n = LOADS.incrementAndGet();
         LOG.info("Loaded Gemma weights {}{}{} from {} in {} ms (load #{} of this JVM)", key.model(),

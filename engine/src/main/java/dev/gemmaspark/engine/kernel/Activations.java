@@ -60,6 +60,7 @@ final class Activations {
 
     private Format format;
     private boolean dequantize;
+    private boolean tiled;
     private float[] x;
     private int xOff;
     private final ThreadPool.RangeBody converter = this::convert;
@@ -70,12 +71,15 @@ final class Activations {
 
     /**
      * Converts tokens {@code x[xOff + t*cols ..]}, t in [0, n), to {@code format}, on the pool when that pays.
+     * With {@code tiled}, a Q8_0 or Q8_K conversion also fills the tiles' copies ({@link #tilePairs}), for kernels that
+     * read them.
      * With {@code dequantize}, a Q8 format leaves {@link #values} as f32 (each quantized value times its block
      * scale) for kernels that multiply in floats, and fills neither {@link #shorts} nor the block sums.
      */
-    void prepare(ThreadPool pool, Format format, boolean dequantize, float[] x, int xOff, int n, int cols) {
+    void prepare(ThreadPool pool, Format format, boolean dequantize, boolean tiled, float[] x, int xOff, int n, int cols) {
         this.format = format;
         this.dequantize = dequantize;
+        this.tiled = tiled;
         this.x = x;
         this.xOff = xOff;
         this.n = n;
@@ -90,10 +94,10 @@ final class Activations {
                 shorts = shorts.length < size ? new short[size] : shorts;
                 pairs = pairs.length < size / 2 ? new int[size / 2] : pairs;
                 qsums = qsums.length < size / 32 ? new int[size / 32] : qsums;
-                int tiled = n / TILE * TILE * cols;
-                tilePairs = tilePairs.length < tiled / 2 ? new int[tiled / 2] : tilePairs;
-                tileQsums = tileQsums.length < tiled / 32 ? new int[tiled / 32] : tileQsums;
-                tileScales = ensure(tileScales, tiled / 32);
+                int inTiles = tiled ? n / TILE * TILE * cols : 0;
+                tilePairs = tilePairs.length < inTiles / 2 ? new int[inTiles / 2] : tilePairs;
+                tileQsums = tileQsums.length < inTiles / 32 ? new int[inTiles / 32] : tileQsums;
+                tileScales = ensure(tileScales, inTiles / 32);
             }
             case Q8_1 -> {
                 scales = ensure(scales, size / 32);
@@ -109,9 +113,9 @@ final class Activations {
                 if (bsumInts.length < size / 16) {
                     bsumInts = new int[size / 16];
                 }
-                int tiled = n / TILE * TILE * cols;
-                tilePairs = tilePairs.length < tiled / 2 ? new int[tiled / 2] : tilePairs;
-                tileScales = ensure(tileScales, tiled / 256);
+                int inTiles = tiled ? n / TILE * TILE * cols : 0;
+                tilePairs = tilePairs.length < inTiles / 2 ? new int[inTiles / 2] : tilePairs;
+                tileScales = ensure(tileScales, inTiles / 256);
             }
             default -> {
             }
@@ -196,6 +200,9 @@ final class Activations {
      * scales' blocks are of 32 (Q8_0).
      */
     private void tile(int start, int end, int block) {
+        if (!tiled) {
+            return;
+        }
         int half = cols >> 1;
         int blocks = cols / block;
         for (int t = start; t < end; t++) {

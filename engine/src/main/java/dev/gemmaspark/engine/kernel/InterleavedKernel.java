@@ -40,6 +40,11 @@ abstract class InterleavedKernel extends RowKernel {
         this.eightTokens = eightTokens;
     }
 
+    @Override
+    final boolean readsTiles() {
+        return eightTokens;
+    }
+
     /** Bytes of one group of ROWS rows of {@code cols} columns. */
     abstract long groupBytes(int cols);
 

@@ -33,6 +33,11 @@ abstract class RowKernel {
         return false;
     }
 
+    /** Whether the kernel reads the activations' copies in tiles of eight tokens ({@link Activations#tilePairs}). */
+    boolean readsTiles() {
+        return false;
+    }
+
     /** out[outOff + t*stride + r] for rows r in [r0, r1) and all tokens of {@code a}. */
     abstract void rows(MemorySegment w, long rowBytes, int r0, int r1, Activations a, float[] out, int outOff, int stride);
 

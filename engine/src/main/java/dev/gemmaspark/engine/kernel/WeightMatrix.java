@@ -149,7 +149,7 @@ public final class WeightMatrix {
             return;
         }
         Activations a = Activations.forCurrentThread();
-        a.prepare(pool, kernel.format, kernel.multipliesFloats(), x, xOff, n, cols);
+        a.prepare(pool, kernel.format, kernel.multipliesFloats(), kernel.readsTiles(), x, xOff, n, cols);
         MatmulTask task = a.task;
         task.set(kernel, data, rowBytes, rows, a, out, outOff);
         try {
