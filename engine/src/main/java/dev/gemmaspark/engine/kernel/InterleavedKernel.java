@@ -14,8 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Eight tokens share the unpacking of the weights among twice as many tokens as four, which pays most where
  * unpacking costs most: JMH at 16 tokens, one thread, Q4_0 4.08 to 3.79 ms, Q6_K (whose 6-bit values take two
  * loads and a dozen operations per step to unpack) 6.89 to 5.55 ms together with its single 16-bit accumulator.
- * Q4_K's kernel keeps four: Q4_K_M files already run ahead of llama.cpp, and an eight-token body would be a third
- * copy of the largest kernel body.
+ * Q4_K's kernel keeps four for now: an eight-token body would be a third copy of the largest kernel body, though on
+ * the Zen 5 Q4_K_M prompts now trail llama.cpp's (docs/benchmarks.md), so it is the next one to widen.
  */
 abstract class InterleavedKernel extends RowKernel {
     static final int ROWS = InterleavedLayout.ROWS;
