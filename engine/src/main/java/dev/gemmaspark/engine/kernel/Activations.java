@@ -34,10 +34,10 @@ final class Activations {
     float[] sums = new float[0];
     /** Q8_0/Q8_K: each two consecutive q as one int (low half first), for kernels that broadcast a pair to all lanes. */
     int[] pairs = new int[0];
-    /** Q8_0: each block's sum of q. */
+    /** Q8_0 and Q8_K: the sum of q over each 32 values (a Q8_0 block, a Q4_K sub-block). */
     int[] qsums = new int[0];
     /**
-     * Q8_0 and Q8_K, tokens in whole tiles of {@value #TILE}: {@link #pairs}, {@link #scales} and for Q8_0 {@link #qsums} again with
+     * Q8_0 and Q8_K, tokens in whole tiles of {@value #TILE}: {@link #pairs}, {@link #scales} and {@link #qsums} again with
      * the tile's tokens side by side (element e of token 8j + k at 8e + k of tile j's part), so that an eight-token
      * kernel reaches all its tokens from one index at constant offsets, as llama.cpp's {@code block_q8_0x4} puts
      * four tokens' blocks together. With eight separate bases the JIT runs out of registers and the kernel spends
@@ -108,6 +108,7 @@ final class Activations {
                 scales = ensure(scales, size / 256);
                 shorts = shorts.length < size ? new short[size] : shorts;
                 pairs = pairs.length < size / 2 ? new int[size / 2] : pairs;
+                qsums = qsums.length < size / 32 ? new int[size / 32] : qsums;
                 bsums16 = ensure(bsums16, size / 16);
                 bsums32 = ensure(bsums32, size / 32);
                 if (bsumInts.length < size / 16) {
@@ -115,6 +116,7 @@ final class Activations {
                 }
                 int inTiles = tiled ? n / TILE * TILE * cols : 0;
                 tilePairs = tilePairs.length < inTiles / 2 ? new int[inTiles / 2] : tilePairs;
+                tileQsums = tileQsums.length < inTiles / 32 ? new int[inTiles / 32] : tileQsums;
                 tileScales = ensure(tileScales, inTiles / 256);
             }
             default -> {
@@ -162,12 +164,13 @@ final class Activations {
                     return;
                 }
                 pair(from, count);
-                tile(start, Math.min(end, n / TILE * TILE), 256);
                 for (int i = from / 32; i < (from + count) / 32; i++) {
                     bsums16[2 * i] = bsumInts[2 * i];
                     bsums16[2 * i + 1] = bsumInts[2 * i + 1];
-                    bsums32[i] = bsumInts[2 * i] + bsumInts[2 * i + 1];
+                    qsums[i] = bsumInts[2 * i] + bsumInts[2 * i + 1];
+                    bsums32[i] = qsums[i];
                 }
+                tile(start, Math.min(end, n / TILE * TILE), 256);
             }
         }
     }
@@ -195,30 +198,25 @@ final class Activations {
         }
     }
 
-    /**
-     * Fills {@link #tilePairs} and {@link #tileScales} for tokens [start, end), and {@link #tileQsums} where the
-     * scales' blocks are of 32 (Q8_0).
-     */
+    /** Fills {@link #tilePairs}, {@link #tileQsums} and {@link #tileScales} (whose blocks are {@code block} long) for tokens [start, end). */
     private void tile(int start, int end, int block) {
         if (!tiled) {
             return;
         }
         int half = cols >> 1;
         int blocks = cols / block;
+        int sums = cols >> 5;
         for (int t = start; t < end; t++) {
             int k = t % TILE;
-            int p = t / TILE * TILE * half + k;
+            int first = t / TILE * TILE;
             for (int e = 0; e < half; e++) {
-                tilePairs[p + TILE * e] = pairs[t * half + e];
+                tilePairs[first * half + k + TILE * e] = pairs[t * half + e];
             }
-            int b = t / TILE * TILE * blocks + k;
+            for (int e = 0; e < sums; e++) {
+                tileQsums[first * sums + k + TILE * e] = qsums[t * sums + e];
+            }
             for (int e = 0; e < blocks; e++) {
-                tileScales[b + TILE * e] = scales[t * blocks + e];
-            }
-            if (block == 32) {
-                for (int e = 0; e < blocks; e++) {
-                    tileQsums[b + TILE * e] = qsums[t * blocks + e];
-                }
+                tileScales[first * blocks + k + TILE * e] = scales[t * blocks + e];
             }
         }
     }

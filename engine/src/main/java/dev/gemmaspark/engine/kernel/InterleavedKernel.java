@@ -6,16 +6,14 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * A kernel over an {@link InterleavedLayout}: one group of {@link #ROWS} rows against one token ({@link #dot1}), four
- * ({@link #dot4}, decoding the group once for all four) or, in the Q4_0 and Q6_K kernels, eight ({@link #dot8}),
- * leaving row i of token k in lane ROWS x k + i. All must perform, for each token, the same operations in the same
- * order, so results do not depend on the batch. Groups are swept in blocks small enough to stay in cache while
- * every tile of tokens passes over them.
+ * ({@link #dot4}, decoding the group once for all four) or eight ({@link #dot8}), leaving row i of token k in lane
+ * ROWS x k + i. All must perform, for each token, the same operations in the same order, so results do not depend on
+ * the batch. Groups are swept in blocks small enough to stay in cache while every tile of tokens passes over them.
  *
  * <p>Eight tokens share the unpacking of the weights among twice as many tokens as four, which pays most where
  * unpacking costs most: JMH at 16 tokens, one thread, Q4_0 4.08 to 3.79 ms, Q6_K (whose 6-bit values take two
- * loads and a dozen operations per step to unpack) 6.89 to 5.55 ms together with its single 16-bit accumulator.
- * Q4_K's kernel keeps four for now: an eight-token body would be a third copy of the largest kernel body, though on
- * the Zen 5 Q4_K_M prompts now trail llama.cpp's (docs/benchmarks.md), so it is the next one to widen.
+ * loads and a dozen operations per step to unpack) 6.89 to 5.55 ms together with its single 16-bit accumulator;
+ * at 32 tokens Q4_K 8.5-11.1 to 6.8-7.3 ms (docs/benchmarks.md).
  */
 abstract class InterleavedKernel extends RowKernel {
     static final int ROWS = InterleavedLayout.ROWS;
@@ -33,16 +31,13 @@ abstract class InterleavedKernel extends RowKernel {
 
     /** Floats of the lanes an {@link #dot8} call fills. */
     static final int LANES = 8 * ROWS;
-    private final boolean eightTokens;
-
-    InterleavedKernel(Activations.Format format, boolean eightTokens) {
+    InterleavedKernel(Activations.Format format) {
         super(format);
-        this.eightTokens = eightTokens;
     }
 
     @Override
     final boolean readsTiles() {
-        return eightTokens;
+        return true;
     }
 
     /** Bytes of one group of ROWS rows of {@code cols} columns. */
@@ -54,10 +49,8 @@ abstract class InterleavedKernel extends RowKernel {
     /** The rows of the group at byte {@code off} against tokens t0..t3 (which may repeat), into lanes[0..4 x ROWS). */
     abstract void dot4(MemorySegment w, long off, Activations a, int t0, int t1, int t2, int t3, float[] lanes);
 
-    /** Tokens t0..t0+7, into lanes[0..8 x ROWS); only in kernels constructed with {@code eightTokens}. */
-    void dot8(MemorySegment w, long off, Activations a, int t0, float[] lanes) {
-        throw new UnsupportedOperationException();
-    }
+    /** Tokens t0..t0+7, into lanes[0..8 x ROWS), their activations read from {@link Activations#tilePairs} and the other tiles. */
+    abstract void dot8(MemorySegment w, long off, Activations a, int t0, float[] lanes);
 
     @Override
     final void rows(MemorySegment w, long rowBytes, int r0, int r1, Activations a, float[] out, int outOff, int stride) {
@@ -70,12 +63,10 @@ abstract class InterleavedKernel extends RowKernel {
         for (int gb = g0; gb < g1; gb += block) {
             int gbEnd = Math.min(g1, gb + block);
             int t = 0;
-            if (eightTokens) {
-                for (; t + 8 <= n; t += 8) {
-                    for (int g = gb; g < gbEnd; g++) {
-                        dot8(w, g * groupBytes, a, t, lanes);
-                        store(lanes, 8, out, outOff + t * stride, stride, g * ROWS, r1);
-                    }
+            for (; t + 8 <= n; t += 8) {
+                for (int g = gb; g < gbEnd; g++) {
+                    dot8(w, g * groupBytes, a, t, lanes);
+                    store(lanes, 8, out, outOff + t * stride, stride, g * ROWS, r1);
                 }
             }
             for (; t + 4 <= n; t += 4) {

@@ -22,7 +22,7 @@ import jdk.incubator.vector.VectorOperators;
 final class InterleavedQ4_0Kernel extends InterleavedKernel {
 
     InterleavedQ4_0Kernel() {
-        super(Activations.Format.Q8_0, true);
+        super(Activations.Format.Q8_0);
     }
 
     @Override

@@ -19,7 +19,7 @@ import jdk.incubator.vector.VectorOperators;
 final class InterleavedQ6_KKernel extends InterleavedKernel {
 
     InterleavedQ6_KKernel() {
-        super(Activations.Format.Q8_K, true);
+        super(Activations.Format.Q8_K);
     }
 
     @Override

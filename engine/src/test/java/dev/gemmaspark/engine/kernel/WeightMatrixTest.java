@@ -135,7 +135,7 @@ class WeightMatrixTest {
      * 32512 per lane) and must still be exact, through the eight-, four- and one-token kernels.
      */
     @ParameterizedTest
-    @EnumSource(value = GGMLType.class, names = {"Q4_0", "Q6_K"})
+    @EnumSource(value = GGMLType.class, names = {"Q4_0", "Q4_K", "Q6_K"})
     void sixteenBitLaneSumsAreExactAtTheExtremes(GGMLType type) {
         int rows = 2 * InterleavedLayout.ROWS;
         int cols = 256;
@@ -146,17 +146,26 @@ class WeightMatrixTest {
                     MemorySegment data = arena.allocate(rows * type.bytesFor(cols));
                     data.fill((byte) fill);
                     RandomWeights.setUnitScales(type, data);
-                    if (type == GGMLType.Q6_K) {
-                        for (long b = 0; b < data.byteSize(); b += type.blockBytes) {
+                    for (long b = 0; b < data.byteSize(); b += type.blockBytes) {
+                        if (type == GGMLType.Q6_K) {
                             data.asSlice(b + 192, 16).fill((byte) 1);
+                        } else if (type == GGMLType.Q4_K) {
+                            // Packed 6-bit scales all 1 and mins all 0 (get_scale_min_k4).
+                            data.asSlice(b + 4, 12).fill((byte) 0);
+                            data.asSlice(b + 4, 4).fill((byte) 1);
+                            data.asSlice(b + 12, 4).fill((byte) 1);
                         }
                     }
                     float[] x = new float[n * cols];
                     Arrays.fill(x, sign * 127);
                     float[] out = new float[n * rows];
                     WeightMatrix.of("w", type, data, rows, cols, ActivationRounding.LLAMA_CPP).matmul(TWO, x, n, out);
-                    // Bytes 0x00 hold the lowest value (Q4_0 -8, Q6_K -32), bytes 0xFF the highest (7, 31).
-                    int value = type == GGMLType.Q6_K ? (fill == 0 ? -32 : 31) : (fill == 0 ? -8 : 7);
+                    // Bytes 0x00 hold the lowest value (Q4_0 -8, Q4_K 0, Q6_K -32), bytes 0xFF the highest (7, 15, 31).
+                    int value = switch (type) {
+                        case Q6_K -> fill == 0 ? -32 : 31;
+                        case Q4_K -> fill == 0 ? 0 : 15;
+                        default -> fill == 0 ? -8 : 7;
+                    };
                     float expected = value * sign * 127 * cols;
                     for (int i = 0; i < out.length; i++) {
                         assertEquals(expected, out[i], 0f, type + " fill " + fill + " x " + sign * 127 + " output " + i);
