@@ -7,12 +7,7 @@ import static dev.gemmaspark.engine.model.Gemma3nConfig.PER_LAYER_DIM;
 import dev.gemmaspark.engine.kernel.ThreadPool;
 import dev.gemmaspark.engine.kernel.VectorMath;
 import dev.gemmaspark.engine.kernel.WeightMatrix;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.function.IntConsumer;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The Gemma 3n forward pass over a {@link ForwardBatch}, exactly as llama.cpp's {@code gemma3n} graph
@@ -30,8 +25,6 @@ import jdk.incubator.vector.VectorSpecies;
  * arithmetic.
  */
 public final class ForwardPass implements ForwardBackend {
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final float SQRT_HALF = 0.70710677f;
     private static final float SPARSITY_STD_MUL = 1.6448533535003662f;
 
@@ -70,7 +63,7 @@ public final class ForwardPass implements ForwardBackend {
     private final float[] coef;
     private final float[] gt;
     private final float[] pp;
-    private final ThreadLocal<AttentionScratch> attentionScratch;
+    private final CachedAttention attention;
 
     public ForwardPass(Gemma3nModel model, ThreadPool pool, int maxTokens, boolean exactGelu) {
         if (maxTokens < 1) {
@@ -111,7 +104,7 @@ public final class ForwardPass implements ForwardBackend {
         ropeThetaScale[1] = VectorMath.ropeThetaScale(c.ropeBase(), c.headDim());
         ropeCos = new float[t * 2 * (c.headDim() / 2)];
         ropeSin = new float[t * 2 * (c.headDim() / 2)];
-        attentionScratch = ThreadLocal.withInitial(() -> new AttentionScratch(model.maxContext()));
+        attention = new CachedAttention(c, pool, maxTokens, model.maxContext());
     }
 
     @Override
@@ -124,7 +117,7 @@ public final class ForwardPass implements ForwardBackend {
         return maxTokens;
     }
 
-    /** A cache in host memory, which {@link #attendHead} reads in place. */
+    /** A cache in host memory, which {@link CachedAttention} reads in place. */
     @Override
     public KVCache newCache(int contextLength, int maxChunk) {
         return new KVCache(c, contextLength, maxChunk);
@@ -358,122 +351,9 @@ public final class ForwardPass implements ForwardBackend {
             observe("Kcur_pos", l, k, 0, n * kvd);
             observe("Vcur_normed", l, v, 0, n * kvd);
         }
-        boolean sliding = c.sliding()[l];
-        int window = c.slidingWindow();
-        int group = nh / nkv;
-        pool.parallelFor(n * nh, (start, end) -> {
-            AttentionScratch sc = attentionScratch.get();
-            for (int i = start; i < end; i++) {
-                int t = i / nh;
-                int h = i % nh;
-                int pos = batch.positions[t];
-                int first = sliding ? Math.max(0, pos - window + 1) : 0;
-                attendHead(batch.caches[t], kvLayer, (h / group) * hd, q, t * qd + h * hd, first, pos, sc,
-                        kqv, t * qd + h * hd);
-            }
-        });
+        attention.attend(batch, n, kvLayer, c.sliding()[l], q, kqv);
         observe("kqv_out", l, kqv, 0, n * qd);
         lw.attnOutput().matmul(pool, kqv, 0, n, attn, 0);
-    }
-
-    /**
-     * One query head over cache positions [first, last]: scores (scale 1), softmax, weighted sum of V. Each score is
-     * one accumulator over the head's elements in order, then its lanes summed; each output element adds its
-     * positions' terms in position order. Four scores, and four vectors of the output, are computed side by side:
-     * each is then one chain of fused multiply-adds among four independent ones instead of a chain alone, which kept
-     * the core waiting on each multiply-add's latency (as one chain, the weighted sum of a 512-position head ran at a
-     * quarter of the multiply-add rate). The operations of each result, and so the result, do not change.
-     */
-    private void attendHead(KVCache cache, int layer, int headOff, float[] qv, int qOff, int first, int last,
-                            AttentionScratch scratch, float[] out, int outOff) {
-        int hd = c.headDim();
-        MemorySegment keys = cache.keys(layer);
-        MemorySegment values = cache.values(layer);
-        long headBytes = (long) headOff * Float.BYTES;
-        int count = last - first + 1;
-        float[] sc = scratch.scores;
-        long[] rows = scratch.rows;
-        for (int j = 0; j < count; j++) {
-            rows[j] = cache.offset(layer, first + j) + headBytes;
-        }
-        int bound = F.loopBound(hd);
-        int j = 0;
-        for (; j + 4 <= count; j += 4) {
-            long b0 = rows[j], b1 = rows[j + 1], b2 = rows[j + 2], b3 = rows[j + 3];
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-            for (int i = 0; i < bound; i += F.length()) {
-                FloatVector qi = FloatVector.fromArray(F, qv, qOff + i);
-                long e = (long) i * Float.BYTES;
-                a0 = qi.fma(FloatVector.fromMemorySegment(F, keys, b0 + e, ByteOrder.LITTLE_ENDIAN), a0);
-                a1 = qi.fma(FloatVector.fromMemorySegment(F, keys, b1 + e, ByteOrder.LITTLE_ENDIAN), a1);
-                a2 = qi.fma(FloatVector.fromMemorySegment(F, keys, b2 + e, ByteOrder.LITTLE_ENDIAN), a2);
-                a3 = qi.fma(FloatVector.fromMemorySegment(F, keys, b3 + e, ByteOrder.LITTLE_ENDIAN), a3);
-            }
-            sc[j] = scoreTail(VectorMath.sumLanes(a0), qv, qOff, keys, b0, bound, hd);
-            sc[j + 1] = scoreTail(VectorMath.sumLanes(a1), qv, qOff, keys, b1, bound, hd);
-            sc[j + 2] = scoreTail(VectorMath.sumLanes(a2), qv, qOff, keys, b2, bound, hd);
-            sc[j + 3] = scoreTail(VectorMath.sumLanes(a3), qv, qOff, keys, b3, bound, hd);
-        }
-        for (; j < count; j++) {
-            FloatVector acc = FloatVector.zero(F);
-            for (int i = 0; i < bound; i += F.length()) {
-                FloatVector kv = FloatVector.fromMemorySegment(F, keys, rows[j] + (long) i * Float.BYTES, ByteOrder.LITTLE_ENDIAN);
-                acc = FloatVector.fromArray(F, qv, qOff + i).fma(kv, acc);
-            }
-            sc[j] = scoreTail(VectorMath.sumLanes(acc), qv, qOff, keys, rows[j], bound, hd);
-        }
-        VectorMath.softmax(sc, 0, count);
-        int i = 0;
-        int step = 4 * F.length();
-        for (; i + step <= bound; i += step) {
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-            for (j = 0; j < count; j++) {
-                FloatVector p = FloatVector.broadcast(F, sc[j]);
-                long e = rows[j] + (long) i * Float.BYTES;
-                a0 = FloatVector.fromMemorySegment(F, values, e, ByteOrder.LITTLE_ENDIAN).fma(p, a0);
-                a1 = FloatVector.fromMemorySegment(F, values, e + F.vectorByteSize(), ByteOrder.LITTLE_ENDIAN).fma(p, a1);
-                a2 = FloatVector.fromMemorySegment(F, values, e + 2L * F.vectorByteSize(), ByteOrder.LITTLE_ENDIAN).fma(p, a2);
-                a3 = FloatVector.fromMemorySegment(F, values, e + 3L * F.vectorByteSize(), ByteOrder.LITTLE_ENDIAN).fma(p, a3);
-            }
-            a0.intoArray(out, outOff + i);
-            a1.intoArray(out, outOff + i + F.length());
-            a2.intoArray(out, outOff + i + 2 * F.length());
-            a3.intoArray(out, outOff + i + 3 * F.length());
-        }
-        for (; i < bound; i += F.length()) {
-            FloatVector acc = FloatVector.zero(F);
-            for (j = 0; j < count; j++) {
-                FloatVector vv = FloatVector.fromMemorySegment(F, values, rows[j] + (long) i * Float.BYTES, ByteOrder.LITTLE_ENDIAN);
-                acc = vv.fma(FloatVector.broadcast(F, sc[j]), acc);
-            }
-            acc.intoArray(out, outOff + i);
-        }
-        for (; i < hd; i++) {
-            float acc = 0f;
-            for (j = 0; j < count; j++) {
-                acc += sc[j] * values.get(LE_FLOAT, rows[j] + (long) i * Float.BYTES);
-            }
-            out[outOff + i] = acc;
-        }
-    }
-
-    /** A score's elements past the last whole vector, added to the sum of its vector lanes {@code s}. */
-    private static float scoreTail(float s, float[] qv, int qOff, MemorySegment keys, long base, int from, int hd) {
-        for (int i = from; i < hd; i++) {
-            s += qv[qOff + i] * keys.get(LE_FLOAT, base + (long) i * Float.BYTES);
-        }
-        return s;
-    }
-
-    /** Per-thread buffers of {@link #attendHead}: a head's scores and its positions' byte offsets in the cache. */
-    private static final class AttentionScratch {
-        final float[] scores;
-        final long[] rows;
-
-        AttentionScratch(int positions) {
-            scores = new float[positions];
-            rows = new long[positions];
-        }
     }
 
     /** Spec 5.3 step 8: gated GELU FFN, with the Gaussian top-k on the gate in the first layers. */
