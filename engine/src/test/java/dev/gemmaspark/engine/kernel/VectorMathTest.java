@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.Random;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 import org.junit.jupiter.api.Test;
 
 class VectorMathTest {
@@ -52,6 +54,90 @@ class VectorMathTest {
                     Arrays.toString(Arrays.copyOfRange(part, range[0], end)), "range " + Arrays.toString(range));
             assertEquals(Arrays.toString(Arrays.copyOfRange(x, end, x.length)),
                     Arrays.toString(Arrays.copyOfRange(part, end, x.length)), "past range " + Arrays.toString(range));
+        }
+    }
+
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+
+    /**
+     * From far below the smallest normal result to past overflow: within 2 ulps of the correctly rounded e^x
+     * (ggml's polynomial is within 1.5), 0 and infinity at the ends, and the same bits from the vector form in every
+     * lane as from the scalar one.
+     */
+    @Test
+    void expfIsExpWithinTwoUlpsInVectorsAndAlone() {
+        Random rnd = new Random(9);
+        float[] x = new float[F.length() * 4000];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (rnd.nextDouble() * 200 - 110);
+        }
+        x[0] = Float.NEGATIVE_INFINITY;
+        x[1] = -0f;
+        x[2] = -87.4f;
+        x[3] = -103.9f;
+        x[4] = 88.7f;
+        x[5] = 89f;
+        x[6] = -150f;
+        float[] v = new float[x.length];
+        for (int i = 0; i < x.length; i += F.length()) {
+            VectorMath.expf(FloatVector.fromArray(F, x, i)).intoArray(v, i);
+        }
+        for (int i = 0; i < x.length; i++) {
+            float scalar = VectorMath.expf(x[i]);
+            assertEquals(Float.floatToRawIntBits(scalar), Float.floatToRawIntBits(v[i]), "lane " + i + ", x = " + x[i]);
+            float exact = (float) StrictMath.exp(x[i]);
+            assertTrue(scalar == exact || Math.abs(scalar - exact) <= 2 * Math.ulp(exact),
+                    "expf(" + x[i] + ") = " + scalar + ", correctly rounded " + exact);
+        }
+        assertEquals(0f, v[0]);
+        assertEquals(1f, v[1]);
+        assertEquals(0f, v[6]);
+        assertEquals(Float.POSITIVE_INFINITY, v[5]);
+    }
+
+    /** Lane i and lane i + L/2 first, down to four lanes, then (0 + 2) + (1 + 3): checked against that tree in scalars. */
+    @Test
+    void sumPairwiseAddsHalvesFirst() {
+        Random rnd = new Random(10);
+        float[] x = new float[F.length()];
+        for (int round = 0; round < 100; round++) {
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(6) - 3));
+            }
+            float[] s = x.clone();
+            for (int half = s.length / 2; half >= 1; half /= 2) {
+                for (int i = 0; i < half; i++) {
+                    s[i] += s[i + half];
+                }
+            }
+            assertEquals(s[0], VectorMath.sumPairwise(FloatVector.fromArray(F, x, 0)), Arrays.toString(x));
+        }
+    }
+
+    /** Against softmax in double, every length from 1 to three vectors and a tail, at an offset. */
+    @Test
+    void softmaxIsTheDoublePrecisionSoftmax() {
+        Random rnd = new Random(11);
+        for (int n = 1; n <= 3 * F.length() + 5; n++) {
+            float[] x = new float[n + 3];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) rnd.nextGaussian() * 8f;
+            }
+            float[] y = x.clone();
+            VectorMath.softmax(y, 3, n);
+            double max = Double.NEGATIVE_INFINITY;
+            for (int i = 3; i < n + 3; i++) {
+                max = Math.max(max, x[i]);
+            }
+            double sum = 0;
+            for (int i = 3; i < n + 3; i++) {
+                sum += Math.exp(x[i] - max);
+            }
+            for (int i = 3; i < n + 3; i++) {
+                double exact = Math.exp(x[i] - max) / sum;
+                assertEquals(exact, y[i], 1e-6 * exact + 1e-12, "n = " + n + ", element " + i);
+            }
+            assertEquals(x[0], y[0]);
         }
     }
 }
