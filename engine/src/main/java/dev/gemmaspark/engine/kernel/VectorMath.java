@@ -369,16 +369,12 @@ public final class VectorMath {
         float u = b * b;
         float j = Math.fma(Math.fma(Math.fma(b, C5, C4), u, Math.fma(b, C3, C2)), u, b * C1);
         float magnitude = Math.abs(n);
-        if (magnitude > 192f) {
-            float s1 = Float.intBitsToFloat((n <= 0f ? 0x82000000 : 0) + 0x7f000000);
-            return s1 * s1;
+        if (magnitude <= 126f) {
+            return Math.fma(k, j, k);
         }
-        if (magnitude > 126f) {
-            int g = n <= 0f ? 0x82000000 : 0;
-            float s1 = Float.intBitsToFloat(g + 0x7f000000);
-            float s2 = Float.intBitsToFloat(e - g);
-            return Math.fma(s2, j, s2) * s1;
-        }
-        return Math.fma(k, j, k);
+        int g = n <= 0f ? 0x82000000 : 0;
+        float s1 = Float.intBitsToFloat(g + 0x7f000000);
+        float s2 = Float.intBitsToFloat(e - g);
+        return magnitude > 192f ? s1 * s1 : Math.fma(s2, j, s2) * s1;
     }
 }
