@@ -19,7 +19,7 @@ class OpsTest {
         SplittableRandom random = new SplittableRandom(7);
         int rows = 2 * Linear.PANEL + 5;
         int cols = 37;
-        int n = 11;
+        int n = Linear.PIXELS_PER_TASK + 11;
         float[] w = new float[rows * cols];
         float[] x = new float[n * cols];
         for (int i = 0; i < w.length; i++) {
@@ -37,11 +37,11 @@ class OpsTest {
                 m.multiply(pool, x, t * cols, 1, alone, 0);
                 assertArrayEquals(alone, Arrays.copyOfRange(all, t * rows, (t + 1) * rows), "pixel " + t);
                 for (int r = 0; r < rows; r++) {
-                    double expected = 0;
+                    float chain = 0f;
                     for (int c = 0; c < cols; c++) {
-                        expected += (double) w[r * cols + c] * x[t * cols + c];
+                        chain = Math.fma(w[r * cols + c], x[t * cols + c], chain);
                     }
-                    assertEquals(expected, all[t * rows + r], 1e-5 * Math.max(1, Math.abs(expected)));
+                    assertEquals(chain, all[t * rows + r], "pixel " + t + ", row " + r);
                 }
             }
         }
