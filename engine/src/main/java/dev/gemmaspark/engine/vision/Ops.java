@@ -4,7 +4,6 @@ import dev.gemmaspark.engine.kernel.ThreadPool;
 import dev.gemmaspark.engine.kernel.VectorMath;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -190,7 +189,7 @@ final class Ops {
     /**
      * In place: the tanh-form GELU, {@code 0.5 x (1 + tanh(u))} with {@code u = 0.7978845608 x (1 + 0.044715 x^2)}
      * (spec 5.1, the {@code exact_f32} reference's, without the F16 table), computed as the equal {@code x / (1 +
-     * exp(-2u))}: one vector {@link #exp} and no cancellation for negative x. The tail goes through the same vector
+     * exp(-2u))}: one vector {@link VectorMath#expf} and no cancellation for negative x. The tail goes through the same vector
      * operations under a mask, so an element's result does not depend on where it lies.
      */
     static void gelu(float[] x, int off, int n) {
@@ -198,54 +197,17 @@ final class Ops {
             VectorMask<Float> m = F.indexInRange(i, n);
             FloatVector v = FloatVector.fromArray(F, x, off + i, m);
             FloatVector twoU = v.mul(v).mul(0.044715f).add(1f).mul(v).mul(-2f * 0.7978845608f);
-            v.div(exp(twoU).add(1f)).intoArray(x, off + i, m);
+            v.div(VectorMath.expf(twoU).add(1f)).intoArray(x, off + i, m);
         }
     }
 
     /**
-     * In place, ggml's soft_max of {@code x[off..off+n)} after scaling by {@code scale}: max subtracted, exp, divided
-     * through by the sum, with the vector {@link #exp} where ggml calls expf.
+     * In place, ggml's soft_max of {@code x[off..off+n)} with a scale ({@code ggml_soft_max_ext}): the row scaled,
+     * then {@link VectorMath#softmax}, ggml's {@code ggml_vec_soft_max_f32}.
      */
     static void softmax(float[] x, int off, int n, float scale) {
-        FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        for (int i = 0; i < n; i += F.length()) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(F, x, off + i, m).mul(scale);
-            v.intoArray(x, off + i, m);
-            max = max.blend(max.max(v), m);
-        }
-        float top = max.reduceLanes(VectorOperators.MAX);
-        FloatVector sum = FloatVector.zero(F);
-        for (int i = 0; i < n; i += F.length()) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector e = exp(FloatVector.fromArray(F, x, off + i, m).sub(top));
-            e.intoArray(x, off + i, m);
-            sum = sum.add(e, m);
-        }
-        float inv = (float) (1.0 / sum.reduceLanes(VectorOperators.ADD));
-        for (int i = 0; i < n; i += F.length()) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector.fromArray(F, x, off + i, m).mul(inv).intoArray(x, off + i, m);
-        }
-    }
-
-    /**
-     * exp(y) within 2 ulps (Cephes' expf: y = k ln 2 + r, |r| <= ln 2 / 2, a polynomial, 2^k put into the exponent);
-     * 0 below -87 (where the result would be subnormal), exp(88) above 88. IEEE operations only, written here with
-     * the constant species so that every operation compiles to vector instructions, and the result is the same
-     * compiled or interpreted, unlike the Vector API's EXP.
-     */
-    static FloatVector exp(FloatVector y) {
-        VectorMask<Float> tiny = y.compare(VectorOperators.LT, -87f);
-        FloatVector c = y.max(-87f).min(88f);
-        // adding and subtracting 1.5 * 2^23 rounds to the nearest integer
-        FloatVector k = c.mul(1.44269504088896341f).add(0x1.8p23f).sub(0x1.8p23f);
-        FloatVector r = c.sub(k.mul(0.693359375f)).sub(k.mul(-2.12194440e-4f));
-        FloatVector p = r.mul(1.9875691500e-4f).add(1.3981999507e-3f).mul(r).add(8.3334519073e-3f).mul(r)
-                .add(4.1665795894e-2f).mul(r).add(1.6666665459e-1f).mul(r).add(5.0000001201e-1f).mul(r.mul(r)).add(r)
-                .add(1f);
-        IntVector ki = (IntVector) k.convert(VectorOperators.F2I, 0);
-        return p.reinterpretAsInts().add(ki.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats().blend(0f, tiny);
+        VectorMath.scale(x, off, scale, x, off, n);
+        VectorMath.softmax(x, off, n);
     }
 
     /** {@code x = x * gamma + residual} per channel ({@code gamma} null: no layer scale), in place in {@code x}. */

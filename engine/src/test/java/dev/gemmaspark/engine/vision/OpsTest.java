@@ -2,13 +2,11 @@ package dev.gemmaspark.engine.vision;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gemmaspark.engine.kernel.ThreadPool;
 import dev.gemmaspark.engine.kernel.VectorMath;
 import java.util.Arrays;
 import java.util.SplittableRandom;
-import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
 /** The tower's own kernels against plain arithmetic, and their independence from the batch. */
@@ -49,7 +47,7 @@ class OpsTest {
     }
 
     @Test
-    void geluAndExpAreWithinAFewUlpsOfTheFloatFunctions() {
+    void geluIsWithinAFewUlpsOfTheFloatFunction() {
         float[] x = new float[1001];
         for (int i = 0; i < x.length; i++) {
             x[i] = -12f + 24f * i / 1000;
@@ -59,11 +57,6 @@ class OpsTest {
         for (int i = 0; i < x.length; i++) {
             // ggml's 1 + tanh cancels for negative x: its error is absolute, a few ulps of 1 times |x| / 2
             assertEquals(VectorMath.gelu(x[i]), g[i], 4 * Math.ulp(1f) * Math.max(1f, Math.abs(x[i])), "gelu " + x[i]);
-        }
-        for (float v = -90f; v <= 88f; v += 0.37f) {
-            float e = Ops.exp(FloatVector.broadcast(FloatVector.SPECIES_PREFERRED, v)).lane(0);
-            double exact = Math.exp(v);
-            assertTrue(v < -87f ? e == 0f : Math.abs(e - exact) <= 2 * Math.ulp((float) exact), v + ": " + e);
         }
     }
 
