@@ -341,7 +341,8 @@ public final class VectorMath {
         FloatVector z = x.fma(LOG2E, EXP_ROUND);
         FloatVector n = z.sub(EXP_ROUND);
         FloatVector minusN = n.neg();
-        FloatVector b = minusN.fma(FloatVector.broadcast(x.species(), LN2_LO), minusN.fma(FloatVector.broadcast(x.species(), LN2_HI), x));
+        FloatVector b = minusN.fma(FloatVector.broadcast(x.species(), LN2_LO),
+                minusN.fma(FloatVector.broadcast(x.species(), LN2_HI), x));
         IntVector e = z.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23);
         FloatVector k = e.add(ONE_BITS).reinterpretAsFloats();
         FloatVector u = b.mul(b);
@@ -352,7 +353,8 @@ public final class VectorMath {
         if (!scaled.anyTrue()) {
             return fast;
         }
-        IntVector g = IntVector.zero(e.species()).blend(0x82000000, n.compare(VectorOperators.LE, 0f).cast(e.species()));
+        IntVector g = IntVector.zero(e.species())
+                .blend(0x82000000, n.compare(VectorOperators.LE, 0f).cast(e.species()));
         FloatVector s1 = g.add(0x7f000000).reinterpretAsFloats();
         FloatVector s2 = e.sub(g).reinterpretAsFloats();
         FloatVector split = s2.fma(j, s2).mul(s1);

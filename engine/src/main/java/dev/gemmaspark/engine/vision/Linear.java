@@ -151,27 +151,22 @@ final class Linear {
                 for (int p = 0; p < panels; p++) {
                     int r0 = p * PANEL;
                     int width = Math.min(PANEL, rows - r0);
+                    boolean whole = width == PANEL;
                     long w = (long) p * cols * PANEL * Float.BYTES;
-                    int t = t0;
-                    for (; t + TILE <= t1; t += TILE) {
+                    for (int t = t0; t < t1; ) {
+                        int count = t + TILE <= t1 ? TILE : 1;
                         int o = outOff + t * rows + r0;
-                        if (width == PANEL) {
-                            tile(pk, x, xOff + t * cols, w, out, o, rows);
+                        float[] y = whole ? out : edge;
+                        int yo = whole ? o : 0;
+                        if (count == TILE) {
+                            tile(pk, x, xOff + t * cols, w, y, yo, whole ? rows : PANEL);
                         } else {
-                            tile(pk, x, xOff + t * cols, w, edge, 0, PANEL);
-                            for (int i = 0; i < TILE; i++) {
-                                System.arraycopy(edge, i * PANEL, out, o + i * rows, width);
-                            }
+                            pixel(pk, x, xOff + t * cols, w, y, yo);
                         }
-                    }
-                    for (; t < t1; t++) {
-                        int o = outOff + t * rows + r0;
-                        if (width == PANEL) {
-                            pixel(pk, x, xOff + t * cols, w, out, o);
-                        } else {
-                            pixel(pk, x, xOff + t * cols, w, edge, 0);
-                            System.arraycopy(edge, 0, out, o, width);
+                        for (int i = 0; !whole && i < count; i++) {
+                            System.arraycopy(edge, i * PANEL, out, o + i * rows, width);
                         }
+                        t += count;
                     }
                 }
             }

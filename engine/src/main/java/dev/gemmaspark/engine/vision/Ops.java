@@ -189,8 +189,8 @@ final class Ops {
     /**
      * In place: the tanh-form GELU, {@code 0.5 x (1 + tanh(u))} with {@code u = 0.7978845608 x (1 + 0.044715 x^2)}
      * (spec 5.1, the {@code exact_f32} reference's, without the F16 table), computed as the equal {@code x / (1 +
-     * exp(-2u))}: one vector {@link VectorMath#expf} and no cancellation for negative x. The tail goes through the same vector
-     * operations under a mask, so an element's result does not depend on where it lies.
+     * exp(-2u))}: one vector {@link VectorMath#expf} and no cancellation for negative x. The tail goes through the
+     * same vector operations under a mask, so an element's result does not depend on where it lies.
      */
     static void gelu(float[] x, int off, int n) {
         for (int i = 0; i < n; i += F.length()) {

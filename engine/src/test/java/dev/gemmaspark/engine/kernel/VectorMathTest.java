@@ -95,7 +95,7 @@ class VectorMathTest {
         assertEquals(Float.POSITIVE_INFINITY, v[5]);
     }
 
-    /** Lane i and lane i + L/2 first, down to four lanes, then (0 + 2) + (1 + 3): checked against that tree in scalars. */
+    /** Lane i and lane i + L/2 first, down to four lanes, then (0 + 2) + (1 + 3): against that tree in scalars. */
     @Test
     void sumPairwiseAddsHalvesFirst() {
         Random rnd = new Random(10);
