@@ -8,6 +8,7 @@ import dev.gemmaspark.engine.quant.Dequantizer;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -24,12 +25,19 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Per input channel a tile loads 4 weight vectors and 6 broadcasts for 24 fused multiply-adds, and its 24
  * accumulators and 5 operands fit AVX-512's 32 registers. The 4 x 3 tile before it (12 multiply-adds per 7 loads)
  * ran the tower's products at 0.8x the speed on Zen 5; under {@code -XX:UseAVX=2}, where some of the 6 x 4
- * accumulators spill, 6 x 4 is still the faster (docs/benchmarks.md, "Images"). The kernels store whole vectors
- * only (the last, partial panel goes through a scratch tile): with masked stores as well the tile grew past what C1
- * can compile, and a JIT left with C1's limited-profile code for it ran the whole tower at 2 GFLOP/s.
+ * accumulators spill, 6 x 4 is still the faster (docs/benchmarks.md, "Images"). The kernel stores whole vectors
+ * only (a partial panel or tile goes through scratch): with masked stores as well the tile grew past what C1 can
+ * compile, and a JIT left with C1's limited-profile code for it ran the whole tower at 2 GFLOP/s.
  *
- * <p>Every output element is one chain of fused multiply-adds over c in order, whatever pixel tile or thread
- * computes it, so results do not depend on the batch or the thread count. Quantized weights (llama-quantize's Q8_0
+ * <p>The products are blocked both ways, as BLAS blocks them: a task takes up to {@value #BLOCK} pixels and reads
+ * the matrix once for all of them, panel by panel, {@value #SLICE} input channels at a time, so that the panel's
+ * slice is in L1 for every tile of the block. With one 36-pixel task per matrix read and no slices, the products of
+ * 1280 to 3840 input channels ran at 210-280 GFLOP/s inside the tower against 350 for the medium ones (each task
+ * read up to 31 MB of weights, and a panel and the task's pixels no longer fit L2 together).
+ *
+ * <p>Every output element is one chain of fused multiply-adds over c in order (between slices its sum is stored and
+ * reloaded exactly), whatever block, tile or thread computes it, so results do not depend on the batch or the thread
+ * count. Quantized weights (llama-quantize's Q8_0
  * of the projector) keep the engine's matrix kernels, with the activations rounded as ggml rounds them.
  */
 final class Linear {
@@ -42,8 +50,20 @@ final class Linear {
     static final int PANEL = VECTORS * L;
     /** Pixels per tile. */
     private static final int TILE = 6;
-    /** Pixels per parallel task: 6 tiles, each sweeping a panel that stays in L2. */
-    static final int PIXELS_PER_TASK = 6 * TILE;
+    /**
+     * Input channels per slice: a panel's slice of weights (128 x 64 floats at 512 bits, 32 KB) stays in L1 while
+     * every tile of a block passes over it.
+     */
+    static final int SLICE = 128;
+    /**
+     * Most pixels per parallel task. A task reads the whole matrix once, so the widest products (up to 31 MB of f32
+     * weights) are read 8 times fewer than with the 36-pixel tasks before, and the block's sums for one panel
+     * (72 KB) stay in L2 between slices.
+     */
+    static final int BLOCK = 48 * TILE;
+    /** The sums a first slice starts from: one tile's, at the stride of a panel. */
+    private static final float[] ZEROS = new float[TILE * PANEL];
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private final int rows;
     private final int cols;
@@ -139,50 +159,95 @@ final class Linear {
             quantized.matmulDequantized(pool, x, xOff, n, out, outOff);
             return;
         }
-        int panels = Math.ceilDiv(rows, PANEL);
         MemorySegment pk = packed();
-        pool.parallelFor(Math.ceilDiv(n, PIXELS_PER_TASK), (s, e) -> {
-            // a panel past the last row is computed into this scratch tile and its rows that exist copied out, so
-            // the kernels store whole vectors only
-            float[] edge = new float[TILE * PANEL];
+        // at least two tasks per thread, so that a thread the host holds back delays the product by half a share
+        int block = Math.clamp(Math.ceilDiv(Math.ceilDiv(n, 2 * pool.threads()), TILE) * TILE, TILE, BLOCK);
+        pool.parallelFor(Math.ceilDiv(n, block), (s, e) -> {
+            Scratch scratch = SCRATCH.get();
             for (int task = s; task < e; task++) {
-                int t0 = task * PIXELS_PER_TASK;
-                int t1 = Math.min(n, t0 + PIXELS_PER_TASK);
-                for (int p = 0; p < panels; p++) {
-                    int r0 = p * PANEL;
-                    int width = Math.min(PANEL, rows - r0);
-                    boolean whole = width == PANEL;
-                    long w = (long) p * cols * PANEL * Float.BYTES;
-                    for (int t = t0; t < t1; ) {
-                        int count = t + TILE <= t1 ? TILE : 1;
-                        int o = outOff + t * rows + r0;
-                        float[] y = whole ? out : edge;
-                        int yo = whole ? o : 0;
-                        if (count == TILE) {
-                            tile(pk, x, xOff + t * cols, w, y, yo, whole ? rows : PANEL);
-                        } else {
-                            pixel(pk, x, xOff + t * cols, w, y, yo);
-                        }
-                        for (int i = 0; !whole && i < count; i++) {
-                            System.arraycopy(edge, i * PANEL, out, o + i * rows, width);
-                        }
-                        t += count;
-                    }
-                }
+                int t0 = task * block;
+                multiplyBlock(pk, x, xOff + t0 * cols, Math.min(block, n - t0), out, outOff + t0 * rows, scratch);
             }
         });
     }
 
-    /** Six consecutive pixels (at x[xt], x[xt + cols], ...) by one panel, into out[o + i * stride] for pixel i. */
-    private void tile(MemorySegment pk, float[] x, int xt, long w, float[] out, int o, int stride) {
-        int n = cols;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
-        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
-        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-        FloatVector a40 = a00, a41 = a00, a42 = a00, a43 = a00;
-        FloatVector a50 = a00, a51 = a00, a52 = a00, a53 = a00;
-        for (int c = 0; c < n; c++) {
+    /**
+     * {@code count} pixels from x[xt], panel by panel, and per panel slice by slice: each tile's sums go to the
+     * block's scratch between slices and to {@code out} after the last one, through the scratch again where the panel
+     * or the tile is partial (the last pixels of a block are a tile padded with zeros).
+     */
+    private void multiplyBlock(MemorySegment pk, float[] x, int xt, int count, float[] out, int o, Scratch scratch) {
+        float[] acc = scratch.acc;
+        int whole = count / TILE;
+        int tiles = Math.ceilDiv(count, TILE);
+        float[] tail = whole == tiles ? null : scratch.tail(x, xt + whole * TILE * cols, count - whole * TILE, cols);
+        for (int r0 = 0; r0 < rows; r0 += PANEL) {
+            long w = (long) r0 * cols * Float.BYTES;
+            boolean wholePanel = rows - r0 >= PANEL;
+            for (int c0 = 0; c0 < cols; c0 += SLICE) {
+                int c1 = Math.min(cols, c0 + SLICE);
+                for (int i = 0; i < tiles; i++) {
+                    int a = i * TILE * PANEL;
+                    boolean direct = wholePanel && c1 == cols && i < whole;
+                    tile(pk, w, c0, c1, i < whole ? x : tail, i < whole ? xt + i * TILE * cols : 0, cols,
+                            c0 == 0 ? ZEROS : acc, c0 == 0 ? 0 : a,
+                            direct ? out : acc, direct ? o + i * TILE * rows + r0 : a, direct ? rows : PANEL);
+                }
+            }
+            int width = Math.min(PANEL, rows - r0);
+            for (int t = wholePanel ? whole * TILE : 0; t < count; t++) {
+                System.arraycopy(acc, t * PANEL, out, o + t * rows + r0, width);
+            }
+        }
+    }
+
+    /** Per-thread scratch: a block's sums for one panel, and its last, partial tile padded with zeros. */
+    private static final class Scratch {
+        final float[] acc = new float[BLOCK * PANEL];
+        float[] tail = new float[0];
+
+        float[] tail(float[] x, int from, int count, int cols) {
+            if (tail.length < TILE * cols) {
+                tail = new float[TILE * cols];
+            }
+            System.arraycopy(x, from, tail, 0, count * cols);
+            Arrays.fill(tail, count * cols, TILE * cols, 0f);
+            return tail;
+        }
+    }
+
+    /**
+     * Six pixels (x[xt + i * n + c]) by one panel over input channels [c0, c1): the sums start from
+     * {@code from[fo + i * PANEL + j]} and end at {@code out[o + i * r + j]}, for pixel i and output channel j of the
+     * panel.
+     */
+    private static void tile(MemorySegment pk, long w, int c0, int c1, float[] x, int xt, int n, float[] from, int fo,
+            float[] out, int o, int r) {
+        FloatVector a00 = FloatVector.fromArray(F, from, fo);
+        FloatVector a01 = FloatVector.fromArray(F, from, fo + L);
+        FloatVector a02 = FloatVector.fromArray(F, from, fo + 2 * L);
+        FloatVector a03 = FloatVector.fromArray(F, from, fo + 3 * L);
+        FloatVector a10 = FloatVector.fromArray(F, from, fo + PANEL);
+        FloatVector a11 = FloatVector.fromArray(F, from, fo + PANEL + L);
+        FloatVector a12 = FloatVector.fromArray(F, from, fo + PANEL + 2 * L);
+        FloatVector a13 = FloatVector.fromArray(F, from, fo + PANEL + 3 * L);
+        FloatVector a20 = FloatVector.fromArray(F, from, fo + 2 * PANEL);
+        FloatVector a21 = FloatVector.fromArray(F, from, fo + 2 * PANEL + L);
+        FloatVector a22 = FloatVector.fromArray(F, from, fo + 2 * PANEL + 2 * L);
+        FloatVector a23 = FloatVector.fromArray(F, from, fo + 2 * PANEL + 3 * L);
+        FloatVector a30 = FloatVector.fromArray(F, from, fo + 3 * PANEL);
+        FloatVector a31 = FloatVector.fromArray(F, from, fo + 3 * PANEL + L);
+        FloatVector a32 = FloatVector.fromArray(F, from, fo + 3 * PANEL + 2 * L);
+        FloatVector a33 = FloatVector.fromArray(F, from, fo + 3 * PANEL + 3 * L);
+        FloatVector a40 = FloatVector.fromArray(F, from, fo + 4 * PANEL);
+        FloatVector a41 = FloatVector.fromArray(F, from, fo + 4 * PANEL + L);
+        FloatVector a42 = FloatVector.fromArray(F, from, fo + 4 * PANEL + 2 * L);
+        FloatVector a43 = FloatVector.fromArray(F, from, fo + 4 * PANEL + 3 * L);
+        FloatVector a50 = FloatVector.fromArray(F, from, fo + 5 * PANEL);
+        FloatVector a51 = FloatVector.fromArray(F, from, fo + 5 * PANEL + L);
+        FloatVector a52 = FloatVector.fromArray(F, from, fo + 5 * PANEL + 2 * L);
+        FloatVector a53 = FloatVector.fromArray(F, from, fo + 5 * PANEL + 3 * L);
+        for (int c = c0; c < c1; c++) {
             long at = w + (long) c * PANEL * Float.BYTES;
             FloatVector w0 = FloatVector.fromMemorySegment(F, pk, at, LE);
             FloatVector w1 = FloatVector.fromMemorySegment(F, pk, at + VECTOR_BYTES, LE);
@@ -219,7 +284,6 @@ final class Linear {
             a52 = w2.fma(b, a52);
             a53 = w3.fma(b, a53);
         }
-        int r = stride;
         a00.intoArray(out, o);
         a01.intoArray(out, o + L);
         a02.intoArray(out, o + 2 * L);
@@ -244,22 +308,5 @@ final class Linear {
         a51.intoArray(out, o + 5 * r + L);
         a52.intoArray(out, o + 5 * r + 2 * L);
         a53.intoArray(out, o + 5 * r + 3 * L);
-    }
-
-    /** One pixel by one panel: the same chain of operations per element as {@link #tile}. */
-    private void pixel(MemorySegment pk, float[] x, int xt, long w, float[] out, int o) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int c = 0; c < cols; c++) {
-            long at = w + (long) c * PANEL * Float.BYTES;
-            FloatVector b = FloatVector.broadcast(F, x[xt + c]);
-            a0 = FloatVector.fromMemorySegment(F, pk, at, LE).fma(b, a0);
-            a1 = FloatVector.fromMemorySegment(F, pk, at + VECTOR_BYTES, LE).fma(b, a1);
-            a2 = FloatVector.fromMemorySegment(F, pk, at + 2 * VECTOR_BYTES, LE).fma(b, a2);
-            a3 = FloatVector.fromMemorySegment(F, pk, at + 3 * VECTOR_BYTES, LE).fma(b, a3);
-        }
-        a0.intoArray(out, o);
-        a1.intoArray(out, o + L);
-        a2.intoArray(out, o + 2 * L);
-        a3.intoArray(out, o + 3 * L);
     }
 }

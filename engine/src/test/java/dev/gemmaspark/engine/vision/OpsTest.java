@@ -15,9 +15,11 @@ class OpsTest {
     @Test
     void linearIsTheMatrixProductWhateverTheTileAPixelFallsIn() {
         SplittableRandom random = new SplittableRandom(7);
+        // a partial panel, a partial slice, and with 2 threads 4 blocks of 12, 12, 12 and 11 pixels (the last ending
+        // in a partial tile); each pixel alone is a block of one partial tile
         int rows = 2 * Linear.PANEL + 5;
-        int cols = 37;
-        int n = Linear.PIXELS_PER_TASK + 11;
+        int cols = Linear.SLICE + 37;
+        int n = 47;
         float[] w = new float[rows * cols];
         float[] x = new float[n * cols];
         for (int i = 0; i < w.length; i++) {
