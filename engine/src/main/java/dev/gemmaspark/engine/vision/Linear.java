@@ -37,8 +37,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Every output element is one chain of fused multiply-adds over c in order (between slices its sum is stored and
  * reloaded exactly), whatever block, tile or thread computes it, so results do not depend on the batch or the thread
- * count. Quantized weights (llama-quantize's Q8_0
- * of the projector) keep the engine's matrix kernels, with the activations rounded as ggml rounds them.
+ * count. Quantized weights (llama-quantize's Q8_0 of the projector) keep the engine's matrix kernels, with the
+ * activations rounded as ggml rounds them.
  */
 final class Linear {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
