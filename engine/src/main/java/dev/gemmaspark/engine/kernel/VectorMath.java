@@ -229,6 +229,11 @@ public final class VectorMath {
         return s.lane(0);
     }
 
+    /** {@link #sumPairwise(FloatVector)} of the vector at {@code a[off]}. */
+    public static float sumPairwise(float[] a, int off) {
+        return sumPairwise(FloatVector.fromArray(F, a, off));
+    }
+
     private static VectorShuffle<Float> xor(int k) {
         return VectorShuffle.fromOp(F, i -> (i ^ k) % F.length());
     }
@@ -288,34 +293,88 @@ public final class VectorMath {
      * time and add to the sum in double.
      */
     public static void softmax(float[] x, int off, int n) {
+        normalizeExp(x, off, n, max(x, off, n));
+    }
+
+    /**
+     * In place, ggml's {@code ggml_soft_max_ext} of {@code x[off..off+n)} with a scale: the row times {@code scale},
+     * then {@link #softmax(float[], int, int)}. The scaling and the max are one pass.
+     */
+    public static void softmax(float[] x, int off, int n, float scale) {
+        normalizeExp(x, off, n, scaleAndMax(x, off, n, scale));
+    }
+
+    /*
+     * The passes are methods of their own, each with its vectors inside it: with the three loops in one method, C2 at
+     * times reached its node limit while inlining (NodeCountInliningCutoff) and called sumPairwise out of line, which
+     * boxed every vector (12 GB of float[] in one `bench --image` run, docs/benchmarks.md).
+     */
+    private static void normalizeExp(float[] x, int off, int n, float max) {
+        scale(x, off, (float) (1.0 / expAndSum(x, off, n, max)), x, off, n);
+    }
+
+    /** Four running maxima, not one: the max does not depend on the order, and one chain ran at 15 cycles a vector. */
+    private static float max(float[] x, int off, int n) {
         int bound = F.loopBound(n);
-        FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        for (int i = 0; i < bound; i += F.length()) {
-            m = m.max(FloatVector.fromArray(F, x, off + i));
+        int step = 4 * F.length();
+        FloatVector m0 = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY), m1 = m0, m2 = m0, m3 = m0;
+        int i = 0;
+        for (; i + step <= bound; i += step) {
+            m0 = m0.max(FloatVector.fromArray(F, x, off + i));
+            m1 = m1.max(FloatVector.fromArray(F, x, off + i + F.length()));
+            m2 = m2.max(FloatVector.fromArray(F, x, off + i + 2 * F.length()));
+            m3 = m3.max(FloatVector.fromArray(F, x, off + i + 3 * F.length()));
         }
-        float max = m.reduceLanes(VectorOperators.MAX);
-        for (int i = bound; i < n; i++) {
+        for (; i < bound; i += F.length()) {
+            m0 = m0.max(FloatVector.fromArray(F, x, off + i));
+        }
+        float max = m0.max(m1).max(m2.max(m3)).reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
             max = Math.max(max, x[off + i]);
         }
+        return max;
+    }
+
+    /** {@code x *= scale} in place, and the max of the products. */
+    private static float scaleAndMax(float[] x, int off, int n, float scale) {
+        int bound = F.loopBound(n);
+        FloatVector m0 = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY), m1 = m0;
+        int i = 0;
+        for (; i + 2 * F.length() <= bound; i += 2 * F.length()) {
+            FloatVector a = FloatVector.fromArray(F, x, off + i).mul(scale);
+            FloatVector b = FloatVector.fromArray(F, x, off + i + F.length()).mul(scale);
+            a.intoArray(x, off + i);
+            b.intoArray(x, off + i + F.length());
+            m0 = m0.max(a);
+            m1 = m1.max(b);
+        }
+        for (; i < bound; i += F.length()) {
+            FloatVector a = FloatVector.fromArray(F, x, off + i).mul(scale);
+            a.intoArray(x, off + i);
+            m0 = m0.max(a);
+        }
+        float max = m0.max(m1).reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            x[off + i] *= scale;
+            max = Math.max(max, x[off + i]);
+        }
+        return max;
+    }
+
+    /** {@code x = e^(x - max)} in place; returns the sum in ggml's order. */
+    private static double expAndSum(float[] x, int off, int n, float max) {
+        int bound = F.loopBound(n);
         double sum = 0.0;
         for (int i = 0; i < bound; i += F.length()) {
-            FloatVector e = expf(FloatVector.fromArray(F, x, off + i).sub(max));
-            e.intoArray(x, off + i);
-            sum += sumPairwise(e);
+            expf(FloatVector.fromArray(F, x, off + i).sub(max)).intoArray(x, off + i);
+            sum += sumPairwise(x, off + i);
         }
         for (int i = bound; i < n; i++) {
             float e = expf(x[off + i] - max);
             x[off + i] = e;
             sum += e;
         }
-        float inv = (float) (1.0 / sum);
-        int i = 0;
-        for (; i < bound; i += F.length()) {
-            FloatVector.fromArray(F, x, off + i).mul(inv).intoArray(x, off + i);
-        }
-        for (; i < n; i++) {
-            x[off + i] *= inv;
-        }
+        return sum;
     }
 
     /*

@@ -1,6 +1,7 @@
 package dev.gemmaspark.engine.vision;
 
 import dev.gemmaspark.engine.kernel.ThreadPool;
+import dev.gemmaspark.engine.kernel.VectorMath;
 import java.util.Arrays;
 
 /**
@@ -48,18 +49,32 @@ final class AttentionBlock implements Block {
     }
 
     @Override
-    public FeatureMap forward(ThreadPool pool, FeatureMap x) {
-        FeatureMap normed = new FeatureMap(x.data().clone(), x.images(), x.height(), x.width(), x.channels());
+    public FeatureMap forward(ThreadPool pool, MapArena maps, FeatureMap x) {
+        FeatureMap normed = maps.allocate(x.images(), x.height(), x.width(), x.channels());
+        System.arraycopy(x.data(), 0, normed.data(), 0, x.size());
         Ops.normalize(pool, normed, norm, false);
-        FeatureMap q = Ops.pointwise(pool, normed, query);
-        FeatureMap k = Ops.pointwise(pool, keyDown == null ? normed
-                : Ops.normalize(pool, Ops.depthwise(pool, normed, keyDown, 2), keyNorm, false), key);
-        FeatureMap v = Ops.pointwise(pool, valueDown == null ? normed
-                : Ops.normalize(pool, Ops.depthwise(pool, normed, valueDown, 2), valueNorm, false), value);
-        FeatureMap o = attend(pool, q, k, v);
-        FeatureMap y = Ops.pointwise(pool, o, output);
+        FeatureMap q = Ops.pointwise(pool, maps, normed, query);
+        FeatureMap k = project(pool, maps, normed, keyDown, keyNorm, key);
+        FeatureMap v = project(pool, maps, normed, valueDown, valueNorm, value);
+        maps.release(normed);
+        FeatureMap o = attend(pool, maps, q, k, v);
+        maps.release(q, k, v);
+        FeatureMap y = Ops.pointwise(pool, maps, o, output);
+        maps.release(o);
         Ops.scaleAndAdd(pool, y, gamma, x);
         return y;
+    }
+
+    /** The key or value head: from the normed map, or from its normed stride-2 down-convolution. */
+    private static FeatureMap project(ThreadPool pool, MapArena maps, FeatureMap normed,
+            VisionTensors.Depthwise down, float[] downNorm, Linear w) {
+        if (down == null) {
+            return Ops.pointwise(pool, maps, normed, w);
+        }
+        FeatureMap d = Ops.normalize(pool, Ops.depthwise(pool, maps, normed, down, 2), downNorm, false);
+        FeatureMap p = Ops.pointwise(pool, maps, d, w);
+        maps.release(d);
+        return p;
     }
 
     /**
@@ -67,12 +82,12 @@ final class AttentionBlock implements Block {
      * queries {@code [N][heads][Dh]} are N x heads rows of Dh, so per image the scores of all heads are one matrix
      * product with the keys {@code [M][Dh]} and the outputs one product with the values transposed {@code [Dh][M]}.
      */
-    private FeatureMap attend(ThreadPool pool, FeatureMap q, FeatureMap k, FeatureMap v) {
+    private FeatureMap attend(ThreadPool pool, MapArena maps, FeatureMap q, FeatureMap k, FeatureMap v) {
         int n = q.height() * q.width();
         int m = k.height() * k.width();
         int rows = n * heads;
         float scale = 1.0f / (float) Math.sqrt(headDim);
-        FeatureMap o = FeatureMap.allocate(q.images(), q.height(), q.width(), heads * headDim);
+        FeatureMap o = maps.allocate(q.images(), q.height(), q.width(), heads * headDim);
         float[] transposed = new float[headDim * m];
         int chunks = Math.ceilDiv(rows, ROWS_PER_CHUNK);
         for (int image = 0; image < q.images(); image++) {
@@ -94,7 +109,7 @@ final class AttentionBlock implements Block {
                     int count = Math.min(ROWS_PER_CHUNK, rows - r0);
                     keys.multiply(pool, q.data(), base + r0 * headDim, count, scores, 0);
                     for (int r = 0; r < count; r++) {
-                        Ops.softmax(scores, r * m, m, scale);
+                        VectorMath.softmax(scores, r * m, m, scale);
                     }
                     values.multiply(pool, scores, 0, count, o.data(), base + r0 * headDim);
                 }

@@ -4,7 +4,11 @@ import dev.gemmaspark.engine.kernel.ThreadPool;
 
 /** One block of a MobileNetV5 stage: a map in, a map out (the input is not changed). */
 interface Block {
-    FeatureMap forward(ThreadPool pool, FeatureMap x);
+    /**
+     * The block's output, a map from {@code maps}; the maps it makes on the way go back to {@code maps}, the input
+     * stays the caller's.
+     */
+    FeatureMap forward(ThreadPool pool, MapArena maps, FeatureMap x);
 
     /** Channels out. */
     int channels();

@@ -25,9 +25,10 @@ final class EdgeResidualBlock implements Block {
     }
 
     @Override
-    public FeatureMap forward(ThreadPool pool, FeatureMap x) {
-        FeatureMap y = Ops.normalize(pool, Ops.conv(pool, x, expand, stride), norm1, true);
-        FeatureMap z = Ops.normalize(pool, Ops.pointwise(pool, y, project), norm2, false);
+    public FeatureMap forward(ThreadPool pool, MapArena maps, FeatureMap x) {
+        FeatureMap y = Ops.normalize(pool, Ops.conv(pool, maps, x, expand, stride), norm1, true);
+        FeatureMap z = Ops.normalize(pool, Ops.pointwise(pool, maps, y, project), norm2, false);
+        maps.release(y);
         if (z.sameShape(x)) {
             Ops.scaleAndAdd(pool, z, null, x);
         }

@@ -2,7 +2,8 @@ package dev.gemmaspark.engine.vision;
 
 /**
  * Activations of a batch of images, channels-last: element (image, y, x, c) at {@code ((image * height + y) *
- * width + x) * channels + c}. Each pixel's channels are one row of a matrix product.
+ * width + x) * channels + c}. Each pixel's channels are one row of a matrix product. The array may be longer than
+ * the map: it comes from a {@link MapArena}.
  */
 record FeatureMap(float[] data, int images, int height, int width, int channels) {
     FeatureMap {
@@ -10,11 +11,6 @@ record FeatureMap(float[] data, int images, int height, int width, int channels)
             throw new IllegalArgumentException("feature map " + images + " x " + height + " x " + width + " x "
                     + channels + " does not fit " + data.length + " floats");
         }
-    }
-
-    static FeatureMap allocate(int images, int height, int width, int channels) {
-        return new FeatureMap(new float[Math.multiplyExact(Math.multiplyExact(images * height, width), channels)],
-                images, height, width, channels);
     }
 
     /** Pixels of all images: the rows of a 1x1 convolution. */

@@ -37,18 +37,26 @@ final class InvertedResidualBlock implements Block {
     }
 
     @Override
-    public FeatureMap forward(ThreadPool pool, FeatureMap x) {
+    public FeatureMap forward(ThreadPool pool, MapArena maps, FeatureMap x) {
         FeatureMap y = x;
         if (dwStart != null) {
-            y = Ops.normalize(pool, Ops.depthwise(pool, y, dwStart, 1), dwStartNorm, false);
+            y = Ops.normalize(pool, Ops.depthwise(pool, maps, y, dwStart, 1), dwStartNorm, false);
         }
-        y = Ops.normalize(pool, Ops.pointwise(pool, y, expand), expandNorm, true);
+        y = next(maps, x, y, Ops.normalize(pool, Ops.pointwise(pool, maps, y, expand), expandNorm, true));
         if (dwMid != null) {
-            y = Ops.normalize(pool, Ops.depthwise(pool, y, dwMid, stride), dwMidNorm, true);
+            y = next(maps, x, y, Ops.normalize(pool, Ops.depthwise(pool, maps, y, dwMid, stride), dwMidNorm, true));
         }
-        y = Ops.normalize(pool, Ops.pointwise(pool, y, project), projectNorm, false);
+        y = next(maps, x, y, Ops.normalize(pool, Ops.pointwise(pool, maps, y, project), projectNorm, false));
         Ops.scaleAndAdd(pool, y, gamma, y.sameShape(x) ? x : null);
         return y;
+    }
+
+    /** {@code next}, the map made from {@code y}, which goes back to the arena unless it is the block's input. */
+    private static FeatureMap next(MapArena maps, FeatureMap x, FeatureMap y, FeatureMap next) {
+        if (y != x) {
+            maps.release(y);
+        }
+        return next;
     }
 
     @Override

@@ -42,11 +42,11 @@ final class Ops {
      * below and right. 1x1 stride-1 kernels multiply the map directly; others gather patches (im2col, in the
      * (ky, kx, c) order of {@link VisionTensors#conv}) for a run of output pixels at a time.
      */
-    static FeatureMap conv(ThreadPool pool, FeatureMap x, VisionTensors.Conv w, int stride) {
+    static FeatureMap conv(ThreadPool pool, MapArena maps, FeatureMap x, VisionTensors.Conv w, int stride) {
         int k = w.kernel();
         int hOut = stride == 1 ? x.height() : sameOut(x.height(), stride);
         int wOut = stride == 1 ? x.width() : sameOut(x.width(), stride);
-        FeatureMap y = FeatureMap.allocate(x.images(), hOut, wOut, w.out());
+        FeatureMap y = maps.allocate(x.images(), hOut, wOut, w.out());
         if (k == 1 && stride == 1) {
             w.matrix().multiply(pool, x.data(), 0, x.pixels(), y.data(), 0);
             return y;
@@ -57,7 +57,7 @@ final class Ops {
         int patch = k * k * c;
         int total = y.pixels();
         int perPass = Math.max(1, Math.min(total, PATCH_FLOATS / patch));
-        float[] patches = new float[perPass * patch];
+        float[] patches = maps.take(perPass * patch);
         float[] in = x.data();
         for (int first = 0; first < total; first += perPass) {
             int rows = Math.min(perPass, total - first);
@@ -84,12 +84,13 @@ final class Ops {
             });
             w.matrix().multiply(pool, patches, 0, rows, y.data(), first * w.out());
         }
+        maps.give(patches);
         return y;
     }
 
     /** A 1x1 convolution: every pixel's channels times the matrix. */
-    static FeatureMap pointwise(ThreadPool pool, FeatureMap x, Linear w) {
-        FeatureMap y = FeatureMap.allocate(x.images(), x.height(), x.width(), w.rows());
+    static FeatureMap pointwise(ThreadPool pool, MapArena maps, FeatureMap x, Linear w) {
+        FeatureMap y = maps.allocate(x.images(), x.height(), x.width(), w.rows());
         w.multiply(pool, x.data(), 0, x.pixels(), y.data(), 0);
         return y;
     }
@@ -98,7 +99,7 @@ final class Ops {
      * A depthwise convolution: padding {@code k / 2} at stride 1, TF "same" padding at stride 2 (explicit zeros,
      * as the graph pads before {@code ggml_conv_2d_dw}).
      */
-    static FeatureMap depthwise(ThreadPool pool, FeatureMap x, VisionTensors.Depthwise w, int stride) {
+    static FeatureMap depthwise(ThreadPool pool, MapArena maps, FeatureMap x, VisionTensors.Depthwise w, int stride) {
         int k = w.kernel();
         int c = x.channels();
         int hIn = x.height();
@@ -107,7 +108,7 @@ final class Ops {
         int wOut = stride == 1 ? wIn : sameOut(wIn, stride);
         int padTop = samePadBefore(hIn, k, stride);
         int padLeft = samePadBefore(wIn, k, stride);
-        FeatureMap y = FeatureMap.allocate(x.images(), hOut, wOut, c);
+        FeatureMap y = maps.allocate(x.images(), hOut, wOut, c);
         float[] in = x.data();
         float[] out = y.data();
         float[] taps = w.taps();
@@ -116,6 +117,7 @@ final class Ops {
             for (int row = s; row < e; row++) {
                 int image = row / hOut;
                 int oy = row % hOut;
+                Arrays.fill(out, row * wOut * c, (row + 1) * wOut * c, 0f);
                 for (int ox = 0; ox < wOut; ox++) {
                     int o = ((image * hOut + oy) * wOut + ox) * c;
                     for (int ky = 0; ky < k; ky++) {
@@ -199,15 +201,6 @@ final class Ops {
             FloatVector twoU = v.mul(v).mul(0.044715f).add(1f).mul(v).mul(-2f * 0.7978845608f);
             v.div(VectorMath.expf(twoU).add(1f)).intoArray(x, off + i, m);
         }
-    }
-
-    /**
-     * In place, ggml's soft_max of {@code x[off..off+n)} with a scale ({@code ggml_soft_max_ext}): the row scaled,
-     * then {@link VectorMath#softmax}, ggml's {@code ggml_vec_soft_max_f32}.
-     */
-    static void softmax(float[] x, int off, int n, float scale) {
-        VectorMath.scale(x, off, scale, x, off, n);
-        VectorMath.softmax(x, off, n);
     }
 
     /** {@code x = x * gamma + residual} per channel ({@code gamma} null: no layer scale), in place in {@code x}. */

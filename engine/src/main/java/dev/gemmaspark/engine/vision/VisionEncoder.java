@@ -5,6 +5,7 @@ import dev.gemmaspark.engine.kernel.ThreadPool;
 import dev.gemmaspark.engine.kernel.VectorMath;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -18,13 +19,13 @@ import java.util.List;
  * as if alone: no operation mixes images, and every element is computed the same way whatever the batch.
  * Thread-safe: passes run one at a time over these weights, whichever view ({@link #withPool}) and thread asks, so
  * that a JVM holds one pass's activations on its heap however many tasks send images at once (each pass uses all
- * the threads of its pool anyway).
+ * the threads of its pool anyway). Their arrays stay for the next pass in a {@link MapArena}.
  */
 public final class VisionEncoder implements AutoCloseable {
     static final String STEM = "v.conv_stem.";
     private static final int STAGES = 4;
     /**
-     * Pixels of input per pass: one image at the real model's 768 x 768, about 0.5 GB of activations on the heap, so
+     * Pixels of input per pass: one image at the real model's 768 x 768, 323 MB of activations on the heap, so
      * that an executor of Spark's default 1 GB heap can run it; smaller test images go several to a pass.
      */
     private static final long PIXELS_PER_PASS = 768L * 768;
@@ -37,8 +38,11 @@ public final class VisionEncoder implements AutoCloseable {
     private final Path path;
     private final VisionConfig config;
     private final ThreadPool pool;
-    /** Shared by every view of these weights: one pass at a time (see the class comment). */
-    private final Object passes;
+    /**
+     * The arrays of a pass's feature maps, shared by every view of these weights, and the lock that runs one pass at
+     * a time (see the class comment).
+     */
+    private final MapArena maps;
     private final GGUFFile owned;
     private final VisionTensors.Conv stem;
     private final float[] stemBias;
@@ -55,7 +59,7 @@ public final class VisionEncoder implements AutoCloseable {
     private VisionEncoder(GGUFFile file, ThreadPool pool, GGUFFile owned) {
         this.path = file.path();
         this.pool = pool;
-        this.passes = new Object();
+        this.maps = new MapArena();
         this.owned = owned;
         checkProjector(file);
         int size = file.getInt("clip.vision.image_size");
@@ -131,7 +135,7 @@ public final class VisionEncoder implements AutoCloseable {
         this.path = shared.path;
         this.config = shared.config;
         this.pool = pool;
-        this.passes = shared.passes;
+        this.maps = shared.maps;
         this.owned = null;
         this.stem = shared.stem;
         this.stemBias = shared.stemBias;
@@ -264,10 +268,7 @@ public final class VisionEncoder implements AutoCloseable {
             for (RgbImage image : images.subList(from, Math.min(images.size(), from + perPass))) {
                 pass.add(ImagePreprocessor.letterbox(image, config.imageSize()));
             }
-            float[] all;
-            synchronized (passes) {
-                all = encode(pass, null);
-            }
+            float[] all = encode(pass, null);
             int n = VisionConfig.TOKENS * config.textWidth();
             for (int i = 0; i < pass.size(); i++) {
                 float[] e = new float[n];
@@ -282,33 +283,54 @@ public final class VisionEncoder implements AutoCloseable {
         return embed(List.of(image)).getFirst();
     }
 
-    /** Images already {@code S x S}, through the tower and projector together: {@code [images][256][D]}. */
+    /**
+     * Images already {@code S x S}, through the tower and projector together: {@code [images][256][D]}. The observer
+     * sees each map while the pass runs: its array is reused afterwards.
+     */
     float[] encode(List<RgbImage> preprocessed, Observer observer) {
-        FeatureMap x = input(preprocessed);
-        x = Ops.conv(pool, x, stem, 2);
-        if (stemBias != null) {
-            Ops.scaleAndAdd(pool, x, null, broadcast(stemBias, x));
-        }
-        x = Ops.normalize(pool, x, stemNorm, true);
-        observe(observer, "stem", x);
-        FeatureMap stage2 = null;
-        for (int s = 0; s < stages.length; s++) {
-            for (int b = 0; b < stages[s].length; b++) {
-                x = stages[s][b].forward(pool, x);
-                observe(observer, "blk." + s + "." + b, x);
+        synchronized (maps) {
+            FeatureMap x = input(preprocessed);
+            x = next(x, Ops.conv(pool, maps, x, stem, 2), null);
+            if (stemBias != null) {
+                FeatureMap bias = broadcast(stemBias, x);
+                Ops.scaleAndAdd(pool, x, null, bias);
+                maps.release(bias);
             }
-            if (s == 2) {
-                stage2 = x;
+            x = Ops.normalize(pool, x, stemNorm, true);
+            observe(observer, "stem", x);
+            FeatureMap stage2 = null;
+            for (int s = 0; s < stages.length; s++) {
+                for (int b = 0; b < stages[s].length; b++) {
+                    x = next(x, stages[s][b].forward(pool, maps, x), stage2);
+                    observe(observer, "blk." + s + "." + b, x);
+                }
+                if (s == 2) {
+                    stage2 = x;
+                }
             }
+            return project(fuse(stage2, x, observer), observer);
         }
-        FeatureMap fused = fuse(stage2, x, observer);
-        return project(fused, observer);
+    }
+
+    /** Floats the arena keeps for the next pass. */
+    long arenaFloats() {
+        synchronized (maps) {
+            return maps.floats();
+        }
+    }
+
+    /** {@code next}, the map made from {@code x}; x goes back to the arena unless it is {@code kept}. */
+    private FeatureMap next(FeatureMap x, FeatureMap next, FeatureMap kept) {
+        if (x != kept) {
+            maps.release(x);
+        }
+        return next;
     }
 
     /** The [0, 1] pixels, normalized by the file's mean and std (0 and 1 for Gemma 3n), channels-last. */
     private FeatureMap input(List<RgbImage> images) {
         int size = config.imageSize();
-        FeatureMap x = FeatureMap.allocate(images.size(), size, size, 3);
+        FeatureMap x = maps.allocate(images.size(), size, size, 3);
         float[] d = x.data();
         for (int i = 0; i < images.size(); i++) {
             RgbImage image = images.get(i);
@@ -327,8 +349,8 @@ public final class VisionEncoder implements AutoCloseable {
     }
 
     /** A map of {@code x}'s shape holding {@code v} at every pixel. */
-    private static FeatureMap broadcast(float[] v, FeatureMap x) {
-        FeatureMap b = FeatureMap.allocate(x.images(), x.height(), x.width(), x.channels());
+    private FeatureMap broadcast(float[] v, FeatureMap x) {
+        FeatureMap b = maps.allocate(x.images(), x.height(), x.width(), x.channels());
         for (int p = 0; p < b.pixels(); p++) {
             System.arraycopy(v, 0, b.data(), p * v.length, v.length);
         }
@@ -338,7 +360,7 @@ public final class VisionEncoder implements AutoCloseable {
     /**
      * The multi-scale fusion adapter (spec 4.6): the stage-3 map upsampled (nearest) to the stage-2 map's side and
      * appended to its channels, 1x1 expansion → norm → GELU → 1x1 projection → norm, average pooling to 16 x 16,
-     * norm.
+     * norm. The two stage outputs go back to the arena.
      */
     private FeatureMap fuse(FeatureMap high, FeatureMap low, Observer observer) {
         int side = high.width();
@@ -349,7 +371,7 @@ public final class VisionEncoder implements AutoCloseable {
         int f = side / low.width();
         int ch = high.channels();
         int cl = low.channels();
-        FeatureMap cat = FeatureMap.allocate(high.images(), side, side, ch + cl);
+        FeatureMap cat = maps.allocate(high.images(), side, side, ch + cl);
         pool.parallelFor(cat.pixels(), (s, e) -> {
             for (int p = s; p < e; p++) {
                 int image = p / (side * side);
@@ -360,13 +382,18 @@ public final class VisionEncoder implements AutoCloseable {
                 System.arraycopy(low.data(), q * cl, cat.data(), p * (ch + cl) + ch, cl);
             }
         });
+        maps.release(high);
+        if (low != high) {
+            maps.release(low);
+        }
         observe(observer, "msfa.concat", cat);
-        FeatureMap y = Ops.normalize(pool, Ops.pointwise(pool, cat, fusionExpand), fusionExpandNorm, true);
+        FeatureMap y = next(cat, Ops.normalize(pool, Ops.pointwise(pool, maps, cat, fusionExpand), fusionExpandNorm,
+                true), null);
         observe(observer, "msfa.ffn_exp", y);
-        y = Ops.normalize(pool, Ops.pointwise(pool, y, fusionProject), fusionProjectNorm, false);
+        y = next(y, Ops.normalize(pool, Ops.pointwise(pool, maps, y, fusionProject), fusionProjectNorm, false), null);
         observe(observer, "msfa.ffn_proj", y);
         if (side > VisionConfig.OUTPUT_SIDE) {
-            y = averagePool(y, side / VisionConfig.OUTPUT_SIDE);
+            y = next(y, averagePool(y, side / VisionConfig.OUTPUT_SIDE), null);
         }
         y = Ops.normalize(pool, y, fusionNorm, false);
         observe(observer, "msfa.norm", y);
@@ -377,7 +404,7 @@ public final class VisionEncoder implements AutoCloseable {
     private FeatureMap averagePool(FeatureMap x, int k) {
         int side = x.width() / k;
         int c = x.channels();
-        FeatureMap y = FeatureMap.allocate(x.images(), side, side, c);
+        FeatureMap y = maps.allocate(x.images(), side, side, c);
         float div = (float) (k * k);
         pool.parallelFor(y.pixels(), (s, e) -> {
             for (int p = s; p < e; p++) {
@@ -385,6 +412,7 @@ public final class VisionEncoder implements AutoCloseable {
                 int oy = p / side % side;
                 int ox = p % side;
                 int o = p * c;
+                Arrays.fill(y.data(), o, o + c, 0f);
                 for (int dy = 0; dy < k; dy++) {
                     for (int dx = 0; dx < k; dx++) {
                         int q = ((image * x.height() + oy * k + dy) * x.width() + ox * k + dx) * c;
@@ -399,7 +427,10 @@ public final class VisionEncoder implements AutoCloseable {
         return y;
     }
 
-    /** The projector (spec 4.7): x sqrt(C_v), RMS norm x weight, linear to D, RMS norm without weight. */
+    /**
+     * The projector (spec 4.7): x sqrt(C_v), RMS norm x weight, linear to D, RMS norm without weight. Its maps go
+     * back to the arena; the result is a new array.
+     */
     private float[] project(FeatureMap tokens, Observer observer) {
         int c = tokens.channels();
         float[] d = tokens.data();
@@ -411,7 +442,7 @@ public final class VisionEncoder implements AutoCloseable {
             }
         });
         observe(observer, "mm.soft_emb_norm", tokens);
-        FeatureMap z = Ops.pointwise(pool, tokens, projection);
+        FeatureMap z = next(tokens, Ops.pointwise(pool, maps, tokens, projection), null);
         observe(observer, "mm.input_projection", z);
         int w = z.channels();
         pool.parallelFor(z.pixels(), (s, e) -> {
@@ -420,7 +451,9 @@ public final class VisionEncoder implements AutoCloseable {
             }
         });
         observe(observer, "embd", z);
-        return z.data();
+        float[] embeddings = Arrays.copyOf(z.data(), z.size());
+        maps.release(z);
+        return embeddings;
     }
 
     private static void observe(Observer observer, String name, FeatureMap map) {

@@ -114,11 +114,14 @@ class VectorMathTest {
         }
     }
 
-    /** Against softmax in double, every length from 1 to three vectors and a tail, at an offset. */
+    /**
+     * Against softmax in double, every length from 1 to five vectors and a tail (the max's four-vector loop and its
+     * remainder), at an offset.
+     */
     @Test
     void softmaxIsTheDoublePrecisionSoftmax() {
         Random rnd = new Random(11);
-        for (int n = 1; n <= 3 * F.length() + 5; n++) {
+        for (int n = 1; n <= 5 * F.length() + 5; n++) {
             float[] x = new float[n + 3];
             for (int i = 0; i < x.length; i++) {
                 x[i] = (float) rnd.nextGaussian() * 8f;
@@ -138,6 +141,77 @@ class VectorMathTest {
                 assertEquals(exact, y[i], 1e-6 * exact + 1e-12, "n = " + n + ", element " + i);
             }
             assertEquals(x[0], y[0]);
+        }
+    }
+
+    /** ggml_soft_max_ext with a scale against the same in double, with a value whose e^x underflows. */
+    @Test
+    void scaledSoftmaxIsTheDoublePrecisionSoftmaxOfTheScaledRow() {
+        Random rnd = new Random(12);
+        for (int n = 1; n <= 5 * F.length() + 5; n++) {
+            float[] x = new float[n + 2];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) rnd.nextGaussian() * 8f;
+            }
+            x[2 + n / 2] = -400f;
+            float[] y = x.clone();
+            VectorMath.softmax(y, 2, n, 0.5f);
+            double max = Double.NEGATIVE_INFINITY;
+            for (int i = 2; i < n + 2; i++) {
+                max = Math.max(max, 0.5 * x[i]);
+            }
+            double sum = 0;
+            for (int i = 2; i < n + 2; i++) {
+                sum += Math.exp(0.5 * x[i] - max);
+            }
+            for (int i = 2; i < n + 2; i++) {
+                double exact = Math.exp(0.5 * x[i] - max) / sum;
+                assertEquals(exact, y[i], 1e-6 * exact + 1e-12, "n = " + n + ", element " + i);
+            }
+            assertEquals(x[1], y[1]);
+        }
+    }
+
+    /**
+     * Bit for bit ggml's order, written out here one value at a time: the max, e^(x - max) by the scalar expf
+     * (itself checked against e^x above), each whole vector's values added halves first in float, the vectors' sums
+     * and the tail's values in double, every value times (float) (1 / sum).
+     */
+    @Test
+    void softmaxAddsInGgmlsOrder() {
+        Random rnd = new Random(13);
+        int n = 4 * F.length() + 3;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) rnd.nextGaussian() * 5f;
+        }
+        float max = Float.NEGATIVE_INFINITY;
+        for (float v : x) {
+            max = Math.max(max, v);
+        }
+        float[] e = new float[n];
+        for (int i = 0; i < n; i++) {
+            e[i] = VectorMath.expf(x[i] - max);
+        }
+        double sum = 0;
+        int whole = n / F.length() * F.length();
+        for (int v = 0; v < whole; v += F.length()) {
+            float[] s = Arrays.copyOfRange(e, v, v + F.length());
+            for (int half = s.length / 2; half >= 1; half /= 2) {
+                for (int i = 0; i < half; i++) {
+                    s[i] += s[i + half];
+                }
+            }
+            sum += s[0];
+        }
+        for (int i = whole; i < n; i++) {
+            sum += e[i];
+        }
+        float inv = (float) (1.0 / sum);
+        float[] y = x.clone();
+        VectorMath.softmax(y, 0, n);
+        for (int i = 0; i < n; i++) {
+            assertEquals(Float.floatToRawIntBits(e[i] * inv), Float.floatToRawIntBits(y[i]), "element " + i);
         }
     }
 }

@@ -122,6 +122,25 @@ class VisionEncoderTest {
         }
     }
 
+    /**
+     * Later passes run on the arrays of the first, holding what other images left in them, and give the same bits;
+     * they allocate no array (the arena holds as much after the third pass as after the first).
+     */
+    @Test
+    void passesReuseTheirArraysAndGiveTheSameBits() throws IOException {
+        RgbImage a = ImageDecoder.decode(VisionGolden.image(VisionGolden.IMAGES.get(0)));
+        RgbImage b = ImageDecoder.decode(VisionGolden.image(VisionGolden.IMAGES.get(1)));
+        try (ThreadPool pool = new ThreadPool(2);
+             VisionEncoder encoder = VisionEncoder.load(VisionGolden.projector(VisionGolden.S1), pool)) {
+            float[] first = encoder.embed(a);
+            long held = encoder.arenaFloats();
+            encoder.embed(b);
+            assertArrayEquals(first, encoder.embed(a));
+            assertTrue(held > 0, "nothing went back to the arena");
+            assertEquals(held, encoder.arenaFloats());
+        }
+    }
+
     /** A channels-last map of one image as NumPy's [C, H, W]. */
     private static float[] channelsFirst(FeatureMap m) {
         int hw = m.height() * m.width();
