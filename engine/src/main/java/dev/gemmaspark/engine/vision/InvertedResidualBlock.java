@@ -42,21 +42,13 @@ final class InvertedResidualBlock implements Block {
         if (dwStart != null) {
             y = Ops.normalize(pool, Ops.depthwise(pool, maps, y, dwStart, 1), dwStartNorm, false);
         }
-        y = next(maps, x, y, Ops.normalize(pool, Ops.pointwise(pool, maps, y, expand), expandNorm, true));
+        y = maps.replace(y, Ops.normalize(pool, Ops.pointwise(pool, maps, y, expand), expandNorm, true), x);
         if (dwMid != null) {
-            y = next(maps, x, y, Ops.normalize(pool, Ops.depthwise(pool, maps, y, dwMid, stride), dwMidNorm, true));
+            y = maps.replace(y, Ops.normalize(pool, Ops.depthwise(pool, maps, y, dwMid, stride), dwMidNorm, true), x);
         }
-        y = next(maps, x, y, Ops.normalize(pool, Ops.pointwise(pool, maps, y, project), projectNorm, false));
+        y = maps.replace(y, Ops.normalize(pool, Ops.pointwise(pool, maps, y, project), projectNorm, false), x);
         Ops.scaleAndAdd(pool, y, gamma, y.sameShape(x) ? x : null);
         return y;
-    }
-
-    /** {@code next}, the map made from {@code y}, which goes back to the arena unless it is the block's input. */
-    private static FeatureMap next(MapArena maps, FeatureMap x, FeatureMap y, FeatureMap next) {
-        if (y != x) {
-            maps.release(y);
-        }
-        return next;
     }
 
     @Override

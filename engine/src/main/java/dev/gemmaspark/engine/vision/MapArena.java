@@ -54,6 +54,14 @@ final class MapArena {
         }
     }
 
+    /** {@code next}, the map made from {@code old}; old goes back to the arena unless it is {@code kept}. */
+    FeatureMap replace(FeatureMap old, FeatureMap next, FeatureMap kept) {
+        if (old != kept) {
+            release(old);
+        }
+        return next;
+    }
+
     /** Floats held for later passes. */
     long floats() {
         return free.values().stream().flatMap(ArrayDeque::stream).map(SoftReference::get)

@@ -268,13 +268,7 @@ public final class VisionEncoder implements AutoCloseable {
             for (RgbImage image : images.subList(from, Math.min(images.size(), from + perPass))) {
                 pass.add(ImagePreprocessor.letterbox(image, config.imageSize()));
             }
-            float[] all = encode(pass, null);
-            int n = VisionConfig.TOKENS * config.textWidth();
-            for (int i = 0; i < pass.size(); i++) {
-                float[] e = new float[n];
-                System.arraycopy(all, i * n, e, 0, n);
-                out.add(e);
-            }
+            out.addAll(encode(pass, null));
         }
         return out;
     }
@@ -284,13 +278,13 @@ public final class VisionEncoder implements AutoCloseable {
     }
 
     /**
-     * Images already {@code S x S}, through the tower and projector together: {@code [images][256][D]}. The observer
-     * sees each map while the pass runs: its array is reused afterwards.
+     * Images already {@code S x S}, through the tower and projector together: per image {@code [256][D]}. The
+     * observer sees each map while the pass runs: its array is reused afterwards.
      */
-    float[] encode(List<RgbImage> preprocessed, Observer observer) {
+    List<float[]> encode(List<RgbImage> preprocessed, Observer observer) {
         synchronized (maps) {
             FeatureMap x = input(preprocessed);
-            x = next(x, Ops.conv(pool, maps, x, stem, 2), null);
+            x = maps.replace(x, Ops.conv(pool, maps, x, stem, 2), null);
             if (stemBias != null) {
                 FeatureMap bias = broadcast(stemBias, x);
                 Ops.scaleAndAdd(pool, x, null, bias);
@@ -301,7 +295,7 @@ public final class VisionEncoder implements AutoCloseable {
             FeatureMap stage2 = null;
             for (int s = 0; s < stages.length; s++) {
                 for (int b = 0; b < stages[s].length; b++) {
-                    x = next(x, stages[s][b].forward(pool, maps, x), stage2);
+                    x = maps.replace(x, stages[s][b].forward(pool, maps, x), stage2);
                     observe(observer, "blk." + s + "." + b, x);
                 }
                 if (s == 2) {
@@ -317,14 +311,6 @@ public final class VisionEncoder implements AutoCloseable {
         synchronized (maps) {
             return maps.floats();
         }
-    }
-
-    /** {@code next}, the map made from {@code x}; x goes back to the arena unless it is {@code kept}. */
-    private FeatureMap next(FeatureMap x, FeatureMap next, FeatureMap kept) {
-        if (x != kept) {
-            maps.release(x);
-        }
-        return next;
     }
 
     /** The [0, 1] pixels, normalized by the file's mean and std (0 and 1 for Gemma 3n), channels-last. */
@@ -387,13 +373,14 @@ public final class VisionEncoder implements AutoCloseable {
             maps.release(low);
         }
         observe(observer, "msfa.concat", cat);
-        FeatureMap y = next(cat, Ops.normalize(pool, Ops.pointwise(pool, maps, cat, fusionExpand), fusionExpandNorm,
-                true), null);
+        FeatureMap y = maps.replace(cat,
+                Ops.normalize(pool, Ops.pointwise(pool, maps, cat, fusionExpand), fusionExpandNorm, true), null);
         observe(observer, "msfa.ffn_exp", y);
-        y = next(y, Ops.normalize(pool, Ops.pointwise(pool, maps, y, fusionProject), fusionProjectNorm, false), null);
+        y = maps.replace(y,
+                Ops.normalize(pool, Ops.pointwise(pool, maps, y, fusionProject), fusionProjectNorm, false), null);
         observe(observer, "msfa.ffn_proj", y);
         if (side > VisionConfig.OUTPUT_SIDE) {
-            y = next(y, averagePool(y, side / VisionConfig.OUTPUT_SIDE), null);
+            y = maps.replace(y, averagePool(y, side / VisionConfig.OUTPUT_SIDE), null);
         }
         y = Ops.normalize(pool, y, fusionNorm, false);
         observe(observer, "msfa.norm", y);
@@ -429,9 +416,9 @@ public final class VisionEncoder implements AutoCloseable {
 
     /**
      * The projector (spec 4.7): x sqrt(C_v), RMS norm x weight, linear to D, RMS norm without weight. Its maps go
-     * back to the arena; the result is a new array.
+     * back to the arena; each image's result is a new array.
      */
-    private float[] project(FeatureMap tokens, Observer observer) {
+    private List<float[]> project(FeatureMap tokens, Observer observer) {
         int c = tokens.channels();
         float[] d = tokens.data();
         float scale = (float) Math.sqrt(c);
@@ -442,7 +429,7 @@ public final class VisionEncoder implements AutoCloseable {
             }
         });
         observe(observer, "mm.soft_emb_norm", tokens);
-        FeatureMap z = next(tokens, Ops.pointwise(pool, maps, tokens, projection), null);
+        FeatureMap z = maps.replace(tokens, Ops.pointwise(pool, maps, tokens, projection), null);
         observe(observer, "mm.input_projection", z);
         int w = z.channels();
         pool.parallelFor(z.pixels(), (s, e) -> {
@@ -451,7 +438,11 @@ public final class VisionEncoder implements AutoCloseable {
             }
         });
         observe(observer, "embd", z);
-        float[] embeddings = Arrays.copyOf(z.data(), z.size());
+        int n = VisionConfig.TOKENS * w;
+        List<float[]> embeddings = new ArrayList<>(z.images());
+        for (int i = 0; i < z.images(); i++) {
+            embeddings.add(Arrays.copyOfRange(z.data(), i * n, (i + 1) * n));
+        }
         maps.release(z);
         return embeddings;
     }
