@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
@@ -46,6 +47,14 @@ class GemmaVisionTest {
     /** One prompt per golden image; the second places the image inside the text. */
     static final List<String> PROMPTS = List.of("What is in it?", "Look: <image> Name the colours.", "Describe it.");
     static final String OPTIONS_SQL = TestVision.optionsSql(Map.of());
+    /**
+     * 150 bytes of TIFF declaring 16384 x 16384 pixels of 16-bit RGBA: ImageIO would allocate a 2 GiB raster for it,
+     * beyond these tests' 2 GiB heap (an OutOfMemoryError that ends an executor).
+     */
+    static final String TIFF_BOMB = "49492a00080000000a00000104000100000000400000010104000100000000400000020103000400"
+            + "00008600000003010300010000000100000006010300010000000200000011010400010000008e00000015010300010000000400"
+            + "00001601040001000000004000001701040001000000080000005201030001000000020000000000000010001000100010000000"
+            + "000000000000";
 
     private static SparkSession spark;
     private static List<byte[]> files;
@@ -193,7 +202,8 @@ class GemmaVisionTest {
         List<Row> rows = List.of(RowFactory.create(0, "Hi", files.get(0)), RowFactory.create(1, "Hi", null),
                 RowFactory.create(2, "Hi", new byte[0]), RowFactory.create(3, "Hi", "not an image".getBytes()),
                 RowFactory.create(4, "Hi", Arrays.copyOf(files.get(2), 200)),
-                RowFactory.create(5, "Hi", "RIFF\0\0\0\0WEBPVP8 ".getBytes()));
+                RowFactory.create(5, "Hi", "RIFF\0\0\0\0WEBPVP8 ".getBytes()),
+                RowFactory.create(6, "Hi", HexFormat.of().parseHex(TIFF_BOMB)));
         spark.createDataFrame(rows, BYTES).coalesce(1).createOrReplaceTempView("bad_photos");
         Map<Integer, Row> out = byId(spark.sql("SELECT id, gemma_caption(image, " + OPTIONS_SQL + "), "
                 + "gemma_caption_result(image, " + OPTIONS_SQL + "), gemma_generate(prompt, image, " + OPTIONS_SQL
@@ -214,6 +224,10 @@ class GemmaVisionTest {
             assertEquals(error, r.getStruct(2).getString(4), "row " + id);
             assertEquals("error", r.getStruct(2).getString(3), "row " + id);
         });
+        String bomb = out.get(6).getStruct(2).getString(4);
+        assertTrue(bomb.startsWith("row 6 of partition 0: the TIF image of 16384 x 16384 pixels needs about 2061 MiB "
+                + "of heap to decode, more than the "), bomb);
+        assertNull(out.get(6).get(3), "refused by generate too");
         String cut = out.get(4).getStruct(2).getString(4);
         assertTrue(cut.startsWith("row 4 of partition 0: cannot decode the image: "), cut);
         assertNull(out.get(4).get(3), "a cut PNG fails generate too");

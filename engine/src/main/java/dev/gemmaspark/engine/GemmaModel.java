@@ -348,6 +348,14 @@ public final class GemmaModel implements AutoCloseable {
     }
 
     /**
+     * The side S of the square the vision tower takes: images letterboxed to S x S ({@link
+     * dev.gemmaspark.engine.vision.ImageDecoder#decode(byte[], int)}) go in as they are.
+     */
+    public int imageSize() {
+        return requireVision().config().imageSize();
+    }
+
+    /**
      * The projector output of each image: 256 rows of the text model's width, row-major, the input embeddings of
      * the image's positions in a prompt (what {@code embed-image} writes).
      */

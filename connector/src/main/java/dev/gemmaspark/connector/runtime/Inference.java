@@ -317,13 +317,14 @@ public final class Inference implements AutoCloseable {
             }
             return;
         }
+        int size = model().engine().imageSize();
         for (int start = 0; start < rows.size(); start += settings.batchSize()) {
             List<Integer> decoded = new ArrayList<>();
             List<GenerationRequest> requests = new ArrayList<>();
             for (int i : rows.subList(start, Math.min(rows.size(), start + settings.batchSize()))) {
                 TaskInput in = inputs.get(i);
                 try {
-                    requests.add(request(in, in.image()));
+                    requests.add(request(in, in.image(size)));
                     decoded.add(i);
                 } catch (IllegalArgumentException e) {
                     results[i] = RowResult.failed(in.name() + ": " + e.getMessage());
@@ -368,6 +369,7 @@ public final class Inference implements AutoCloseable {
             return;
         }
         model().requireAudio();
+        int size = model().engine().imageSize();
         for (int start = 0; start < rows.size(); start += settings.batchSize()) {
             List<Integer> decoded = new ArrayList<>();
             List<float[]> recordings = new ArrayList<>();

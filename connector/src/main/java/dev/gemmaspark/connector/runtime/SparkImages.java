@@ -1,6 +1,7 @@
 package dev.gemmaspark.connector.runtime;
 
 import dev.gemmaspark.engine.vision.ImageDecoder;
+import dev.gemmaspark.engine.vision.ImagePreprocessor;
 import dev.gemmaspark.engine.vision.RgbImage;
 import org.apache.spark.ml.image.ImageSchema;
 import org.apache.spark.sql.types.DataType;
@@ -36,11 +37,13 @@ public final class SparkImages {
     }
 
     /**
-     * The RGB image of one struct; a null field, an image Spark's source could not decode ({@code
+     * The RGB image of one struct, letterboxed to {@code size x size} as the engine's {@link ImagePreprocessor} does
+     * (from the struct's rows, without a full-size copy); a null field, an image Spark's source could not decode ({@code
      * ImageSchema.invalidImageRow}: -1 for the sizes), no pixels, an unknown channel count or mode, or data of the
      * wrong length throws {@link IllegalArgumentException} saying so, with the image's origin when it has one.
      */
-    static RgbImage toRgb(String origin, Integer height, Integer width, Integer nChannels, Integer mode, byte[] data) {
+    static RgbImage letterboxed(String origin, Integer height, Integer width, Integer nChannels, Integer mode, byte[] data,
+            int size) {
         String where = origin == null || origin.isEmpty() ? "" : origin + ": ";
         if (height == null || width == null || nChannels == null || mode == null || data == null) {
             throw new IllegalArgumentException(where + "the image struct has a null field (height " + height
@@ -74,18 +77,20 @@ public final class SparkImages {
                     + height + " image of " + nChannels + " channel" + (nChannels == 1 ? "" : "s") + " has "
                     + pixels * nChannels);
         }
-        byte[] rgb = new byte[Math.toIntExact(pixels * 3)];
-        for (int p = 0, in = 0, out = 0; p < pixels; p++, in += nChannels, out += 3) {
-            if (nChannels == 1) {
-                rgb[out] = data[in];
-                rgb[out + 1] = data[in];
-                rgb[out + 2] = data[in];
-            } else {
-                rgb[out] = data[in + 2];
-                rgb[out + 1] = data[in + 1];
-                rgb[out + 2] = data[in];
+        int channels = nChannels;
+        int stride = width * channels;
+        return ImagePreprocessor.letterbox(width, height, (y, row) -> {
+            for (int x = 0, in = y * stride; x < width; x++, in += channels) {
+                if (channels == 1) {
+                    row[3 * x] = data[in];
+                    row[3 * x + 1] = data[in];
+                    row[3 * x + 2] = data[in];
+                } else {
+                    row[3 * x] = data[in + 2];
+                    row[3 * x + 1] = data[in + 1];
+                    row[3 * x + 2] = data[in];
+                }
             }
-        }
-        return new RgbImage(width, height, rgb);
+        }, size);
     }
 }

@@ -77,20 +77,22 @@ record TaskInput(VectorSchemaRoot batch, int row, Inference.RowNames names) {
     }
 
     /**
-     * The row's image as RGB, decoded from its file bytes or converted from Spark's image struct; bytes that are
-     * no image in a supported format, or a struct that holds none, throw {@link IllegalArgumentException}.
+     * The row's image as RGB letterboxed to {@code size x size} (what the vision tower takes, so that a batch holds
+     * its images at that size, not as large as their files), decoded from its file bytes or converted from Spark's
+     * image struct; bytes that are no image in a supported format, or a struct that holds none, throw {@link
+     * IllegalArgumentException}.
      */
-    RgbImage image() {
+    RgbImage image(int size) {
         byte[] bytes = imageBytes();
         if (bytes != null) {
-            return ImageDecoder.decode(bytes);
+            return ImageDecoder.decode(bytes, size);
         }
         StructVector s = imageStruct();
         Object origin = s.getChild("origin").getObject(row);
-        return SparkImages.toRgb(origin == null ? null : origin.toString(),
+        return SparkImages.letterboxed(origin == null ? null : origin.toString(),
                 (Integer) s.getChild("height").getObject(row), (Integer) s.getChild("width").getObject(row),
                 (Integer) s.getChild("nChannels").getObject(row), (Integer) s.getChild("mode").getObject(row),
-                (byte[]) s.getChild("data").getObject(row));
+                (byte[]) s.getChild("data").getObject(row), size);
     }
 
     /** What to call the row in the messages about its audio or image. */

@@ -29,25 +29,60 @@ public final class ImagePreprocessor {
         return new Letterbox(nw, nh, (size - nw) / 2, (size - nh) / 2);
     }
 
+    /** Row {@code y} of an image as 8-bit RGB: {@code 3 x width} bytes into {@code row}. */
+    @FunctionalInterface
+    public interface Rows {
+        void read(int y, byte[] row);
+    }
+
     /** {@code image} letterboxed to {@code size x size}; an image already that size is returned as it is. */
     public static RgbImage letterbox(RgbImage image, int size) {
         if (image.width() == size && image.height() == size) {
             return image;
         }
-        Letterbox box = geometry(image.width(), image.height(), size);
-        RgbImage resized = image;
-        if (box.width() != image.width()) {
-            resized = resampleHorizontal(resized, box.width());
+        int stride = image.width() * 3;
+        return letterbox(image.width(), image.height(),
+                (y, row) -> System.arraycopy(image.rgb(), y * stride, row, 0, stride), size);
+    }
+
+    /**
+     * A {@code w x h} image read a row at a time, letterboxed to {@code size x size}: besides one input row it holds
+     * the rows resized horizontally ({@link #narrowBytes} of them) and the canvas, never a copy of the whole image,
+     * so a decoder can feed it from its own raster.
+     */
+    public static RgbImage letterbox(int w, int h, Rows rows, int size) {
+        Letterbox box = geometry(w, h, size);
+        int nw = box.width();
+        Filter horizontal = nw != w ? Filter.bilinear(w, nw) : null;
+        byte[] row = new byte[w * 3];
+        byte[] narrow = new byte[Math.toIntExact(narrowBytes(w, h, size))];
+        for (int y = 0, at = 0; y < h; y++) {
+            rows.read(y, row);
+            if (horizontal == null) {
+                System.arraycopy(row, 0, narrow, at, row.length);
+                at += row.length;
+                continue;
+            }
+            for (int x = 0; x < nw; x++) {
+                for (int c = 0; c < 3; c++) {
+                    narrow[at++] = (byte) horizontal.apply(row, c, 3, x);
+                }
+            }
         }
-        if (box.height() != image.height()) {
+        RgbImage resized = new RgbImage(nw, h, narrow);
+        if (box.height() != h) {
             resized = resampleVertical(resized, box.height());
         }
         byte[] canvas = new byte[size * size * 3];
         for (int y = 0; y < box.height(); y++) {
-            System.arraycopy(resized.rgb(), y * box.width() * 3, canvas, ((box.y() + y) * size + box.x()) * 3,
-                    box.width() * 3);
+            System.arraycopy(resized.rgb(), y * nw * 3, canvas, ((box.y() + y) * size + box.x()) * 3, nw * 3);
         }
         return new RgbImage(size, size, canvas);
+    }
+
+    /** Bytes of the horizontally resized rows that {@link #letterbox(int, int, Rows, int)} holds for a w x h image. */
+    static long narrowBytes(int w, int h, int size) {
+        return 3L * geometry(w, h, size).width() * h;
     }
 
     /** Pillow's precomputed filter of one axis: for output o, taps {@code weights[o][i]} from input {@code first[o] + i}. */
@@ -91,19 +126,6 @@ public final class ImagePreprocessor {
             }
             return Math.clamp(acc >> PRECISION_BITS, 0, 255);
         }
-    }
-
-    private static RgbImage resampleHorizontal(RgbImage image, int width) {
-        Filter f = Filter.bilinear(image.width(), width);
-        byte[] out = new byte[width * image.height() * 3];
-        for (int y = 0; y < image.height(); y++) {
-            for (int x = 0; x < width; x++) {
-                for (int c = 0; c < 3; c++) {
-                    out[(y * width + x) * 3 + c] = (byte) f.apply(image.rgb(), y * image.width() * 3 + c, 3, x);
-                }
-            }
-        }
-        return new RgbImage(width, image.height(), out);
     }
 
     private static RgbImage resampleVertical(RgbImage image, int height) {

@@ -24,6 +24,9 @@ class ImagePreprocessorTest {
                         expected.width());
                 assertEquals(expected.width(), actual.width(), run);
                 assertArrayEquals(expected.rgb(), actual.rgb(), run);
+                RgbImage fromRaster = ImageDecoder.decode(Files.readAllBytes(VisionGolden.image(image)),
+                        expected.width());
+                assertArrayEquals(expected.rgb(), fromRaster.rgb(), run + ", letterboxed from the raster");
             }
         }
     }
