@@ -22,6 +22,11 @@ public final class ThreadPool implements AutoCloseable {
     /** So that a job's chunk count fits the 16 bits it has in {@link #cursor}. */
     static final int MAX_THREADS = 0xFFFF / CHUNKS_PER_THREAD;
 
+    static {
+        // every computation of the engine runs on a pool made before its kernels are compiled
+        CompilerDirectives.install();
+    }
+
     private final int threads;
     private final Worker[] workers;
     private final ReentrantLock submitLock = new ReentrantLock();

@@ -90,7 +90,8 @@ public final class ImageDecoder {
                     throw new Refused("the " + format + " image is too large (" + w + " x " + h + " pixels, at most "
                             + MAX_PIXELS + ")");
                 }
-                long held = rasterBytes(reader, w, h) + (size == 0 ? 3 * pixels
+                // the raster, a row converted (3 bytes and up to 4 ints a pixel), and the RGB result or the letterbox
+                long held = rasterBytes(reader, w, h) + 19L * w + (size == 0 ? 3 * pixels
                         : ImagePreprocessor.narrowBytes(w, h, size) + 3L * size * size);
                 ImageMemory.Lease lease;
                 try {
