@@ -369,7 +369,6 @@ public final class Inference implements AutoCloseable {
             return;
         }
         model().requireAudio();
-        int size = model().engine().imageSize();
         for (int start = 0; start < rows.size(); start += settings.batchSize()) {
             List<Integer> decoded = new ArrayList<>();
             List<float[]> recordings = new ArrayList<>();
