@@ -169,7 +169,7 @@ public final class ImageDecoder {
      * The stored samples of a decoded image as RGB (see the class comment), a row at a time, so that converting
      * holds no more than a row beside the raster.
      */
-    static final class RgbRows implements ImagePreprocessor.Rows {
+    private static final class RgbRows implements ImagePreprocessor.Rows {
         private final BufferedImage image;
         private final Raster raster;
         private final int w;

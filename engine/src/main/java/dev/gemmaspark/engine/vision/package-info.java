@@ -1,6 +1,7 @@
 /**
  * Gemma 3n's image input as llama.cpp computes it (mtmd projector {@code gemma3nv}): decoding image files to 8-bit
- * RGB as stb_image does ({@link dev.gemmaspark.engine.vision.ImageDecoder}), the letterbox to S x S with
+ * RGB as stb_image does ({@link dev.gemmaspark.engine.vision.ImageDecoder}, within a heap budget that refuses an
+image too large to decode from its header, {@code ImageMemory}), the letterbox to S x S with
  * Pillow-style fixed-point bilinear resampling ({@link dev.gemmaspark.engine.vision.ImagePreprocessor}), the
  * MobileNetV5 tower with its multi-scale fusion adapter and the projector into the text model's width, read from an
  * mmproj GGUF whose network is discovered from its tensor names ({@link dev.gemmaspark.engine.vision.VisionEncoder}),
