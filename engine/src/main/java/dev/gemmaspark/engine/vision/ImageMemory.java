@@ -18,11 +18,14 @@ final class ImageMemory {
     private static final int KIB_BITS = 10;
 
     private final long bytes;
+    /** The budget in whole KiB: what the semaphore holds, and the most one decode may take. */
+    private final int total;
     private final Semaphore kib;
 
     ImageMemory(long bytes) {
         this.bytes = bytes;
-        this.kib = new Semaphore((int) Math.min(Integer.MAX_VALUE, bytes >> KIB_BITS), true);
+        this.total = (int) Math.min(Integer.MAX_VALUE, bytes >> KIB_BITS);
+        this.kib = new Semaphore(total, true);
     }
 
     /** What a decode holds until its lease is closed. */
@@ -37,13 +40,13 @@ final class ImageMemory {
      * {@link CancellationException} with the thread's flag left set.
      */
     Lease reserve(long need, Supplier<String> what) {
-        if (need > bytes) {
+        int permits = (int) Math.min(Integer.MAX_VALUE, Math.max(1, Math.ceilDiv(need, 1L << KIB_BITS)));
+        if (permits > total) {
             throw new IllegalArgumentException(what.get() + " needs about " + mib(need) + " MiB of heap to decode, more "
                     + "than the " + mib(bytes) + " MiB that images may take at once (half of the JVM's maximum heap); "
                     + "give the JVM more heap (spark.executor.memory, or JAVA_OPTS=-Xmx... for the CLI) or make the "
                     + "image smaller");
         }
-        int permits = (int) Math.max(1, Math.ceilDiv(need, 1L << KIB_BITS));
         try {
             kib.acquire(permits);
         } catch (InterruptedException e) {

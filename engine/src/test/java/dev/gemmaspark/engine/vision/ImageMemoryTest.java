@@ -3,6 +3,7 @@ package dev.gemmaspark.engine.vision;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.CancellationException;
@@ -60,6 +61,16 @@ class ImageMemoryTest {
         CancellationException e = assertInstanceOf(CancellationException.class, thrown.get());
         assertEquals("the PNG image of 2 x 2 pixels: interrupted while waiting for heap to decode it", e.getMessage());
         assertTrue(flag.get(), "the thread's interrupt flag stays set for the code above");
+    }
+
+    /** The budget is counted in whole KiB: a decode in its last partial KiB could never be served, so it is refused. */
+    @Test
+    void aDecodeLargerThanTheWholeKibOfTheBudgetIsRefusedNotLeftWaiting() {
+        ImageMemory memory = new ImageMemory(10 * 1024 + 512);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> memory.reserve(10 * 1024 + 100, () -> "the PNG image of 1 x 3445 pixels"));
+        assertTrue(e.getMessage().startsWith("the PNG image of 1 x 3445 pixels needs about 1 MiB of heap"), e.getMessage());
+        memory.reserve(10 * 1024, () -> "exactly the whole KiB").close();
     }
 
     private static void awaitWaiting(ImageMemory memory, int decodes) throws InterruptedException {
