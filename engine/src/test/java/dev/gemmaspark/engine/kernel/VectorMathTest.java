@@ -128,18 +128,7 @@ class VectorMathTest {
             }
             float[] y = x.clone();
             VectorMath.softmax(y, 3, n);
-            double max = Double.NEGATIVE_INFINITY;
-            for (int i = 3; i < n + 3; i++) {
-                max = Math.max(max, x[i]);
-            }
-            double sum = 0;
-            for (int i = 3; i < n + 3; i++) {
-                sum += Math.exp(x[i] - max);
-            }
-            for (int i = 3; i < n + 3; i++) {
-                double exact = Math.exp(x[i] - max) / sum;
-                assertEquals(exact, y[i], 1e-6 * exact + 1e-12, "n = " + n + ", element " + i);
-            }
+            assertSoftmaxInDouble(x, y, 3, n, 1.0);
             assertEquals(x[0], y[0]);
         }
     }
@@ -156,19 +145,24 @@ class VectorMathTest {
             x[2 + n / 2] = -400f;
             float[] y = x.clone();
             VectorMath.softmax(y, 2, n, 0.5f);
-            double max = Double.NEGATIVE_INFINITY;
-            for (int i = 2; i < n + 2; i++) {
-                max = Math.max(max, 0.5 * x[i]);
-            }
-            double sum = 0;
-            for (int i = 2; i < n + 2; i++) {
-                sum += Math.exp(0.5 * x[i] - max);
-            }
-            for (int i = 2; i < n + 2; i++) {
-                double exact = Math.exp(0.5 * x[i] - max) / sum;
-                assertEquals(exact, y[i], 1e-6 * exact + 1e-12, "n = " + n + ", element " + i);
-            }
+            assertSoftmaxInDouble(x, y, 2, n, 0.5);
             assertEquals(x[1], y[1]);
+        }
+    }
+
+    /** {@code y[off, off + n)} is softmax(scale x) of the same range of {@code x}, computed here in double. */
+    private static void assertSoftmaxInDouble(float[] x, float[] y, int off, int n, double scale) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = off; i < off + n; i++) {
+            max = Math.max(max, scale * x[i]);
+        }
+        double sum = 0;
+        for (int i = off; i < off + n; i++) {
+            sum += Math.exp(scale * x[i] - max);
+        }
+        for (int i = off; i < off + n; i++) {
+            double exact = Math.exp(scale * x[i] - max) / sum;
+            assertEquals(exact, y[i], 1e-6 * exact + 1e-12, "n = " + n + ", element " + i);
         }
     }
 
